@@ -1,0 +1,142 @@
+from django.db import models
+from django.db.models import Q
+
+from .validators import validate_credentials
+
+
+class Track(models.TextChoices):
+    """The patients a specialty serves or a primary-care department sees."""
+
+    ADULT = "adult", "Adult"
+    PEDIATRIC = "pediatric", "Pediatric"
+    ALL_AGES = "all-ages", "All ages"
+
+
+class Region(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A practice site (a clinic or hospital campus) in a region."""
+
+    name = models.CharField(max_length=100, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="sites")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Specialty(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    track = models.CharField(
+        "patients served", max_length=10, choices=Track.choices, default=Track.ADULT
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A primary-care department at a site, e.g. Internal Medicine at Quincy."""
+
+    name = models.CharField(max_length=100)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="departments")
+    track = models.CharField(max_length=10, choices=Track.choices, default=Track.ADULT)
+
+    class Meta:
+        ordering = ["name", "site__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "site"], name="department_unique_per_site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.site.name}"
+
+
+class ClinicianQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def specialists(self):
+        return self.filter(role=Clinician.Role.SPECIALIST)
+
+    def primary_care(self):
+        return self.filter(role=Clinician.Role.PRIMARY_CARE)
+
+
+class Clinician(models.Model):
+    class Role(models.TextChoices):
+        PRIMARY_CARE = "primary-care", "Primary care"
+        SPECIALIST = "specialist", "Specialist"
+        LEADER = "leader", "Leader"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    credentials = models.CharField(
+        max_length=60, validators=[validate_credentials], help_text="e.g. MD, DO, NP, PA-C"
+    )
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    specialty = models.ForeignKey(
+        Specialty,
+        on_delete=models.PROTECT,
+        related_name="clinicians",
+        null=True,
+        blank=True,
+        help_text="Required for specialists.",
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="clinicians",
+        null=True,
+        blank=True,
+        help_text="Required for primary-care clinicians.",
+    )
+    sites = models.ManyToManyField(Site, related_name="clinicians", blank=True)
+    # Retired clinicians stay for the history of past events but are not offered any more.
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClinicianQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="specialist") | Q(specialty__isnull=False),
+                name="specialist_has_specialty",
+                violation_error_message="A specialist needs a specialty.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="primary-care") | Q(department__isnull=False),
+                name="primary_care_has_department",
+                violation_error_message="A primary-care clinician needs a department.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.credentials}"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,17 @@
+"""Test settings: the real settings, made fast and quiet. DATABASE_URL still picks the
+database, so CI runs the same suite against PostgreSQL."""
+
+import os
+
+os.environ.setdefault(
+    "ROUNDS_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
+)
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

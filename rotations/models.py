@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from events.models import Event, Table, TravelGroup
+
+
+class SolveRun(models.Model):
+    """One run of the solver for an event, from queued to finished, watched by the browser."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        INFEASIBLE = "infeasible", "Infeasible"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="solve_runs")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=200, blank=True)
+    # Solver settings for this run.
+    time_limit_s = models.PositiveIntegerField(default=60)
+    seed = models.PositiveIntegerField(default=0)
+    # What the solver reports: the schedule's figures and the bounds it proved.
+    visits = models.PositiveIntegerField(null=True, blank=True)
+    visits_upper_bound = models.PositiveIntegerField(null=True, blank=True)
+    min_share = models.FloatField(null=True, blank=True)
+    min_share_upper_bound = models.FloatField(null=True, blank=True)
+    optimal = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One solve at a time per event, enforced by the database so two starts cannot race.
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_solve_per_event",
+                violation_error_message="A solve is already running for this event.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Solve {self.pk} of {self.event} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("rotations:run", kwargs={"event_pk": self.event_id, "pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class Schedule(models.Model):
+    """A version of an event's plan: from a solve run, or edited by hand from another version.
+
+    At most one version per event is published; clinicians only ever see that one.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="schedules")
+    version = models.PositiveIntegerField()
+    solve_run = models.OneToOneField(
+        SolveRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="schedule"
+    )
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "version"], name="schedule_version_unique"),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(is_published=True),
+                name="one_published_schedule_per_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.name}, version {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("rotations:schedule", kwargs={"event_pk": self.event_id, "pk": self.pk})
+
+
+class Visit(models.Model):
+    """One travelling group at one table in one round of a schedule."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="visits")
+    round = models.PositiveSmallIntegerField()
+    group = models.ForeignKey(TravelGroup, on_delete=models.CASCADE, related_name="visits")
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="visits")
+    pinned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["schedule", "round", "table__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "round", "group"], name="visit_group_once_per_round"
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "group", "table"], name="visit_table_once_per_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.round}: {self.group} at {self.table}"

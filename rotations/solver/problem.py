@@ -1,0 +1,110 @@
+"""The solver's vocabulary: plain frozen dataclasses in, plain frozen dataclasses out.
+
+Nothing here imports Django or the apps. ``rotations/services.py`` turns an event into a
+``Problem`` and writes a ``Solution`` back; the command line reads and writes the JSON of
+``instance-format.md`` (see ``rotations/solver/instance.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Track(StrEnum):
+    """The patients a table's specialty serves, or a group sees."""
+
+    ADULT = "adult"
+    PEDIATRIC = "pediatric"
+    ALL_AGES = "all-ages"
+
+
+def track_allows(group_track: Track, table_track: Track) -> bool:
+    """Hard rule 4: adult groups visit adult and all-ages tables, pediatric groups pediatric
+    and all-ages tables, all-ages groups any table."""
+    if group_track is Track.ALL_AGES or table_track is Track.ALL_AGES:
+        return True
+    return group_track is table_track
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    id: str
+    specialty: str
+    track: Track
+    capacity: int = 1
+    # None means every round of the event.
+    available_rounds: frozenset[int] | None = None
+    sites: tuple[str, ...] = ()
+    # How an organizer names the table in messages, e.g. "table 7 (Neonatology)".
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    name: str
+    track: Track
+    size: int = 1
+    site: str | None = None
+    # None means every round of the event.
+    available_rounds: frozenset[int] | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Visit:
+    """One group at one table in one round."""
+
+    round: int
+    group: str
+    table: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    name: str
+    rounds: int
+    tables: tuple[Table, ...]
+    groups: tuple[Group, ...]
+    round_minutes: int = 10
+    # (group id, table id) -> extra value of that visit.
+    affinity: tuple[tuple[str, str, int], ...] = ()
+    # (group id, table id) pairs that met at an earlier event.
+    met_before: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # Visits the organizer fixed by hand; the solver keeps them.
+    pinned: tuple[Visit, ...] = ()
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the solver reports while it works, for a progress bar."""
+
+    fraction: float  # 0.0 .. 1.0, an estimate
+    message: str
+    visits: int | None = None
+    visits_upper_bound: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    status: Status
+    visits: tuple[Visit, ...]
+    # Upper bounds proved by the solver (max-flow over the hard rules).
+    visits_upper_bound: int
+    min_share_upper_bound: float
+    # Figures of the schedule, in the order of what makes a schedule better.
+    min_share: float
+    affinity: int
+    met_before_revisits: int
+    repeated_pairs: int
+    # For an infeasible problem: why, in words an organizer understands.
+    reasons: tuple[str, ...] = ()
+    solve_seconds: float = 0.0
+    # True when should_stop() ended the search early; the visits are still valid.
+    stopped: bool = False

@@ -1,0 +1,80 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    clean.update(env)
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+SHOW = (
+    "from django.conf import settings; "
+    "print(settings.DATABASES['default']['ENGINE']); print(settings.CELERY_BROKER_URL)"
+)
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "rounds.example.org",
+    "DATABASE_URL": "postgres://rounds@db.example.org/rounds",
+    "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+}
+
+
+def test_settings_default_to_sqlite_and_a_broker_without_server():
+    result = run_python(SHOW)
+
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+
+
+def test_settings_switch_to_postgresql_and_redis_from_the_environment():
+    result = run_python(
+        SHOW,
+        DATABASE_URL="postgres://rounds@db.example.org:5432/rounds",
+        CELERY_BROKER_URL="redis://redis.example.org:6379/0",
+    )
+
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "redis://redis.example.org:6379/0",
+    ]
+
+
+def test_deploy_check_passes_with_production_variables():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_without_a_real_broker():
+    env = {**PRODUCTION, "CELERY_BROKER_URL": "filesystem://"}
+
+    result = run_manage("check", "--deploy", **env)
+
+    assert result.returncode != 0
+    assert "rounds.E001" in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+
+    result = run_manage("check", **env)
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr

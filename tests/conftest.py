@@ -1,0 +1,19 @@
+import pytest
+
+from tests.factories import make_user
+
+
+@pytest.fixture
+def organizer(db):
+    return make_user(username="organizer", first_name="Olive", last_name="Organizer")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def organizer_client(client, organizer):
+    client.force_login(organizer)
+    return client
