@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("clinicians/", include("clinicians.urls")),
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),
