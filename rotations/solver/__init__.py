@@ -1,0 +1,43 @@
+"""Rotation solver: which group visits which table in each round of an event.
+
+Pure Python and OR-Tools, no Django. See ``solve`` for the entry point and
+``instance-format.md`` for the problem.
+"""
+
+from rotations.solver.checks import check_schedule
+from rotations.solver.instance import (
+    InstanceError,
+    load_instance,
+    parse_instance,
+    solution_to_json,
+)
+from rotations.solver.problem import (
+    Group,
+    Problem,
+    Progress,
+    Solution,
+    Status,
+    Table,
+    Track,
+    Visit,
+    track_allows,
+)
+from rotations.solver.solve import solve
+
+__all__ = [
+    "Group",
+    "InstanceError",
+    "Problem",
+    "Progress",
+    "Solution",
+    "Status",
+    "Table",
+    "Track",
+    "Visit",
+    "check_schedule",
+    "load_instance",
+    "parse_instance",
+    "solution_to_json",
+    "solve",
+    "track_allows",
+]

@@ -1,0 +1,54 @@
+"""Command line: ``python -m rotations.solver INSTANCE.json [--time-limit S] [--seed N]
+[--output OUT.json]``.
+
+Reads rotation-instance/1, writes rotation-schedule/1. Exit status 0 for an optimal or
+feasible schedule, 1 when the problem is infeasible, 2 for bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rotations.solver.instance import InstanceError, load_instance, solution_to_json
+from rotations.solver.problem import Status
+from rotations.solver.solve import solve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rotations.solver",
+        description="Schedule the rounds of a rotation instance (rotation-instance/1 JSON).",
+    )
+    parser.add_argument("instance", help="the instance file")
+    parser.add_argument(
+        "--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)"
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed")
+    parser.add_argument("--output", metavar="OUT.json", help="write here instead of stdout")
+    args = parser.parse_args(argv)
+    if args.time_limit <= 0:
+        parser.error("--time-limit must be positive")
+
+    try:
+        problem = load_instance(args.instance)
+    except InstanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    solution = solve(problem, time_limit_s=args.time_limit, seed=args.seed)
+    text = json.dumps(solution_to_json(problem, solution), indent=1) + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"error: {args.output}: cannot be written ({exc.strerror})", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text)
+    return 1 if solution.status is Status.INFEASIBLE else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Upper bounds and the group-table relaxation, by network flow.
+
+Drop the round structure and keep the rest of the hard rules: a group makes at most one visit
+per available round, a table hosts at most capacity x available rounds, a group visits a table
+at most once and only if they share a round. That is a bipartite flow, so its maximum is an
+upper bound on visits, and a flow with lower bounds per group tells whether a min share is
+reachable. A min-cost max-flow with those lower bounds then picks which group meets which
+table (levels 1-3 of the objective at once); ``layout.py`` puts the pairs into rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+
+from rotations.solver.indexed import Indexed, bits
+
+
+def possible_visits(ix: Indexed) -> list[int]:
+    """Each group's possible visits: the most it could make if it were alone at the event
+    (a matching of its available rounds to the tables it may visit)."""
+    out = []
+    for g, mask in enumerate(ix.group_mask):
+        rounds = bits(mask)
+        tables = ix.eligible[g]
+        whole = sum(1 for t in tables if mask & ix.table_mask[t] == mask)
+        if whole >= len(rounds) or len(tables) == 0:
+            # Enough tables present all the time the group is: nothing more to match.
+            out.append(min(len(rounds), len(tables)) if whole < len(rounds) else len(rounds))
+            continue
+        flow = max_flow.SimpleMaxFlow()
+        round_node = {r: 2 + i for i, r in enumerate(rounds)}
+        first_table = 2 + len(rounds)
+        tails, heads = [], []
+        for r in rounds:
+            tails.append(0)
+            heads.append(round_node[r])
+        for k, t in enumerate(tables):
+            for r in bits(mask & ix.table_mask[t]):
+                tails.append(round_node[r])
+                heads.append(first_table + k)
+            tails.append(first_table + k)
+            heads.append(1)
+        flow.add_arcs_with_capacity(
+            np.array(tails, dtype=np.int32),
+            np.array(heads, dtype=np.int32),
+            np.ones(len(tails), dtype=np.int64),
+        )
+        flow.solve(0, 1)
+        out.append(int(flow.optimal_flow()))
+    return out
+
+
+@dataclass(slots=True)
+class Relaxation:
+    """The flow network over free capacity once the pinned visits are placed."""
+
+    possible: list[int]
+    pinned_count: list[int]  # pinned visits per group
+    group_cap: list[int]  # further visits a group can make
+    table_cap: list[int]  # further visits a table can host
+    arc_group: np.ndarray  # (group, table) arcs, ascending
+    arc_table: np.ndarray
+    free_rounds: list[int]  # per arc: rounds in which the pair may still meet (mask)
+
+
+def build_relaxation(ix: Indexed) -> Relaxation:
+    possible = possible_visits(ix)
+    n_groups, n_tables = len(ix.groups), len(ix.tables)
+    pinned_count = [0] * n_groups
+    group_busy = [0] * n_groups
+    table_load: dict[tuple[int, int], int] = {}
+    pinned_pairs = set()
+    for r, g, t in ix.pins:
+        pinned_count[g] += 1
+        group_busy[g] |= 1 << r
+        table_load[t, r] = table_load.get((t, r), 0) + 1
+        pinned_pairs.add((g, t))
+    table_full = [0] * n_tables
+    table_cap = []
+    for t in range(n_tables):
+        free = 0
+        for r in bits(ix.table_mask[t]):
+            left = ix.capacity[t] - table_load.get((t, r), 0)
+            if left <= 0:
+                table_full[t] |= 1 << r
+            free += max(0, left)
+        table_cap.append(free)
+    group_cap = [
+        max(
+            0, min(possible[g] - pinned_count[g], bin(ix.group_mask[g] & ~group_busy[g]).count("1"))
+        )
+        for g in range(n_groups)
+    ]
+    arc_group, arc_table, free_rounds = [], [], []
+    for g in range(n_groups):
+        open_mask = ix.group_mask[g] & ~group_busy[g]
+        for t in ix.eligible[g]:
+            common = open_mask & ix.table_mask[t] & ~table_full[t]
+            if common and (g, t) not in pinned_pairs:
+                arc_group.append(g)
+                arc_table.append(t)
+                free_rounds.append(common)
+    return Relaxation(
+        possible=possible,
+        pinned_count=pinned_count,
+        group_cap=group_cap,
+        table_cap=table_cap,
+        arc_group=np.array(arc_group, dtype=np.int32),
+        arc_table=np.array(arc_table, dtype=np.int32),
+        free_rounds=free_rounds,
+    )
+
+
+def _network(ix: Indexed, rel: Relaxation, group_caps: list[int]) -> max_flow.SimpleMaxFlow:
+    n_groups = len(ix.groups)
+    flow = max_flow.SimpleMaxFlow()
+    group_nodes = np.arange(2, 2 + n_groups, dtype=np.int32)
+    table_nodes = np.arange(2 + n_groups, 2 + n_groups + len(ix.tables), dtype=np.int32)
+    flow.add_arcs_with_capacity(
+        np.zeros(n_groups, dtype=np.int32), group_nodes, np.array(group_caps, dtype=np.int64)
+    )
+    flow.add_arcs_with_capacity(
+        rel.arc_group + 2,
+        rel.arc_table + 2 + n_groups,
+        np.ones(len(rel.arc_group), dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity(
+        table_nodes,
+        np.ones(len(ix.tables), dtype=np.int32),
+        np.array(rel.table_cap, dtype=np.int64),
+    )
+    return flow
+
+
+def visits_bound(ix: Indexed, rel: Relaxation) -> int:
+    """Most visits any valid schedule can have (pinned visits included)."""
+    flow = _network(ix, rel, rel.group_cap)
+    flow.solve(0, 1)
+    return int(flow.optimal_flow()) + sum(rel.pinned_count)
+
+
+def quota(share: Fraction, possible: int) -> int:
+    """Fewest visits that give a group ``share`` of its possible visits."""
+    return -((-share.numerator * possible) // share.denominator)
+
+
+def share_of(visits: list[int], possible: list[int]) -> Fraction:
+    """Smallest share of possible visits over the groups that can make any."""
+    shares = [Fraction(v, p) for v, p in zip(visits, possible, strict=True) if p > 0]
+    return min(shares, default=Fraction(1))
+
+
+def fairness_bound(ix: Indexed, rel: Relaxation) -> Fraction:
+    """Largest min share the relaxation allows: binary search over the shares k/p."""
+    candidates = sorted({Fraction(k, p) for p in set(rel.possible) if p > 0 for k in range(p + 1)})
+    if not candidates:
+        return Fraction(1)
+    flow = _network(ix, rel, rel.group_cap)
+    n_groups = len(ix.groups)
+
+    def reachable(share: Fraction) -> bool:
+        needs = [
+            max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)
+        ]
+        if any(need > cap for need, cap in zip(needs, rel.group_cap, strict=True)):
+            return False
+        for g, need in enumerate(needs):
+            flow.set_arc_capacity(g, need)
+        flow.solve(0, 1)
+        return int(flow.optimal_flow()) == sum(needs)
+
+    low, high = 0, len(candidates) - 1  # candidates[0] == 0 is always reachable
+    while low < high:
+        middle = (low + high + 1) // 2
+        if reachable(candidates[middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return candidates[low]
+
+
+@dataclass(slots=True)
+class Choice:
+    """Which pairs meet, chosen on the relaxation."""
+
+    arcs: list[int]  # indices into the relaxation's arcs
+    value: int  # their total value: an upper bound at this share and coverage
+    visits: int  # pinned included
+
+
+def choose_pairs(ix: Indexed, rel: Relaxation, share: Fraction) -> Choice:
+    """Max-flow with every group at its quota for ``share``, of greatest value."""
+    n_groups, n_tables = len(ix.groups), len(ix.tables)
+    needs = [max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)]
+    values = np.array(
+        [ix.pair_value(int(g), int(t)) for g, t in zip(rel.arc_group, rel.arc_table, strict=True)],
+        dtype=np.int64,
+    )
+    top = int(values.max()) if len(values) else 0
+    # Meeting a quota must outweigh any value: one quota unit beats all the value there is.
+    big = (top + 1) * (sum(rel.group_cap) + 1)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    group_nodes = np.arange(2, 2 + n_groups, dtype=np.int32)
+    zeros = np.zeros(n_groups, dtype=np.int32)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        zeros, group_nodes, np.array(needs, dtype=np.int64), np.full(n_groups, -big, dtype=np.int64)
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        zeros,
+        group_nodes,
+        np.array(
+            [cap - need for cap, need in zip(rel.group_cap, needs, strict=True)], dtype=np.int64
+        ),
+        np.zeros(n_groups, dtype=np.int64),
+    )
+    first_arc = 2 * n_groups
+    flow.add_arcs_with_capacity_and_unit_cost(
+        rel.arc_group + 2,
+        rel.arc_table + 2 + n_groups,
+        np.ones(len(values), dtype=np.int64),
+        -values,
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(2 + n_groups, 2 + n_groups + n_tables, dtype=np.int32),
+        np.ones(n_tables, dtype=np.int32),
+        np.array(rel.table_cap, dtype=np.int64),
+        np.zeros(n_tables, dtype=np.int64),
+    )
+    # Supplies mark the source and sink; the solver finds the most flow it can between them.
+    total = sum(rel.group_cap)
+    flow.set_node_supply(0, total)
+    flow.set_node_supply(1, -total)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    flows = flow.flows(np.arange(first_arc, first_arc + len(values), dtype=np.int32))
+    arcs = [int(a) for a in np.nonzero(flows)[0]]
+    return Choice(
+        arcs=arcs,
+        value=int(values[arcs].sum()) + sum(ix.pair_value(g, t) for _, g, t in ix.pins),
+        visits=len(arcs) + sum(rel.pinned_count),
+    )

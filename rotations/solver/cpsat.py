@@ -1,0 +1,134 @@
+"""Exact improvement of small problems with CP-SAT, one objective level at a time.
+
+Used only when the flow phases leave a level below its bound (windows that keep chosen pairs
+apart, pins) and the model is small: one bool per eligible (group, table, round) triple.
+Each level is solved with the levels above it fixed at their best value and hinted with the
+best schedule so far, so a stopped or timed-out search still leaves a valid schedule.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from rotations.solver.indexed import Indexed, bits
+
+# Above this many triples the model takes too long to build and solve to be worth it.
+MAX_TRIPLES = 40_000
+
+Triple = tuple[int, int, int]
+
+
+@dataclass(slots=True)
+class Outcome:
+    triples: list[Triple]
+    # For each level (share, visits, value): proved optimal.
+    proved: tuple[bool, bool, bool]
+    stopped: bool
+
+
+def eligible_triples(ix: Indexed) -> list[Triple]:
+    return [
+        (r, g, t)
+        for g in range(len(ix.groups))
+        for t in ix.eligible[g]
+        for r in bits(ix.group_mask[g] & ix.table_mask[t])
+    ]
+
+
+class _Stopper(cp_model.CpSolverSolutionCallback):
+    def __init__(self, should_stop: Callable[[], bool] | None, on_solution: Callable[[], None]):
+        super().__init__()
+        self._should_stop = should_stop
+        self._on_solution = on_solution
+        self.stopped = False
+
+    def on_solution_callback(self) -> None:
+        self._on_solution()
+        if self._should_stop is not None and self._should_stop():
+            self.stopped = True
+            self.stop_search()
+
+
+def improve(
+    ix: Indexed,
+    possible: list[int],
+    start: list[Triple],
+    *,
+    deadline: float,
+    seed: int,
+    num_workers: int,
+    should_stop: Callable[[], bool] | None,
+    on_solution: Callable[[], None],
+) -> Outcome:
+    """Lexicographically best schedule (share, then visits, then value) within the time left."""
+    triples = eligible_triples(ix)
+    model = cp_model.CpModel()
+    x = {key: model.new_bool_var(f"x{key}") for key in triples}
+    by_group_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_table_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_group: dict[int, list[cp_model.IntVar]] = {}
+    for (r, g, t), var in x.items():
+        by_group_round.setdefault((g, r), []).append(var)
+        by_table_round.setdefault((t, r), []).append(var)
+        by_pair.setdefault((g, t), []).append(var)
+        by_group.setdefault(g, []).append(var)
+    for group_vars in by_group_round.values():
+        model.add_at_most_one(group_vars)
+    for pair_vars in by_pair.values():
+        model.add_at_most_one(pair_vars)
+    for (t, _), table_vars in by_table_round.items():
+        if len(table_vars) > ix.capacity[t]:
+            model.add(sum(table_vars) <= ix.capacity[t])
+    for pin in ix.pins:
+        model.add(x[pin] == 1)
+    counts = {g: sum(by_group.get(g, [])) for g in range(len(ix.groups))}
+    # min share = z / scale, exactly, because scale is a multiple of every possible count.
+    scale = math.lcm(*(p for p in possible if p > 0)) if any(possible) else 1
+    z = model.new_int_var(0, scale, "share")
+    for g, p in enumerate(possible):
+        if p > 0:
+            model.add(scale * counts[g] >= p * z)
+    visits = sum(x.values())
+    value = sum(ix.pair_value(g, t) * var for (_, g, t), var in x.items())
+    start_set = set(start)
+
+    best = list(start)
+    proved = [False, False, False]
+    stopped = False
+    for level, objective in enumerate((z, visits, value)):
+        left = deadline - time.monotonic()
+        if left <= 0.05 or stopped:
+            break
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for key, var in x.items():
+            model.add_hint(var, key in start_set)
+        model.maximize(objective)
+        solver = cp_model.CpSolver()
+        solver.parameters.random_seed = seed
+        solver.parameters.num_workers = max(1, num_workers)
+        # Interleaved workers make a multi-worker search reproducible; the deterministic
+        # limit keeps the result independent of machine load while the wall limit is kept.
+        solver.parameters.interleave_search = num_workers > 1
+        solver.parameters.max_deterministic_time = left
+        solver.parameters.max_time_in_seconds = left
+        stopper = _Stopper(should_stop, on_solution)
+        status = solver.solve(model, stopper)
+        stopped = stopper.stopped
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        found = [key for key, var in x.items() if solver.boolean_value(var)]
+        if status == cp_model.OPTIMAL:
+            proved[level] = True
+        best = found
+        start_set = set(found)
+        # Keep this level at its value while optimising the next.
+        model.add(objective >= int(solver.objective_value))
+        if status != cp_model.OPTIMAL:
+            break
+    return Outcome(triples=sorted(best), proved=(proved[0], proved[1], proved[2]), stopped=stopped)

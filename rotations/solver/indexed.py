@@ -1,0 +1,119 @@
+"""The problem in integer form: groups and tables by index, windows as bit masks.
+
+Every phase of the solver works on this view; round ``r`` is bit ``r`` of a mask.
+Pinned visits with unknown ids are left out here (``reasons.py`` reports them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rotations.solver.problem import Group, Problem, Table, Visit, track_allows
+
+# Value of one visit (objective level 3): affinity counts double, and a visit to a table the
+# group has not met before earns one more point, so a met-before visit is worth less than the
+# same visit would be new.
+AFFINITY_FACTOR = 2
+NEW_BONUS = 1
+
+
+def visit_value(weight: int, met_before: bool) -> int:
+    return AFFINITY_FACTOR * weight + (0 if met_before else NEW_BONUS)
+
+
+def mask_of(rounds: frozenset[int] | None, last: int) -> int:
+    full = ((1 << last) - 1) << 1
+    if rounds is None:
+        return full
+    mask = 0
+    for round_ in rounds:
+        mask |= 1 << round_
+    return mask & full
+
+
+def bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+@dataclass(slots=True)
+class Indexed:
+    problem: Problem
+    rounds: int
+    groups: tuple[Group, ...]
+    tables: tuple[Table, ...]
+    group_index: dict[str, int]
+    table_index: dict[str, int]
+    group_mask: list[int]
+    table_mask: list[int]
+    capacity: list[int]
+    # eligible[g]: tables g may visit (track allows, some common round), ascending.
+    eligible: list[list[int]]
+    eligible_set: list[frozenset[int]]
+    # value[(g, t)] for eligible pairs with a non-default value; default is NEW_BONUS.
+    value: dict[tuple[int, int], int]
+    weight: dict[tuple[int, int], int]
+    met_before: set[tuple[int, int]]
+    # Pins with known ids as (round, group index, table index).
+    pins: list[tuple[int, int, int]]
+
+    def pair_value(self, group: int, table: int) -> int:
+        return self.value.get((group, table), NEW_BONUS)
+
+    def visit(self, round_: int, group: int, table: int) -> Visit:
+        return Visit(round=round_, group=self.groups[group].id, table=self.tables[table].id)
+
+
+def index_problem(problem: Problem) -> Indexed:
+    last = problem.rounds
+    groups = problem.groups
+    tables = problem.tables
+    group_index = {group.id: i for i, group in enumerate(groups)}
+    table_index = {table.id: i for i, table in enumerate(tables)}
+    group_mask = [mask_of(group.available_rounds, last) for group in groups]
+    table_mask = [mask_of(table.available_rounds, last) for table in tables]
+    eligible = [
+        [
+            t
+            for t, table in enumerate(tables)
+            if track_allows(group.track, table.track) and group_mask[g] & table_mask[t]
+        ]
+        for g, group in enumerate(groups)
+    ]
+    weight: dict[tuple[int, int], int] = {}
+    for group_id, table_id, w in problem.affinity:
+        if group_id in group_index and table_id in table_index:
+            key = (group_index[group_id], table_index[table_id])
+            weight[key] = weight.get(key, 0) + w
+    met = {
+        (group_index[g], table_index[t])
+        for g, t in problem.met_before
+        if g in group_index and t in table_index
+    }
+    value = {key: visit_value(weight.get(key, 0), key in met) for key in set(weight) | met}
+    pins = [
+        (visit.round, group_index[visit.group], table_index[visit.table])
+        for visit in problem.pinned
+        if visit.group in group_index and visit.table in table_index
+    ]
+    return Indexed(
+        problem=problem,
+        rounds=last,
+        groups=groups,
+        tables=tables,
+        group_index=group_index,
+        table_index=table_index,
+        group_mask=group_mask,
+        table_mask=table_mask,
+        capacity=[table.capacity for table in tables],
+        eligible=eligible,
+        eligible_set=[frozenset(tables_of) for tables_of in eligible],
+        value=value,
+        weight=weight,
+        met_before=met,
+        pins=pins,
+    )

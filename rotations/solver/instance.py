@@ -1,0 +1,263 @@
+"""Reading rotation-instance/1 JSON into a ``Problem`` and writing rotation-schedule/1 JSON.
+
+The format is described in ``instance-format.md``. Every input error raises
+``InstanceError`` with one message that names the offending entry, e.g.
+``groups[3] (id "G04"): track "kids" is not one of adult, pediatric, all-ages``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rotations.solver.problem import Group, Problem, Solution, Table, Track, Visit
+
+INSTANCE_FORMAT = "rotation-instance/1"
+SCHEDULE_FORMAT = "rotation-schedule/1"
+_TRACKS = ", ".join(track.value for track in Track)
+
+
+class InstanceError(ValueError):
+    """The instance cannot be read; the message names the offending entry."""
+
+
+def load_instance(path: str | Path) -> Problem:
+    """Read and validate the instance file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InstanceError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InstanceError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InstanceError(f"{path}: is not UTF-8 text") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstanceError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    return parse_instance(data)
+
+
+def parse_instance(data: Any) -> Problem:
+    """Validate a decoded rotation-instance/1 document and return its ``Problem``."""
+    if not isinstance(data, Mapping):
+        raise InstanceError("the instance must be a JSON object")
+    if data.get("format") != INSTANCE_FORMAT:
+        raise InstanceError(
+            f'"format" is {json.dumps(data.get("format"))}, expected "{INSTANCE_FORMAT}"'
+        )
+    rounds = _integer(data, "rounds", "the instance", minimum=1)
+    round_minutes = _integer(data, "round_minutes", "the instance", minimum=1, default=10)
+    name = data.get("name", "")
+    if not isinstance(name, str):
+        raise InstanceError('the instance: "name" must be a string')
+
+    tables = tuple(
+        _table(entry, f"tables[{index}]", rounds)
+        for index, entry in enumerate(_list(data, "tables", required=True))
+    )
+    groups = tuple(
+        _group(entry, f"groups[{index}]", rounds)
+        for index, entry in enumerate(_list(data, "groups", required=True))
+    )
+    table_ids = _unique_ids([table.id for table in tables], "tables")
+    group_ids = _unique_ids([group.id for group in groups], "groups")
+
+    affinity: list[tuple[str, str, int]] = []
+    for index, entry in enumerate(_list(data, "affinity")):
+        where = f"affinity[{index}]"
+        group, table = _pair(entry, where, group_ids, table_ids)
+        affinity.append((group, table, _integer(entry, "weight", where)))
+    met_before = frozenset(
+        _pair(entry, f"met_before[{index}]", group_ids, table_ids)
+        for index, entry in enumerate(_list(data, "met_before"))
+    )
+    pinned: list[Visit] = []
+    for index, entry in enumerate(_list(data, "pinned")):
+        where = f"pinned[{index}]"
+        group, table = _pair(entry, where, group_ids, table_ids)
+        round_ = _integer(entry, "round", where)
+        _check_round(round_, rounds, where, '"round"')
+        pinned.append(Visit(round=round_, group=group, table=table))
+
+    return Problem(
+        name=name,
+        rounds=rounds,
+        tables=tables,
+        groups=groups,
+        round_minutes=round_minutes,
+        affinity=tuple(affinity),
+        met_before=met_before,
+        pinned=tuple(pinned),
+    )
+
+
+def solution_to_json(problem: Problem, solution: Solution) -> dict[str, Any]:
+    """The rotation-schedule/1 document of ``solution``."""
+    document: dict[str, Any] = {
+        "format": SCHEDULE_FORMAT,
+        "instance": problem.name,
+        "status": solution.status.value,
+        "assignments": [
+            {"round": visit.round, "group": visit.group, "table": visit.table}
+            for visit in solution.visits
+        ],
+        "stats": {
+            "visits": len(solution.visits),
+            "visits_upper_bound": solution.visits_upper_bound,
+            "min_share": round(solution.min_share, 4),
+            "min_share_upper_bound": round(solution.min_share_upper_bound, 4),
+            "affinity": solution.affinity,
+            "met_before_revisits": solution.met_before_revisits,
+            "repeated_pairs": solution.repeated_pairs,
+            "solve_seconds": round(solution.solve_seconds, 3),
+        },
+    }
+    if solution.reasons:
+        document["reasons"] = list(solution.reasons)
+    return document
+
+
+def _describe(entry: Mapping[str, Any], where: str) -> str:
+    entry_id = entry.get("id")
+    return f'{where} (id "{entry_id}")' if isinstance(entry_id, str) else where
+
+
+def _list(data: Mapping[str, Any], key: str, *, required: bool = False) -> list[Any]:
+    if key not in data:
+        if required:
+            raise InstanceError(f'the instance: "{key}" is missing')
+        return []
+    value = data[key]
+    if not isinstance(value, list):
+        raise InstanceError(f'the instance: "{key}" must be a list')
+    return value
+
+
+def _integer(
+    entry: Mapping[str, Any],
+    key: str,
+    where: str,
+    *,
+    minimum: int | None = None,
+    default: int | None = None,
+) -> int:
+    if key not in entry:
+        if default is None:
+            raise InstanceError(f'{where}: "{key}" is missing')
+        return default
+    value = entry[key]
+    # bool is an int in Python but never a sensible count.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InstanceError(f'{where}: "{key}" must be a whole number, not {json.dumps(value)}')
+    if minimum is not None and value < minimum:
+        raise InstanceError(f'{where}: "{key}" must be at least {minimum}, not {value}')
+    return value
+
+
+def _string(entry: Mapping[str, Any], key: str, where: str, *, default: str | None = None) -> str:
+    if key not in entry or entry[key] is None:
+        if default is None:
+            raise InstanceError(f'{where}: "{key}" is missing')
+        return default
+    value = entry[key]
+    if not isinstance(value, str) or (default is None and not value):
+        raise InstanceError(f'{where}: "{key}" must be a non-empty string')
+    return value
+
+
+def _track(entry: Mapping[str, Any], where: str) -> Track:
+    value = entry.get("track")
+    if value is None:
+        raise InstanceError(f'{where}: "track" is missing')
+    try:
+        return Track(value)
+    except ValueError:
+        raise InstanceError(f"{where}: track {json.dumps(value)} is not one of {_TRACKS}") from None
+
+
+def _check_round(value: int, rounds: int, where: str, what: str) -> None:
+    if not 1 <= value <= rounds:
+        raise InstanceError(f"{where}: {what} {value} is outside 1..{rounds}")
+
+
+def _rounds(entry: Mapping[str, Any], where: str, rounds: int) -> frozenset[int] | None:
+    if entry.get("available_rounds") is None:
+        return None
+    values = entry["available_rounds"]
+    if not isinstance(values, list):
+        raise InstanceError(f'{where}: "available_rounds" must be a list of rounds')
+    for value in values:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InstanceError(
+                f'{where}: "available_rounds" holds {json.dumps(value)}, not a round number'
+            )
+        _check_round(value, rounds, where, "available round")
+    return frozenset(values)
+
+
+def _entry(entry: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise InstanceError(f"{where}: must be a JSON object")
+    return entry
+
+
+def _table(raw: Any, where: str, rounds: int) -> Table:
+    entry = _entry(raw, where)
+    where = _describe(entry, where)
+    sites = entry.get("sites") or []
+    if not isinstance(sites, list) or not all(isinstance(site, str) for site in sites):
+        raise InstanceError(f'{where}: "sites" must be a list of site names')
+    label = entry.get("label", "")
+    return Table(
+        id=_string(entry, "id", where),
+        specialty=_string(entry, "specialty", where, default=""),
+        track=_track(entry, where),
+        capacity=_integer(entry, "capacity", where, minimum=1, default=1),
+        available_rounds=_rounds(entry, where, rounds),
+        sites=tuple(sites),
+        label=label if isinstance(label, str) else "",
+    )
+
+
+def _group(raw: Any, where: str, rounds: int) -> Group:
+    entry = _entry(raw, where)
+    where = _describe(entry, where)
+    site = entry.get("site")
+    if site is not None and not isinstance(site, str):
+        raise InstanceError(f'{where}: "site" must be a site name')
+    return Group(
+        id=_string(entry, "id", where),
+        name=_string(entry, "name", where, default=""),
+        track=_track(entry, where),
+        size=_integer(entry, "size", where, minimum=1, default=1),
+        site=site,
+        available_rounds=_rounds(entry, where, rounds),
+    )
+
+
+def _unique_ids(ids: list[str], key: str) -> set[str]:
+    seen: dict[str, int] = {}
+    for index, entry_id in enumerate(ids):
+        if entry_id in seen:
+            raise InstanceError(
+                f'{key}[{index}] (id "{entry_id}"): duplicate id, '
+                f"already used by {key}[{seen[entry_id]}]"
+            )
+        seen[entry_id] = index
+    return set(seen)
+
+
+def _pair(raw: Any, where: str, group_ids: set[str], table_ids: set[str]) -> tuple[str, str]:
+    entry = _entry(raw, where)
+    group = _string(entry, "group", where)
+    table = _string(entry, "table", where)
+    if group not in group_ids:
+        raise InstanceError(f'{where}: group "{group}" is not one of the groups')
+    if table not in table_ids:
+        raise InstanceError(f'{where}: table "{table}" is not one of the tables')
+    return group, table

@@ -1,0 +1,123 @@
+"""Level 4, mixing: fewer pairs of groups that share a table in more than one round.
+
+Local search that only re-times visits (a visit moves to another round of the same table, or
+two groups at one table swap rounds), so who meets which table, and with it levels 1-3, stays
+exactly as it is. A move is taken only if it lowers the number of repeated pairs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from itertools import combinations
+
+from rotations.solver.indexed import bits
+from rotations.solver.layout import Schedule
+
+Pair = tuple[int, int]
+
+
+def _pair(a: int, b: int) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+def reduce_repeats(
+    schedule: Schedule,
+    *,
+    deadline: float,
+    should_stop: Callable[[], bool] | None = None,
+    max_passes: int = 30,
+) -> bool:
+    """Improve mixing in place; True if ``should_stop`` ended it early."""
+    ix = schedule.ix
+    meetings: Counter[Pair] = Counter()
+    for t, rows in enumerate(schedule.hosts):
+        del t
+        for hosted in rows:
+            for a, b in combinations(hosted, 2):
+                meetings[_pair(a, b)] += 1
+
+    def gain(changes: Counter[Pair]) -> int:
+        """How many repeated pairs the changes remove (negative: add)."""
+        total = 0
+        for pair, delta in changes.items():
+            before = meetings[pair]
+            total += (before >= 2) - (before + delta >= 2)
+        return total
+
+    def leave_join(g: int, t: int, r_from: int, r_to: int, skip: int, out: Counter[Pair]) -> None:
+        for h in schedule.hosts[t][r_from]:
+            if h != g:
+                out[_pair(g, h)] -= 1
+        for h in schedule.hosts[t][r_to]:
+            if h != skip:
+                out[_pair(g, h)] += 1
+
+    def apply(changes: Counter[Pair]) -> None:
+        for pair, delta in changes.items():
+            meetings[pair] += delta
+
+    def try_move(g: int, t: int, r: int) -> bool:
+        """Move g's visit to t away from round r, if that lowers the repeats."""
+        best: tuple[int, int, int] | None = None  # (gain, round, partner or -1)
+        for q in bits(ix.group_mask[g] & ix.table_mask[t]):
+            if q == r or schedule.at[g][q] >= 0:
+                continue
+            hosted = schedule.hosts[t][q]
+            if len(hosted) < ix.capacity[t]:
+                changes: Counter[Pair] = Counter()
+                leave_join(g, t, r, q, -1, changes)
+                candidate = (gain(changes), q, -1)
+                if candidate[0] > 0 and (best is None or candidate[0] > best[0]):
+                    best = candidate
+            for k in hosted:
+                if schedule.at[k][r] >= 0 or not (ix.group_mask[k] >> r) & 1:
+                    continue
+                if (q, k, t) in schedule.pinned:
+                    continue
+                changes = Counter()
+                leave_join(g, t, r, q, k, changes)
+                leave_join(k, t, q, r, g, changes)
+                candidate = (gain(changes), q, k)
+                if candidate[0] > 0 and (best is None or candidate[0] > best[0]):
+                    best = candidate
+        if best is None:
+            return False
+        _, q, k = best
+        changes = Counter()
+        leave_join(g, t, r, q, k, changes)
+        if k >= 0:
+            leave_join(k, t, q, r, g, changes)
+            schedule.remove(q, k, t)
+        schedule.remove(r, g, t)
+        schedule.place(q, g, t)
+        if k >= 0:
+            schedule.place(r, k, t)
+        apply(changes)
+        return True
+
+    for _ in range(max_passes):
+        improved = False
+        for pair in sorted(p for p, count in meetings.items() if count >= 2):
+            if meetings[pair] < 2:
+                continue
+            if time.monotonic() > deadline:
+                return False
+            if should_stop is not None and should_stop():
+                return True
+            a, b = pair
+            for r, t in enumerate(schedule.at[a]):
+                if t < 0 or b not in schedule.hosts[t][r]:
+                    continue
+                moved = False
+                for g in (a, b):
+                    if (r, g, t) not in schedule.pinned and try_move(g, t, r):
+                        moved = True
+                        break
+                if moved:
+                    improved = True
+                    break
+        if not improved:
+            break
+    return False
