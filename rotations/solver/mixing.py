@@ -83,7 +83,7 @@ def reduce_repeats(
                 if candidate[0] > 0 and (best is None or candidate[0] > best[0]):
                     best = candidate
         if best is None:
-            return False
+            return swap_own_rounds(g, t, r)
         _, q, k = best
         changes = Counter()
         leave_join(g, t, r, q, k, changes)
@@ -96,6 +96,32 @@ def reduce_repeats(
             schedule.place(r, k, t)
         apply(changes)
         return True
+
+    def swap_own_rounds(g: int, t: int, r: int) -> bool:
+        """Swap the rounds of g's visit to t in r and another of its visits, if both tables
+        have room and it lowers the repeats."""
+        for q in bits(ix.group_mask[g] & ix.table_mask[t]):
+            other = schedule.at[g][q]
+            if q == r or other < 0 or (q, g, other) in schedule.pinned:
+                continue
+            if not (ix.table_mask[other] >> r) & 1:
+                continue
+            if len(schedule.hosts[t][q]) >= ix.capacity[t]:
+                continue
+            if len(schedule.hosts[other][r]) >= ix.capacity[other]:
+                continue
+            changes: Counter[Pair] = Counter()
+            leave_join(g, t, r, q, -1, changes)
+            leave_join(g, other, q, r, -1, changes)
+            if gain(changes) <= 0:
+                continue
+            schedule.remove(r, g, t)
+            schedule.remove(q, g, other)
+            schedule.place(q, g, t)
+            schedule.place(r, g, other)
+            apply(changes)
+            return True
+        return False
 
     for _ in range(max_passes):
         improved = False

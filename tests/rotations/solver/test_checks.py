@@ -1,0 +1,125 @@
+from rotations.solver import Group, Problem, Table, Track, Visit, check_schedule
+
+PROBLEM = Problem(
+    name="checks",
+    rounds=3,
+    tables=(
+        Table(id="T01", specialty="Cardiology", track=Track.ADULT),
+        Table(
+            id="T02", specialty="Neonatology", track=Track.PEDIATRIC, label="table 2 (Neonatology)"
+        ),
+        Table(
+            id="T03",
+            specialty="Dermatology",
+            track=Track.ALL_AGES,
+            capacity=2,
+            available_rounds=frozenset({1, 2}),
+        ),
+    ),
+    groups=(
+        Group(id="G01", name="Internal Medicine, Quincy", track=Track.ADULT),
+        Group(id="G02", name="Family Medicine, Dedham", track=Track.ALL_AGES),
+        Group(
+            id="G03",
+            name="Pediatrics, Quincy",
+            track=Track.PEDIATRIC,
+            available_rounds=frozenset({1, 2}),
+        ),
+    ),
+    pinned=(Visit(1, "G02", "T01"),),
+)
+
+
+def test_check_schedule_valid():
+    visits = [
+        Visit(1, "G02", "T01"),
+        Visit(1, "G01", "T03"),
+        Visit(2, "G02", "T03"),
+        Visit(2, "G03", "T02"),
+        Visit(3, "G01", "T01"),
+    ]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == []
+
+
+def test_check_schedule_group_at_two_tables():
+    visits = [Visit(1, "G02", "T01"), Visit(1, "G02", "T03")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G02 (Family Medicine, Dedham) is at 2 tables in round 1: "
+        "table T01 (Cardiology), table T03 (Dermatology)"
+    ]
+
+
+def test_check_schedule_table_over_capacity():
+    visits = [Visit(1, "G02", "T01"), Visit(1, "G01", "T01")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == ["table T01 (Cardiology) has 2 groups in round 1 but hosts 1"]
+
+
+def test_check_schedule_revisit():
+    visits = [Visit(1, "G02", "T01"), Visit(2, "G02", "T01")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G02 (Family Medicine, Dedham) visits table T01 (Cardiology) more than once: "
+        "rounds 1 and 2"
+    ]
+
+
+def test_check_schedule_wrong_track():
+    visits = [Visit(1, "G02", "T01"), Visit(2, "G01", "T02")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G01 (Internal Medicine, Quincy) (adult) visits table 2 (Neonatology) (pediatric)"
+    ]
+
+
+def test_check_schedule_table_absent():
+    visits = [Visit(1, "G02", "T01"), Visit(3, "G01", "T03")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G01 (Internal Medicine, Quincy) visits table T03 (Dermatology) in round 3 "
+        "but its anchor is not there in round 3"
+    ]
+
+
+def test_check_schedule_group_absent():
+    visits = [Visit(1, "G02", "T01"), Visit(3, "G03", "T02")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G03 (Pediatrics, Quincy) visits table 2 (Neonatology) in round 3 "
+        "but the group is not there in round 3"
+    ]
+
+
+def test_check_schedule_pin_missing():
+    visits = [Visit(2, "G02", "T01")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == [
+        "group G02 (Family Medicine, Dedham) is pinned to table T01 (Cardiology) in round 1 "
+        "but is not there"
+    ]
+
+
+def test_check_schedule_unknown_group():
+    visits = [Visit(1, "G02", "T01"), Visit(2, "G09", "T01")]
+
+    problems = check_schedule(PROBLEM, visits)
+
+    assert problems == ['round 2: group "G09" is not in the event']

@@ -1,0 +1,258 @@
+import json
+from typing import Any
+
+import pytest
+
+from rotations.solver import (
+    Group,
+    InstanceError,
+    Problem,
+    Solution,
+    Status,
+    Table,
+    Track,
+    Visit,
+    load_instance,
+    parse_instance,
+    solution_to_json,
+)
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "format": "rotation-instance/1",
+        "name": "Spring",
+        "rounds": 3,
+        "tables": [
+            {
+                "id": "T01",
+                "specialty": "Cardiology",
+                "track": "adult",
+                "capacity": 2,
+                "available_rounds": [1, 2],
+                "sites": ["Quincy"],
+            },
+            {"id": "T02", "specialty": "Neonatology", "track": "pediatric"},
+        ],
+        "groups": [
+            {
+                "id": "G01",
+                "name": "Internal Medicine, Quincy",
+                "track": "adult",
+                "size": 6,
+                "site": "Quincy",
+                "available_rounds": [2, 3],
+            },
+            {"id": "G02", "name": "Pediatrics, Quincy", "track": "pediatric"},
+        ],
+        "affinity": [{"group": "G01", "table": "T01", "weight": 3}],
+        "met_before": [{"group": "G02", "table": "T02"}],
+        "pinned": [{"round": 1, "group": "G02", "table": "T02"}],
+    }
+    doc.update(changes)
+    return doc
+
+
+def error_of(doc: Any) -> str:
+    with pytest.raises(InstanceError) as caught:
+        parse_instance(doc)
+    return str(caught.value)
+
+
+def test_parse_instance_valid_document():
+    doc = document()
+
+    problem = parse_instance(doc)
+
+    assert problem == Problem(
+        name="Spring",
+        rounds=3,
+        tables=(
+            Table(
+                id="T01",
+                specialty="Cardiology",
+                track=Track.ADULT,
+                capacity=2,
+                available_rounds=frozenset({1, 2}),
+                sites=("Quincy",),
+            ),
+            Table(id="T02", specialty="Neonatology", track=Track.PEDIATRIC),
+        ),
+        groups=(
+            Group(
+                id="G01",
+                name="Internal Medicine, Quincy",
+                track=Track.ADULT,
+                size=6,
+                site="Quincy",
+                available_rounds=frozenset({2, 3}),
+            ),
+            Group(id="G02", name="Pediatrics, Quincy", track=Track.PEDIATRIC),
+        ),
+        round_minutes=10,
+        affinity=(("G01", "T01", 3),),
+        met_before=frozenset({("G02", "T02")}),
+        pinned=(Visit(round=1, group="G02", table="T02"),),
+    )
+
+
+def test_parse_instance_bad_track():
+    doc = document()
+    doc["groups"][1]["track"] = "kids"
+
+    message = error_of(doc)
+
+    assert message == 'groups[1] (id "G02"): track "kids" is not one of adult, pediatric, all-ages'
+
+
+def test_parse_instance_duplicate_id():
+    doc = document()
+    doc["tables"][1]["id"] = "T01"
+
+    message = error_of(doc)
+
+    assert message == 'tables[1] (id "T01"): duplicate id, already used by tables[0]'
+
+
+def test_parse_instance_unknown_group_in_affinity():
+    doc = document(affinity=[{"group": "G09", "table": "T01", "weight": 1}])
+
+    message = error_of(doc)
+
+    assert message == 'affinity[0]: group "G09" is not one of the groups'
+
+
+def test_parse_instance_unknown_table_in_met_before():
+    doc = document(met_before=[{"group": "G01", "table": "T09"}])
+
+    message = error_of(doc)
+
+    assert message == 'met_before[0]: table "T09" is not one of the tables'
+
+
+def test_parse_instance_unknown_group_in_pinned():
+    doc = document(pinned=[{"round": 1, "group": "G07", "table": "T01"}])
+
+    message = error_of(doc)
+
+    assert message == 'pinned[0]: group "G07" is not one of the groups'
+
+
+def test_parse_instance_pinned_round_out_of_range():
+    doc = document(pinned=[{"round": 4, "group": "G01", "table": "T01"}])
+
+    message = error_of(doc)
+
+    assert message == 'pinned[0]: "round" 4 is outside 1..3'
+
+
+def test_parse_instance_available_round_out_of_range():
+    doc = document()
+    doc["tables"][0]["available_rounds"] = [0, 1]
+
+    message = error_of(doc)
+
+    assert message == 'tables[0] (id "T01"): available round 0 is outside 1..3'
+
+
+def test_parse_instance_missing_rounds():
+    doc = document()
+    del doc["rounds"]
+
+    message = error_of(doc)
+
+    assert message == 'the instance: "rounds" is missing'
+
+
+def test_parse_instance_missing_track():
+    doc = document()
+    del doc["tables"][0]["track"]
+
+    message = error_of(doc)
+
+    assert message == 'tables[0] (id "T01"): "track" is missing'
+
+
+def test_parse_instance_missing_group_id():
+    doc = document()
+    del doc["groups"][0]["id"]
+
+    message = error_of(doc)
+
+    assert message == 'groups[0]: "id" is missing'
+
+
+def test_parse_instance_wrong_format():
+    doc = document(format="rotation-instance/2")
+
+    message = error_of(doc)
+
+    assert message == '"format" is "rotation-instance/2", expected "rotation-instance/1"'
+
+
+def test_parse_instance_not_an_object():
+    message = error_of([1, 2])
+
+    assert message == "the instance must be a JSON object"
+
+
+def test_load_instance_invalid_json(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"format": ', encoding="utf-8")
+
+    with pytest.raises(InstanceError) as caught:
+        load_instance(path)
+
+    assert str(caught.value) == (f"{path}: not valid JSON (line 1, column 12: Expecting value)")
+
+
+def test_load_instance_missing_file(tmp_path):
+    path = tmp_path / "nope.json"
+
+    with pytest.raises(InstanceError) as caught:
+        load_instance(path)
+
+    assert str(caught.value) == f"{path}: no such file"
+
+
+def test_load_instance_reads_file(tmp_path):
+    path = tmp_path / "spring.json"
+    path.write_text(json.dumps(document()), encoding="utf-8")
+
+    problem = load_instance(path)
+
+    assert problem == parse_instance(document())
+
+
+def test_solution_to_json_shape():
+    problem = parse_instance(document())
+    solution = Solution(
+        status=Status.FEASIBLE,
+        visits=(Visit(1, "G02", "T02"),),
+        visits_upper_bound=4,
+        min_share_upper_bound=1.0,
+        min_share=0.5,
+        affinity=0,
+        met_before_revisits=1,
+        repeated_pairs=0,
+        solve_seconds=0.01234,
+    )
+
+    document_out = solution_to_json(problem, solution)
+
+    assert document_out == {
+        "format": "rotation-schedule/1",
+        "instance": "Spring",
+        "status": "feasible",
+        "assignments": [{"round": 1, "group": "G02", "table": "T02"}],
+        "stats": {
+            "visits": 1,
+            "visits_upper_bound": 4,
+            "min_share": 0.5,
+            "min_share_upper_bound": 1.0,
+            "affinity": 0,
+            "met_before_revisits": 1,
+            "repeated_pairs": 0,
+            "solve_seconds": 0.012,
+        },
+    }

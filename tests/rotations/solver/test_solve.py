@@ -1,0 +1,296 @@
+import random
+from pathlib import Path
+
+import pytest
+
+from rotations.solver import (
+    Group,
+    Problem,
+    Progress,
+    Status,
+    Table,
+    Track,
+    Visit,
+    check_schedule,
+    load_instance,
+    solve,
+)
+
+INSTANCES = Path(__file__).resolve().parents[4] / "shared" / "instances"
+
+
+def table(id: str, track: Track = Track.ALL_AGES, capacity: int = 1, rounds=None) -> Table:
+    return Table(
+        id=id,
+        specialty=f"Specialty {id}",
+        track=track,
+        capacity=capacity,
+        available_rounds=None if rounds is None else frozenset(rounds),
+    )
+
+
+def group(id: str, track: Track = Track.ALL_AGES, rounds=None) -> Group:
+    return Group(
+        id=id,
+        name=f"Group {id}",
+        track=track,
+        available_rounds=None if rounds is None else frozenset(rounds),
+    )
+
+
+def problem(rounds: int, tables, groups, **extra) -> Problem:
+    return Problem(name="test", rounds=rounds, tables=tuple(tables), groups=tuple(groups), **extra)
+
+
+def pairs(solution) -> set[tuple[str, str]]:
+    return {(visit.group, visit.table) for visit in solution.visits}
+
+
+def windowed(seed: int, n_tables: int = 12, n_groups: int = 30, rounds: int = 8) -> Problem:
+    rng = random.Random(seed)
+    tracks = list(Track)
+
+    def window():
+        if rng.random() < 0.7:
+            return None
+        first = rng.randint(1, rounds // 2)
+        return range(first, rng.randint(first + 1, rounds) + 1)
+
+    return problem(
+        rounds,
+        [
+            table(f"T{i:02}", rng.choice(tracks), rng.randint(1, 3), window())
+            for i in range(n_tables)
+        ],
+        [group(f"G{i:02}", rng.choice(tracks), window()) for i in range(n_groups)],
+        affinity=tuple(
+            (f"G{g:02}", f"T{t:02}", 3)
+            for g in range(n_groups)
+            for t in range(n_tables)
+            if rng.random() < 0.2
+        ),
+        met_before=frozenset(
+            (f"G{g:02}", f"T{t:02}")
+            for g in range(n_groups)
+            for t in range(n_tables)
+            if rng.random() < 0.1
+        ),
+    )
+
+
+def test_solve_everyone_meets_every_table():
+    p = problem(
+        2,
+        [table("T1", Track.ADULT), table("T2")],
+        [group("G1", Track.ADULT), group("G2")],
+        affinity=(("G1", "T1", 3),),
+    )
+
+    solution = solve(p)
+
+    assert (solution.status, len(solution.visits), solution.visits_upper_bound) == (
+        Status.OPTIMAL,
+        4,
+        4,
+    )
+    assert pairs(solution) == {("G1", "T1"), ("G1", "T2"), ("G2", "T1"), ("G2", "T2")}
+    assert (solution.min_share, solution.min_share_upper_bound, solution.affinity) == (1.0, 1.0, 3)
+    assert check_schedule(p, solution.visits) == []
+
+
+def test_solve_fairness_before_value():
+    p = problem(
+        1,
+        [table("T1"), table("T2", Track.ADULT)],
+        [group("G1", Track.ADULT), group("G2", Track.PEDIATRIC)],
+        affinity=(("G1", "T1", 5),),
+    )
+
+    solution = solve(p)
+
+    assert solution.visits == (Visit(1, "G1", "T2"), Visit(1, "G2", "T1"))
+    assert (solution.status, solution.min_share, solution.affinity) == (Status.OPTIMAL, 1.0, 0)
+
+
+def test_solve_prefers_affinity():
+    p = problem(1, [table("T1"), table("T2")], [group("G1")], affinity=(("G1", "T2", 2),))
+
+    solution = solve(p)
+
+    assert solution.visits == (Visit(1, "G1", "T2"),)
+    assert (solution.status, solution.affinity) == (Status.OPTIMAL, 2)
+
+
+def test_solve_prefers_new_tables_over_met_before():
+    p = problem(1, [table("T1"), table("T2")], [group("G1")], met_before=frozenset({("G1", "T1")}))
+
+    solution = solve(p)
+
+    assert solution.visits == (Visit(1, "G1", "T2"),)
+    assert solution.met_before_revisits == 0
+
+
+def test_solve_respects_tracks():
+    p = problem(3, [table("T1", Track.ADULT)], [group("G1", Track.PEDIATRIC)])
+
+    solution = solve(p)
+
+    assert (solution.status, solution.visits, solution.visits_upper_bound) == (
+        Status.OPTIMAL,
+        (),
+        0,
+    )
+
+
+def test_solve_respects_capacity():
+    p = problem(1, [table("T1", capacity=2)], [group("G1"), group("G2"), group("G3")])
+
+    solution = solve(p)
+
+    assert (len(solution.visits), solution.visits_upper_bound, solution.min_share) == (2, 2, 0.0)
+    assert check_schedule(p, solution.visits) == []
+
+
+def test_solve_respects_windows():
+    p = problem(2, [table("T1", rounds=[1]), table("T2", rounds=[2])], [group("G1", rounds=[2])])
+
+    solution = solve(p)
+
+    assert solution.visits == (Visit(2, "G1", "T2"),)
+
+
+def test_solve_no_revisits():
+    p = problem(3, [table("T1", capacity=3)], [group("G1")])
+
+    solution = solve(p)
+
+    assert (len(solution.visits), solution.min_share, solution.status) == (1, 1.0, Status.OPTIMAL)
+
+
+def test_solve_keeps_pins():
+    p = problem(
+        2, [table("T1"), table("T2")], [group("G1"), group("G2")], pinned=(Visit(1, "G1", "T2"),)
+    )
+
+    solution = solve(p)
+
+    assert solution.visits == (
+        Visit(1, "G1", "T2"),
+        Visit(1, "G2", "T1"),
+        Visit(2, "G1", "T1"),
+        Visit(2, "G2", "T2"),
+    )
+
+
+def test_solve_mixes_groups():
+    p = problem(2, [table("T1", capacity=2), table("T2", capacity=2)], [group("G1"), group("G2")])
+
+    solution = solve(p)
+
+    assert (len(solution.visits), solution.repeated_pairs) == (4, 0)
+
+
+def test_solve_conflicting_pins_are_infeasible():
+    p = problem(
+        3,
+        [
+            Table(
+                id="T07",
+                specialty="Neonatology",
+                track=Track.PEDIATRIC,
+                available_rounds=frozenset({1}),
+            ),
+            Table(
+                id="T01", specialty="Cardiology", track=Track.ADULT, label="table 1 (Cardiology)"
+            ),
+        ],
+        [
+            Group(id="G03", name="Pediatrics, Quincy", track=Track.PEDIATRIC),
+            Group(id="G02", name="Internal Medicine, Quincy", track=Track.ADULT),
+            Group(id="G04", name="Internal Medicine, Dedham", track=Track.ADULT),
+        ],
+        pinned=(
+            Visit(2, "G03", "T07"),
+            Visit(3, "G02", "T01"),
+            Visit(3, "G04", "T01"),
+            Visit(1, "G02", "T01"),
+            Visit(1, "G02", "T07"),
+        ),
+    )
+
+    solution = solve(p)
+
+    assert (solution.status, solution.visits) == (Status.INFEASIBLE, ())
+    assert solution.reasons == (
+        "group G02 (Internal Medicine, Quincy) (adult) is pinned to table T07 (Neonatology) "
+        "(pediatric) in round 1, but adult groups may not visit pediatric tables",
+        "table T07 (Neonatology) is pinned in round 2 for group G03 (Pediatrics, Quincy) but "
+        "its anchor is not there in round 2",
+        "group G02 (Internal Medicine, Quincy) is pinned 2 times in round 1: "
+        "table 1 (Cardiology), table T07 (Neonatology)",
+        "pinned visits put 2 groups at table 1 (Cardiology) in round 3 but it hosts 1",
+        "group G02 (Internal Medicine, Quincy) is pinned to table 1 (Cardiology) in rounds 1 "
+        "and 3, but a group visits a table at most once",
+    )
+
+
+def test_solve_pin_for_absent_group_is_infeasible():
+    p = problem(2, [table("T1")], [group("G1", rounds=[1])], pinned=(Visit(2, "G1", "T1"),))
+
+    solution = solve(p)
+
+    assert solution.reasons == (
+        "group G1 (Group G1) is pinned to table T1 (Specialty T1) in round 2 but the group is "
+        "not there in round 2",
+    )
+
+
+def test_solve_windowed_schedule_is_valid():
+    p = windowed(seed=3)
+
+    solution = solve(p, time_limit_s=10)
+
+    assert check_schedule(p, solution.visits) == []
+    assert len(solution.visits) <= solution.visits_upper_bound
+
+
+def test_solve_is_deterministic():
+    p = windowed(seed=5)
+
+    first = solve(p, time_limit_s=10, seed=7)
+    second = solve(p, time_limit_s=10, seed=7)
+
+    assert first.visits == second.visits
+
+
+def test_solve_stops_when_asked():
+    p = windowed(seed=4)
+
+    solution = solve(p, should_stop=lambda: True)
+
+    assert (solution.stopped, solution.status, solution.visits) == (True, Status.FEASIBLE, ())
+
+
+def test_solve_reports_progress():
+    p = windowed(seed=6)
+    seen: list[Progress] = []
+
+    solution = solve(p, on_progress=seen.append)
+
+    assert (seen[0].fraction, seen[-1].fraction) == (0.0, 1.0)
+    assert seen[-1].visits == len(solution.visits)
+    assert seen[-1].visits_upper_bound == solution.visits_upper_bound
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "bound"), [("practice-140", 122), ("regional-45", 38)])
+def test_solve_shared_instance_reaches_bound(name, bound):
+    path = INSTANCES / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    p = load_instance(path)
+
+    solution = solve(p)
+
+    assert (len(solution.visits), solution.visits_upper_bound) == (bound, bound)
+    assert check_schedule(p, solution.visits) == []
