@@ -19,6 +19,8 @@ from rotations.solver.indexed import Indexed, bits
 
 # Above this many triples the model takes too long to build and solve to be worth it.
 MAX_TRIPLES = 40_000
+# Larger problems get a model restricted to the pairs that matter (see ``solve.py``).
+MAX_RESTRICTED_TRIPLES = 120_000
 
 Triple = tuple[int, int, int]
 
@@ -31,11 +33,13 @@ class Outcome:
     stopped: bool
 
 
-def eligible_triples(ix: Indexed) -> list[Triple]:
+def eligible_triples(ix: Indexed, pairs: set[tuple[int, int]] | None = None) -> list[Triple]:
+    """Every (round, group, table) that rules 3-5 allow; only of ``pairs`` if given."""
     return [
         (r, g, t)
         for g in range(len(ix.groups))
         for t in ix.eligible[g]
+        if pairs is None or (g, t) in pairs
         for r in bits(ix.group_mask[g] & ix.table_mask[t])
     ]
 
@@ -64,9 +68,15 @@ def improve(
     num_workers: int,
     should_stop: Callable[[], bool] | None,
     on_solution: Callable[[], None],
+    triples: list[Triple] | None = None,
 ) -> Outcome:
-    """Lexicographically best schedule (share, then visits, then value) within the time left."""
-    triples = eligible_triples(ix)
+    """Lexicographically best schedule (share, then visits, then value) within the time left.
+
+    ``triples`` restricts the model to those (round, group, table) choices, which must hold
+    ``start`` and the pins; a restricted search proves nothing about the whole problem.
+    """
+    restricted = triples is not None
+    triples = eligible_triples(ix) if triples is None else triples
     model = cp_model.CpModel()
     x = {key: model.new_bool_var(f"x{key}") for key in triples}
     by_group_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
@@ -123,7 +133,7 @@ def improve(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         found = [key for key, var in x.items() if solver.boolean_value(var)]
-        if status == cp_model.OPTIMAL:
+        if status == cp_model.OPTIMAL and not restricted:
             proved[level] = True
         best = found
         start_set = set(found)

@@ -53,7 +53,6 @@ class Indexed:
     capacity: list[int]
     # eligible[g]: tables g may visit (track allows, some common round), ascending.
     eligible: list[list[int]]
-    eligible_set: list[frozenset[int]]
     # value[(g, t)] for eligible pairs with a non-default value; default is NEW_BONUS.
     value: dict[tuple[int, int], int]
     weight: dict[tuple[int, int], int]
@@ -111,7 +110,6 @@ def index_problem(problem: Problem) -> Indexed:
         table_mask=table_mask,
         capacity=[table.capacity for table in tables],
         eligible=eligible,
-        eligible_set=[frozenset(tables_of) for tables_of in eligible],
         value=value,
         weight=weight,
         met_before=met,

@@ -211,7 +211,7 @@ def fill(schedule: Schedule, quotas: list[int]) -> None:
     """Repair coverage and fairness with visits to other tables.
 
     First every group short of its quota takes a free slot, or the slot of a group above its
-    quota; then every empty slot goes to a free group, best value first.
+    quota; then every free round of a group goes to a table with room, best value first.
     """
     ix = schedule.ix
     counts = [schedule.count(g) for g in range(len(ix.groups))]
@@ -246,26 +246,21 @@ def fill(schedule: Schedule, quotas: list[int]) -> None:
                 counts[evicted] -= 1
             schedule.place(r, g, t)
             counts[g] += 1
-    # Empty slots: any free group that may still visit the table, lowest share first.
-    by_round: list[list[int]] = [[] for _ in range(ix.rounds + 1)]
-    for g in range(len(ix.groups)):
+    # Then free rounds of groups go to tables with room, groups with fewest visits first.
+    for g in sorted(range(len(ix.groups)), key=lambda g: (counts[g] - quotas[g], g)):
         for r in bits(ix.group_mask[g]):
-            by_round[r].append(g)
-    for t in range(len(ix.tables)):
-        for r in bits(ix.table_mask[t]):
-            while len(schedule.hosts[t][r]) < ix.capacity[t]:
-                choice = max(
-                    (
-                        (ix.pair_value(g, t), -counts[g], -g)
-                        for g in by_round[r]
-                        if schedule.at[g][r] < 0
-                        and t not in schedule.visited[g]
-                        and t in ix.eligible_set[g]
-                    ),
-                    default=None,
-                )
-                if choice is None:
-                    break
-                g = -choice[2]
-                schedule.place(r, g, t)
+            if schedule.at[g][r] >= 0:
+                continue
+            choice = max(
+                (
+                    (ix.pair_value(g, t), -t)
+                    for t in ix.eligible[g]
+                    if len(schedule.hosts[t][r]) < ix.capacity[t]
+                    and (ix.table_mask[t] >> r) & 1
+                    and t not in schedule.visited[g]
+                ),
+                default=None,
+            )
+            if choice is not None:
+                schedule.place(r, g, -choice[1])
                 counts[g] += 1

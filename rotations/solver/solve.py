@@ -115,7 +115,8 @@ def solve(
     pairs = [(int(rel.arc_group[a]), int(rel.arc_table[a])) for a in choice.arcs]
     schedule = lay_out(ix, pairs, [rel.free_rounds[a] for a in choice.arcs])
     quotas = [quota(share_bound, p) for p in rel.possible]
-    fill(schedule, quotas)
+    if len(schedule.triples()) < choice.visits:
+        fill(schedule, quotas)
     best = schedule.triples()
     fig = figures(ix, best, rel.possible)
     proved = (
@@ -125,8 +126,9 @@ def solve(
     if stop_now():
         return finish(best, proved, True)
 
-    if not proved and len(cpsat.eligible_triples(ix)) <= cpsat.MAX_TRIPLES:
-        # Spend at most most of the time left, keeping some for mixing.
+    triples = None if proved else _search_space(ix, best, pairs, quotas)
+    if triples is not None:
+        # Spend most of the time left, keeping some for mixing.
         budget = (deadline - time.monotonic()) * 0.7
         outcome = cpsat.improve(
             ix,
@@ -137,6 +139,7 @@ def solve(
             num_workers=num_workers,
             should_stop=should_stop,
             on_solution=lambda: report(0.6, "found a better schedule", None, bound),
+            triples=triples,
         )
         found = figures(ix, outcome.triples, rel.possible)
         if _levels(found) > _levels(fig):
@@ -149,6 +152,26 @@ def solve(
     report(0.8, "mixing the groups", fig.visits, bound)
     stopped = reduce_repeats(schedule, deadline=deadline, should_stop=should_stop)
     return finish(schedule.triples(), proved, stopped)
+
+
+def _search_space(
+    ix: Indexed, best: list[Triple], pairs: list[tuple[int, int]], quotas: list[int]
+) -> list[Triple] | None:
+    """The triples for CP-SAT: all of them for a small problem; for a larger one only the
+    chosen pairs, the scheduled ones, and every pair of the groups short of their quota.
+    None when even that is too large to be worth building."""
+    everything = cpsat.eligible_triples(ix)
+    if len(everything) <= cpsat.MAX_TRIPLES:
+        return everything
+    keep = set(pairs) | {(g, t) for _, g, t in best}
+    counts = [0] * len(ix.groups)
+    for _, g, _ in best:
+        counts[g] += 1
+    for g, count in enumerate(counts):
+        if count < quotas[g]:
+            keep.update((g, t) for t in ix.eligible[g])
+    restricted = cpsat.eligible_triples(ix, keep)
+    return restricted if len(restricted) <= cpsat.MAX_RESTRICTED_TRIPLES else None
 
 
 def _levels(fig: Figures) -> tuple[Fraction, int, int]:
