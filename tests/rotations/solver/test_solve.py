@@ -255,7 +255,8 @@ def test_solve_windowed_schedule_is_valid():
 
 
 def test_solve_is_deterministic():
-    p = windowed(seed=5)
+    # Windows here keep the round layout from placing every chosen pair, so CP-SAT runs too.
+    p = windowed(seed=0, n_tables=6, n_groups=12, rounds=5)
 
     first = solve(p, time_limit_s=10, seed=7)
     second = solve(p, time_limit_s=10, seed=7)
