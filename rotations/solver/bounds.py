@@ -27,9 +27,12 @@ def possible_visits(ix: Indexed) -> list[int]:
         rounds = bits(mask)
         tables = ix.eligible[g]
         whole = sum(1 for t in tables if mask & ix.table_mask[t] == mask)
-        if whole >= len(rounds) or len(tables) == 0:
+        if not tables:
+            out.append(0)
+            continue
+        if whole >= len(rounds):
             # Enough tables present all the time the group is: nothing more to match.
-            out.append(min(len(rounds), len(tables)) if whole < len(rounds) else len(rounds))
+            out.append(len(rounds))
             continue
         flow = max_flow.SimpleMaxFlow()
         round_node = {r: 2 + i for i, r in enumerate(rounds)}

@@ -132,7 +132,7 @@ def _round_flow(
     """The candidate pairs to place in round ``r``: as many as fit, of greatest weight."""
     if not candidates:
         return []
-    n_groups, n_tables = len(ix.groups), len(ix.tables)
+    n_tables = len(ix.tables)
     flow = min_cost_flow.SimpleMinCostFlow()
     groups = np.array([pairs[i][0] for i in candidates], dtype=np.int32)
     tables = np.array([pairs[i][1] for i in candidates], dtype=np.int32)
@@ -159,7 +159,6 @@ def _round_flow(
     total = len(used_groups)
     flow.set_node_supply(0, total)
     flow.set_node_supply(1, -total)
-    del n_groups
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"round flow failed with status {status}")

@@ -32,8 +32,7 @@ def reduce_repeats(
     """Improve mixing in place; True if ``should_stop`` ended it early."""
     ix = schedule.ix
     meetings: Counter[Pair] = Counter()
-    for t, rows in enumerate(schedule.hosts):
-        del t
+    for rows in schedule.hosts:
         for hosted in rows:
             for a, b in combinations(hosted, 2):
                 meetings[_pair(a, b)] += 1
