@@ -35,6 +35,12 @@ class SolveRun(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The schedule whose pinned visits this run keeps (a re-plan from an edited version).
+    pinned_from = models.ForeignKey(
+        "Schedule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Which worker is solving, so a redelivered message or a late worker cannot write twice.
+    claimed_by = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

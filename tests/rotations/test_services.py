@@ -1,0 +1,808 @@
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from clinicians.models import Track
+from events.models import Event
+from rotations import services
+from rotations.models import Schedule, SolveRun, Visit
+from rotations.services import (
+    EventNotReady,
+    SolveAlreadyRunning,
+    apply_solution,
+    build_problem,
+    cancel_solve,
+    changed_itineraries,
+    export_instance,
+    fail_stalled_runs,
+    publish_schedule,
+    run_solve,
+    run_status,
+    start_solve,
+)
+from rotations.solver import (
+    Group,
+    Problem,
+    Progress,
+    Solution,
+    Status,
+    parse_instance,
+)
+from rotations.solver import Table as SolverTable
+from rotations.solver import Track as SolverTrack
+from rotations.solver import Visit as SolverVisit
+from tests.factories import (
+    make_anchor,
+    make_clinician,
+    make_event,
+    make_group,
+    make_table,
+    make_user,
+)
+from tests.rotations.helpers import make_schedule
+
+
+def T(table):
+    return f"T{table.pk}"
+
+
+def G(group):
+    return f"G{group.pk}"
+
+
+def solution_of(visits, status=Status.FEASIBLE):
+    return Solution(
+        status=status,
+        visits=tuple(sorted(SolverVisit(r, G(g), T(t)) for r, g, t in visits)),
+        visits_upper_bound=len(visits),
+        min_share_upper_bound=1.0,
+        min_share=1.0,
+        affinity=0,
+        met_before_revisits=0,
+        repeated_pairs=0,
+    )
+
+
+# --- build_problem ----------------------------------------------------------------------
+
+
+def test_build_problem_small_event_gives_the_exact_problem(small):
+    problem = build_problem(event=small.event)
+
+    assert problem == Problem(
+        name="North spring",
+        rounds=4,
+        round_minutes=10,
+        tables=(
+            SolverTable(
+                id=T(small.t1),
+                specialty="Cardiology",
+                track=SolverTrack.ADULT,
+                capacity=1,
+                available_rounds=frozenset({1, 2, 3}),
+                sites=("Quincy",),
+                label="table 1 (Cardiology)",
+            ),
+            SolverTable(
+                id=T(small.t2),
+                specialty="Neonatology",
+                track=SolverTrack.PEDIATRIC,
+                capacity=2,
+                available_rounds=frozenset({1, 3, 4}),
+                sites=("Braintree", "Quincy"),
+                label="table 2 (Neonatology)",
+            ),
+            SolverTable(
+                id=T(small.t3),
+                specialty="Dermatology",
+                track=SolverTrack.ALL_AGES,
+                capacity=1,
+                available_rounds=None,
+                sites=(),
+                label="table 3 (Dermatology)",
+            ),
+        ),
+        groups=(
+            Group(
+                id=G(small.im),
+                name="IM Quincy",
+                track=SolverTrack.ADULT,
+                size=2,
+                site="Quincy",
+                available_rounds=None,
+            ),
+            Group(
+                id=G(small.peds),
+                name="Peds Braintree",
+                track=SolverTrack.PEDIATRIC,
+                size=1,
+                site="Braintree",
+                available_rounds=frozenset({2, 3, 4}),
+            ),
+            Group(
+                id=G(small.walk),
+                name="Walk-ins",
+                track=SolverTrack.ALL_AGES,
+                size=1,
+                site=None,
+                available_rounds=None,
+            ),
+        ),
+        affinity=((G(small.im), T(small.t1), 1), (G(small.peds), T(small.t2), 2)),
+        met_before=frozenset(),
+        pinned=(),
+    )
+
+
+def _add_groups(event, department, count):
+    for _ in range(count):
+        members = [make_clinician(department=department) for _ in range(2)]
+        make_group(event=event, department=department, members=members)
+
+
+def _count_queries(event):
+    with CaptureQueriesContext(connection) as queries:
+        build_problem(event=event)
+    return len(queries)
+
+
+def test_build_problem_query_count_does_not_grow_with_the_event(small):
+    _add_groups(small.event, small.internal, 2)
+    few = _count_queries(small.event)
+    _add_groups(small.event, small.internal, 20)
+    for number in range(4, 14):
+        make_anchor(table=make_table(event=small.event, number=number))
+
+    many = _count_queries(small.event)
+
+    assert (few, many) == (5, 5)
+
+
+def test_build_problem_met_before_pairs_come_from_finished_published_events(small):
+    earlier = make_event(name="Last year", status=Event.Status.FINISHED)
+    old_table = make_table(event=earlier, specialty=small.cardiology)
+    old_group = make_group(event=earlier, department=small.internal)
+    make_schedule(earlier, [(1, old_group, old_table)], published=True)
+    draft = make_event(name="Unfinished", status=Event.Status.PUBLISHED)
+    make_schedule(
+        draft,
+        [(1, make_group(event=draft, department=small.pediatrics), make_table(event=draft))],
+        published=True,
+    )
+
+    problem = build_problem(event=small.event)
+
+    assert problem.met_before == frozenset({(G(small.im), T(small.t1))})
+
+
+def test_build_problem_pinned_visits_come_from_the_given_schedule(small):
+    schedule = make_schedule(
+        small.event,
+        [(1, small.im, small.t1), (3, small.peds, small.t2)],
+        pinned={(3, small.peds, small.t2)},
+    )
+
+    problem = build_problem(event=small.event, pinned_from=schedule)
+
+    assert problem.pinned == (SolverVisit(3, G(small.peds), T(small.t2)),)
+
+
+def test_build_problem_table_without_anchors_is_available_in_no_round(small):
+    bare = make_table(event=small.event, number=9, specialty=small.cardiology)
+
+    problem = build_problem(event=small.event)
+
+    assert problem.tables[-1].id == T(bare)
+    assert problem.tables[-1].available_rounds == frozenset()
+
+
+# --- readiness and export ---------------------------------------------------------------
+
+
+def test_readiness_problems_ready_event_has_none(small):
+    assert services.readiness_problems(event=small.event) == []
+
+
+def test_start_solve_event_not_ready_lists_every_problem(small, organizer):
+    make_table(event=small.event, number=7, specialty=small.cardiology)
+    make_group(event=small.event, name="Away", absent_rounds=[1, 2, 3, 4])
+    empty = make_event(name="Empty")
+
+    with pytest.raises(EventNotReady) as not_ready:
+        start_solve(event=small.event, by=organizer)
+    with pytest.raises(EventNotReady) as nothing:
+        start_solve(event=empty, by=organizer)
+
+    assert not_ready.value.problems == [
+        "Table 7 (Cardiology) has no anchor.",
+        "Group Away is absent in every round.",
+    ]
+    assert nothing.value.problems == [
+        "The event has no tables.",
+        "The event has no travelling groups.",
+    ]
+    assert SolveRun.objects.count() == 0
+
+
+def test_readiness_problems_group_without_a_table_of_its_track(db):
+    event = make_event()
+    make_anchor(table=make_table(event=event))
+    make_group(event=event, name="Kids", track=Track.PEDIATRIC)
+
+    assert services.readiness_problems(event=event) == [
+        "Group Kids sees pediatric patients but no table serves them."
+    ]
+
+
+def test_export_instance_small_event_follows_the_format(small):
+    document = export_instance(event=small.event)
+
+    assert document == {
+        "format": "rotation-instance/1",
+        "name": "North spring",
+        "rounds": 4,
+        "round_minutes": 10,
+        "tables": [
+            {
+                "id": T(small.t1),
+                "label": "table 1 (Cardiology)",
+                "specialty": "Cardiology",
+                "track": "adult",
+                "capacity": 1,
+                "available_rounds": [1, 2, 3],
+                "sites": ["Quincy"],
+            },
+            {
+                "id": T(small.t2),
+                "label": "table 2 (Neonatology)",
+                "specialty": "Neonatology",
+                "track": "pediatric",
+                "capacity": 2,
+                "available_rounds": [1, 3, 4],
+                "sites": ["Braintree", "Quincy"],
+            },
+            {
+                "id": T(small.t3),
+                "label": "table 3 (Dermatology)",
+                "specialty": "Dermatology",
+                "track": "all-ages",
+                "capacity": 1,
+                "sites": [],
+            },
+        ],
+        "groups": [
+            {"id": G(small.im), "name": "IM Quincy", "track": "adult", "size": 2, "site": "Quincy"},
+            {
+                "id": G(small.peds),
+                "name": "Peds Braintree",
+                "track": "pediatric",
+                "size": 1,
+                "site": "Braintree",
+                "available_rounds": [2, 3, 4],
+            },
+            {"id": G(small.walk), "name": "Walk-ins", "track": "all-ages", "size": 1},
+        ],
+        "affinity": [
+            {"group": G(small.im), "table": T(small.t1), "weight": 1},
+            {"group": G(small.peds), "table": T(small.t2), "weight": 2},
+        ],
+        "met_before": [],
+        "pinned": [],
+    }
+
+
+def test_export_instance_reads_back_as_the_same_problem(small):
+    schedule = make_schedule(
+        small.event, [(3, small.peds, small.t2)], pinned={(3, small.peds, small.t2)}
+    )
+    document = services.problem_to_json(build_problem(event=small.event, pinned_from=schedule))
+
+    assert parse_instance(document) == build_problem(event=small.event, pinned_from=schedule)
+
+
+# --- apply_solution ---------------------------------------------------------------------
+
+
+def test_apply_solution_writes_the_next_version_with_every_visit(small, organizer):
+    make_schedule(small.event, [(1, small.im, small.t1)], published=True)
+    visits = [(1, small.im, small.t1), (2, small.walk, small.t3), (3, small.peds, small.t2)]
+
+    schedule = apply_solution(event=small.event, solution=solution_of(visits), by=organizer)
+
+    assert (schedule.version, schedule.is_published, schedule.created_by) == (2, False, organizer)
+    assert sorted(schedule.visits.values_list("round", "group_id", "table_id", "pinned")) == [
+        (1, small.im.pk, small.t1.pk, False),
+        (2, small.walk.pk, small.t3.pk, False),
+        (3, small.peds.pk, small.t2.pk, False),
+    ]
+    assert Schedule.objects.get(event=small.event, is_published=True).version == 1
+
+
+def test_apply_solution_draft_event_becomes_scheduled(small):
+    apply_solution(event=small.event, solution=solution_of([(1, small.im, small.t1)]))
+
+    small.event.refresh_from_db()
+    assert small.event.status == Event.Status.SCHEDULED
+
+
+def test_apply_solution_keeps_the_pins_of_the_schedule_it_is_based_on(small):
+    based_on = make_schedule(
+        small.event, [(3, small.peds, small.t2)], pinned={(3, small.peds, small.t2)}
+    )
+    visits = [(3, small.peds, small.t2), (1, small.im, small.t1)]
+
+    schedule = apply_solution(event=small.event, solution=solution_of(visits), based_on=based_on)
+
+    assert sorted(schedule.visits.values_list("round", "pinned")) == [(1, False), (3, True)]
+
+
+def test_apply_solution_failing_midway_writes_nothing(small):
+    # The last visit breaks visit_group_once_per_round, in the second insert batch.
+    visits = [(r, small.walk, small.t3) for r in (1,)] + [
+        (2, small.im, small.t1),
+        (2, small.im, small.t3),
+    ]
+    solution = solution_of(visits)
+
+    with mock.patch.object(services, "VISIT_BATCH", 2), pytest.raises(IntegrityError):
+        apply_solution(event=small.event, solution=solution)
+
+    small.event.refresh_from_db()
+    assert (Schedule.objects.count(), Visit.objects.count(), small.event.status) == (0, 0, "draft")
+
+
+# --- start / cancel ---------------------------------------------------------------------
+
+
+def test_start_solve_queues_a_run_and_dispatches_it_on_commit(
+    small, organizer, django_capture_on_commit_callbacks, settings
+):
+    settings.ROUNDS_SOLVE_TIME_LIMIT_S = 45
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = start_solve(event=small.event, by=organizer, seed=3)
+
+    assert (run.status, run.time_limit_s, run.seed, run.started_by) == (
+        "queued",
+        45,
+        3,
+        organizer,
+    )
+    assert len(callbacks) == 1
+    with mock.patch("rotations.tasks.solve_task.apply_async") as apply_async:
+        callbacks[0]()
+    assert apply_async.call_args_list == [
+        mock.call(args=[run.pk], soft_time_limit=75, time_limit=105)
+    ]
+
+
+def test_start_solve_time_limit_is_kept_within_the_maximum(small, organizer, settings):
+    settings.ROUNDS_SOLVE_MAX_TIME_LIMIT_S = 100
+
+    run = start_solve(event=small.event, by=organizer, time_limit_s=5000)
+
+    assert run.time_limit_s == 100
+
+
+def test_start_solve_second_start_raises_already_running(small, organizer):
+    organizer.first_name, organizer.last_name = "Olive", "Organizer"
+    first = start_solve(event=small.event, by=organizer)
+    started = timezone.localtime(first.created_at)
+
+    with pytest.raises(SolveAlreadyRunning) as already:
+        start_solve(event=small.event, by=make_user())
+
+    assert str(already.value) == (
+        f"A solve is already running for this event (started {started:%H:%M} by Olive Organizer)."
+    )
+    assert already.value.run == first
+    assert list(SolveRun.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_start_solve_after_a_stalled_run_fails_it_and_starts(small, organizer):
+    stalled = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+
+    run = start_solve(event=small.event, by=organizer)
+
+    stalled.refresh_from_db()
+    assert (stalled.status, run.status) == ("failed", "queued")
+
+
+def test_cancel_solve_queued_run_is_cancelled_at_once(small, organizer):
+    run = start_solve(event=small.event, by=organizer)
+
+    cancel_solve(run=run, by=organizer)
+
+    assert (run.status, run.cancel_requested, run.finished_at is not None) == (
+        "cancelled",
+        True,
+        True,
+    )
+
+
+def test_cancel_solve_running_run_only_requests_the_stop(small, organizer):
+    run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.RUNNING, progress=40)
+
+    cancel_solve(run=run, by=organizer)
+
+    assert (run.status, run.cancel_requested, run.progress) == ("running", True, 40)
+
+
+def test_cancel_solve_finished_run_is_left_alone(small, organizer):
+    run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.SUCCEEDED)
+
+    cancel_solve(run=run, by=organizer)
+
+    assert (run.status, run.cancel_requested) == ("succeeded", False)
+
+
+# --- run_solve --------------------------------------------------------------------------
+
+
+def _queued(event, **fields):
+    fields.setdefault("time_limit_s", 5)
+    return SolveRun.objects.create(event=event, status=SolveRun.Status.QUEUED, **fields)
+
+
+def test_run_solve_queued_run_succeeds_and_writes_a_schedule(small, organizer):
+    run = _queued(small.event, started_by=organizer)
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    schedule = Schedule.objects.get(event=small.event)
+    small.event.refresh_from_db()
+    assert (run.status, run.progress, run.optimal, run.error) == ("succeeded", 100, True, "")
+    assert (run.visits, run.visits_upper_bound) == (schedule.visits.count(), run.visits)
+    assert (schedule.version, schedule.solve_run, schedule.created_by) == (1, run, organizer)
+    assert small.event.status == Event.Status.SCHEDULED
+    assert run.started_at <= run.heartbeat_at <= run.finished_at
+
+
+def test_run_solve_same_event_and_seed_gives_the_same_schedule(small):
+    first, second = _queued(small.event), None
+    run_solve(run_id=first.pk)
+    second = _queued(small.event)
+
+    run_solve(run_id=second.pk)
+
+    one, two = (
+        sorted(Visit.objects.filter(schedule__solve_run=run).values_list("round", "group", "table"))
+        for run in (first, second)
+    )
+    assert one == two
+
+
+def test_run_solve_finished_run_is_left_alone(small):
+    run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.SUCCEEDED)
+
+    assert run_solve(run_id=run.pk) is None
+
+    run.refresh_from_db()
+    assert (run.status, Schedule.objects.count()) == ("succeeded", 0)
+
+
+def test_run_solve_missing_run_does_nothing(db):
+    assert run_solve(run_id=123456) is None
+
+
+def test_run_solve_running_run_with_a_fresh_heartbeat_is_left_to_its_worker(small):
+    beat = timezone.now() - datetime.timedelta(seconds=5)
+    run = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=beat,
+        claimed_by="other-worker",
+    )
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.claimed_by, run.heartbeat_at, Schedule.objects.count()) == (
+        "running",
+        "other-worker",
+        beat,
+        0,
+    )
+
+
+def test_run_solve_running_run_with_a_stale_heartbeat_is_solved_again(small):
+    run = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        time_limit_s=5,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=3),
+        claimed_by="dead-worker",
+    )
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, Schedule.objects.filter(solve_run=run).count()) == ("succeeded", 1)
+    assert run.claimed_by != "dead-worker"
+
+
+def test_run_solve_cancel_requested_before_it_starts_ends_cancelled(small):
+    run = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        cancel_requested=True,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=3),
+    )
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, Schedule.objects.count()) == ("cancelled", 0)
+
+
+def test_run_solve_cancelled_during_the_solve_writes_no_schedule(small):
+    run = _queued(small.event)
+    real_solve = services.solve
+
+    def solve_then_cancel(problem, **kwargs):
+        SolveRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+        return real_solve(problem, **kwargs)
+
+    # The only stand-in: the organizer's click, arriving while the solver works.
+    with mock.patch.object(services, "solve", side_effect=solve_then_cancel):
+        run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, Schedule.objects.count()) == ("cancelled", 0)
+
+
+def test_run_solve_infeasible_pins_end_with_reasons_and_no_schedule(small):
+    # Cardiology's only anchor is absent in round 4.
+    pins = make_schedule(small.event, [(4, small.im, small.t1)], pinned={(4, small.im, small.t1)})
+    run = _queued(small.event, pinned_from=pins)
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == "infeasible"
+    assert len(run.reasons) >= 1 and "4" in run.reasons[0]
+    assert Schedule.objects.filter(solve_run=run).count() == 0
+
+
+def test_run_solve_event_no_longer_ready_ends_infeasible_with_the_problems(small):
+    run = _queued(small.event)
+    small.t3.anchors.all().delete()
+
+    run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.reasons) == ("infeasible", ["Table 3 (Dermatology) has no anchor."])
+
+
+def test_run_solve_solver_error_fails_with_one_sentence(small, caplog):
+    run = _queued(small.event)
+
+    # Stands in for a solver bug: the failure path must not depend on finding a real one.
+    with mock.patch.object(services, "solve", side_effect=ZeroDivisionError("boom")):
+        run_solve(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (
+        "failed",
+        "The solver stopped with an error (ZeroDivisionError). Retry the solve; "
+        "if it happens again, export the event and report it.",
+    )
+    assert "Traceback" in caplog.text
+    assert Schedule.objects.count() == 0
+
+
+def test_watch_tick_writes_progress_and_reads_the_cancel_flag(small):
+    run = SolveRun.objects.create(
+        event=small.event, status=SolveRun.Status.RUNNING, claimed_by="me", cancel_requested=True
+    )
+    watch = services._Watch(run.pk, "me")
+    watch.on_progress(Progress(0.354, "118 of at most 122 visits in rounds", 118, 122))
+
+    watch.tick(now=10.0)
+
+    run.refresh_from_db()
+    assert (run.progress, run.message, run.visits, run.visits_upper_bound) == (
+        35,
+        "118 of at most 122 visits in rounds",
+        118,
+        122,
+    )
+    assert (run.cancel_requested, watch.should_stop()) == (True, True)
+
+
+def test_watch_tick_of_a_run_taken_over_writes_nothing(small):
+    run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.RUNNING, claimed_by="b")
+    watch = services._Watch(run.pk, "a")
+    watch.on_progress(Progress(0.5, "half", None, None))
+
+    watch.tick(now=10.0)
+
+    run.refresh_from_db()
+    assert (run.progress, run.message, watch.should_stop()) == (0, "", False)
+
+
+# --- watchdog and status ----------------------------------------------------------------
+
+
+def test_fail_stalled_runs_silent_run_fails_and_the_schedule_stays(small):
+    published = make_schedule(small.event, [(1, small.im, small.t1)], published=True)
+    now = timezone.now()
+    silent = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=now - datetime.timedelta(seconds=61),
+    )
+
+    count = fail_stalled_runs(now=now)
+
+    silent.refresh_from_db()
+    assert (count, silent.status, silent.error, silent.finished_at) == (
+        1,
+        "failed",
+        "The worker stopped while solving. Retry the solve.",
+        now,
+    )
+    assert list(Schedule.objects.values_list("pk", "is_published")) == [(published.pk, True)]
+    assert Visit.objects.filter(schedule=published).count() == 1
+
+
+def test_fail_stalled_runs_fresh_heartbeat_and_young_queued_runs_are_untouched(small):
+    now = timezone.now()
+    SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=now - datetime.timedelta(seconds=30),
+    )
+    other = make_event()
+    SolveRun.objects.create(event=other, status=SolveRun.Status.QUEUED)
+
+    assert fail_stalled_runs(now=now) == 0
+    assert sorted(SolveRun.objects.values_list("status", flat=True)) == ["queued", "running"]
+
+
+def test_fail_stalled_runs_queued_run_nobody_took_for_half_an_hour_fails(small):
+    run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.QUEUED)
+
+    count = fail_stalled_runs(now=timezone.now() + datetime.timedelta(minutes=31))
+
+    run.refresh_from_db()
+    assert (count, run.status, run.error) == (1, "failed", services.LOST_ERROR)
+
+
+def test_run_status_running_run_reports_its_progress(small):
+    run = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=timezone.now(),
+        progress=35,
+        message="improving",
+        visits=118,
+        visits_upper_bound=122,
+    )
+
+    assert run_status(run=run) == {
+        "id": run.pk,
+        "status": "running",
+        "status_display": "Running",
+        "is_active": True,
+        "progress": 35,
+        "message": "improving",
+        "visits": 118,
+        "visits_upper_bound": 122,
+        "min_share": None,
+        "min_share_upper_bound": None,
+        "optimal": False,
+        "reasons": [],
+        "error": "",
+        "cancel_requested": False,
+        "schedule_id": None,
+    }
+
+
+def test_run_status_silent_run_shows_failed(small):
+    run = SolveRun.objects.create(
+        event=small.event,
+        status=SolveRun.Status.RUNNING,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=2),
+    )
+
+    status = run_status(run=run)
+
+    assert (status["status"], status["is_active"], status["error"]) == (
+        "failed",
+        False,
+        "The worker stopped while solving. Retry the solve.",
+    )
+
+
+def test_run_status_succeeded_run_names_its_schedule(small):
+    run = _queued(small.event)
+    run_solve(run_id=run.pk)
+
+    status = run_status(run=run)
+
+    assert (status["status"], status["schedule_id"]) == (
+        "succeeded",
+        Schedule.objects.get(solve_run=run).pk,
+    )
+
+
+# --- publishing -------------------------------------------------------------------------
+
+
+def test_changed_itineraries_lists_travellers_and_anchors_whose_plan_changed(small):
+    old = make_schedule(small.event, [(1, small.im, small.t1), (3, small.peds, small.t2)])
+    # IM moves from table 1 to table 3; Peds Braintree stays.
+    new = make_schedule(small.event, [(1, small.im, small.t3), (3, small.peds, small.t2)])
+
+    changed = changed_itineraries(old=old, new=new)
+
+    assert changed == sorted(
+        [
+            small.members.ida.pk,
+            small.members.ivan.pk,
+            small.anchors.cara.clinician_id,
+            small.anchors.dan.clinician_id,
+        ]
+    )
+
+
+def test_changed_itineraries_without_an_old_schedule_lists_everyone_with_a_visit(small):
+    new = make_schedule(small.event, [(3, small.peds, small.t2)])
+
+    changed = changed_itineraries(old=None, new=new)
+
+    assert changed == sorted(
+        [
+            small.members.paula.pk,
+            small.anchors.nina.clinician_id,
+            small.anchors.ned.clinician_id,
+        ]
+    )
+
+
+def test_publish_schedule_replaces_the_published_version_and_records_the_changes(small, organizer):
+    old = make_schedule(small.event, [(1, small.im, small.t1)], published=True)
+    new = make_schedule(small.event, [(1, small.im, small.t3)])
+
+    publish_schedule(schedule=new, by=organizer)
+
+    small.event.refresh_from_db()
+    assert list(Schedule.objects.filter(is_published=True)) == [new]
+    assert (new.published_by, small.event.status) == (organizer, Event.Status.PUBLISHED)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target) == (
+        organizer,
+        AuditEntry.Action.SCHEDULE_PUBLISHED,
+        "North spring, version 2",
+    )
+    assert entry.details == {
+        "event": small.event.pk,
+        "schedule": new.pk,
+        "version": 2,
+        "previous_version": 1,
+        "changed_clinicians": changed_itineraries(old=old, new=new),
+        "changed_count": 4,
+    }
+
+
+def test_publish_schedule_published_version_again_changes_nothing(small, organizer):
+    schedule = make_schedule(small.event, [(1, small.im, small.t1)])
+    publish_schedule(schedule=schedule, by=organizer)
+
+    publish_schedule(schedule=schedule, by=organizer)
+
+    assert (Schedule.objects.filter(is_published=True).count(), AuditEntry.objects.count()) == (
+        1,
+        1,
+    )
