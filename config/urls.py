@@ -18,5 +18,6 @@ urlpatterns = [
     path("clinicians/", include("clinicians.urls")),
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),
+    path("", include("rotations.itinerary_urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,245 @@
+"""Itinerary pages: the clinician's personal pages (a link token, no login) and the organizer's
+pages for links, emails and printing (login and `events.view_event`)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.text import slugify
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from events.models import Attendance, Event
+
+from .calendars import build_calendar
+from .documents import render_itineraries_pdf, render_table_signs_pdf
+from .emails import send_itinerary_links
+from .itineraries import (
+    get_itinerary,
+    get_published_schedules,
+    get_table_for_token,
+    get_table_itinerary,
+    itinerary_path,
+    reissue_link,
+)
+from .itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
+
+# Larger events get their itineraries PDF from a Celery task, not within the request.
+SYNC_PDF_MAX_ATTENDEES = 300
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Personal pages: not kept by shared caches, not indexed by search engines.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+class PersonalLinkMixin:
+    """A view reached by a personal link: an unknown, revoked or tampered token is a 404, the
+    same for all. Never cached: a reissued link must stop working at once."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_attendance(self) -> Attendance:
+        return get_object_or_404(
+            Attendance.objects.select_related("event", "clinician"),
+            link_token=self.kwargs["token"],
+        )
+
+
+class ItineraryDetailView(PersonalLinkMixin, TemplateView):
+    """A clinician's itinerary from the published schedule."""
+
+    template_name = "rotations/itinerary_detail.html"
+
+    def get_context_data(self, **kwargs):
+        itinerary = get_itinerary(attendance=self.get_attendance())
+        return super().get_context_data(itinerary=itinerary, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        return _private(super().render_to_response(context, **response_kwargs))
+
+
+class ItineraryPrintView(ItineraryDetailView):
+    """The same itinerary on a page made for printing."""
+
+    template_name = "rotations/itinerary_print.html"
+
+
+class ItineraryCalendarView(PersonalLinkMixin, View):
+    """The itinerary as an .ics file."""
+
+    def get(self, request, token):
+        itinerary = get_itinerary(attendance=self.get_attendance())
+        response = HttpResponse(
+            build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"
+        )
+        filename = f"{slugify(itinerary.event.name) or 'rounds'}.ics"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return _private(response)
+
+
+@method_decorator(never_cache, name="dispatch")
+class TableDetailView(TemplateView):
+    """A table's page, opened from the QR code on its sign: the groups of each round."""
+
+    template_name = "rotations/itinerary_table.html"
+
+    def get_context_data(self, **kwargs):
+        table = get_table_for_token(token=self.kwargs["token"])
+        if table is None:
+            raise Http404("No such table.")
+        return super().get_context_data(itinerary=get_table_itinerary(table=table), **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        return _private(super().render_to_response(context, **response_kwargs))
+
+
+# Organizer pages -----------------------------------------------------------------------------
+
+
+class EventItinerariesMixin(PermissionRequiredMixin):
+    """An organizer's page of one event. A missing permission is a 403, an unknown event a 404.
+
+    TODO: fetch with events.permissions.get_event_for_user once it exists, so an organizer
+    limited to some regions gets a 404 for the others' events."""
+
+    permission_required = "events.view_event"
+
+    def get_event(self) -> Event:
+        if not hasattr(self, "_event"):
+            self._event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
+        return self._event
+
+    def get_list_url(self) -> str:
+        return reverse("itineraries:list", kwargs={"event_pk": self.kwargs["event_pk"]})
+
+
+class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
+    """Every attendee with their personal link, to copy, reissue or send."""
+
+    template_name = "rotations/itinerary_list.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        attendances = list(
+            Attendance.objects.filter(event=event)
+            .select_related("clinician")
+            .order_by("clinician__last_name", "clinician__first_name", "pk")
+        )
+        links = [
+            (attendance, self.request.build_absolute_uri(itinerary_path(attendance=attendance)))
+            for attendance in attendances
+        ]
+        schedule, _ = get_published_schedules(event=event)
+        return super().get_context_data(
+            event=event,
+            links=links,
+            schedule=schedule,
+            sync_pdf=len(attendances) < SYNC_PDF_MAX_ATTENDEES,
+            **kwargs,
+        )
+
+
+class ReissueLinkView(EventItinerariesMixin, View):
+    """Give one attendee a new link; the old one stops working."""
+
+    permission_required = "events.change_event"
+    http_method_names = ["post"]
+
+    def post(self, request, event_pk, pk):
+        attendance = get_object_or_404(
+            Attendance.objects.select_related("clinician", "event"), event=self.get_event(), pk=pk
+        )
+        reissue_link(attendance=attendance, by=request.user)
+        messages.success(
+            request,
+            f"{attendance.clinician.full_name} has a new link; the old one no longer works.",
+        )
+        return redirect(self.get_list_url())
+
+
+class SendLinksView(EventItinerariesMixin, View):
+    """Email every attendee their personal link."""
+
+    permission_required = "events.change_event"
+    http_method_names = ["post"]
+
+    def post(self, request, event_pk):
+        sent = send_itinerary_links(event=self.get_event(), absolute_url=request.build_absolute_uri)
+        plural = "" if sent == 1 else "s"
+        messages.success(request, f"Sent {sent} email{plural} with personal links.")
+        return redirect(self.get_list_url())
+
+
+class ItinerariesPdfView(EventItinerariesMixin, View):
+    """Every itinerary, one a page, as a PDF: made at once for a small event; for a large one
+    a Celery task renders it and the status page waits for the file."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(request, "The schedule is not published yet: there is nothing to print.")
+            return redirect(self.get_list_url())
+        if Attendance.objects.filter(event=event).count() < SYNC_PDF_MAX_ATTENDEES:
+            pdf = render_itineraries_pdf(event=event)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'inline; filename="itineraries-{event.pk}-{schedule.pk}.pdf"'
+            )
+            return response
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        if not path.exists():
+            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(event.pk, schedule.pk))
+        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+
+
+class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
+    """Waits for the task's PDF: the page refreshes itself until the file is there."""
+
+    template_name = "rotations/itinerary_pdf_status.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        ready = (
+            schedule is not None
+            and itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
+        )
+        return super().get_context_data(event=event, schedule=schedule, ready=ready, **kwargs)
+
+
+class ItinerariesPdfFileView(EventItinerariesMixin, View):
+    """The PDF the task rendered for the published version."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            raise Http404("The schedule is not published.")
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        if not path.exists():
+            raise Http404("The PDF is not ready.")
+        return FileResponse(path.open("rb"), content_type="application/pdf", filename=path.name)
+
+
+class TableSignsPdfView(EventItinerariesMixin, View):
+    """One sign a table, as a PDF."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(request, "The schedule is not published yet: there is nothing to print.")
+            return redirect(self.get_list_url())
+        pdf = render_table_signs_pdf(event=event, absolute_url=request.build_absolute_uri)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="table-signs-{event.pk}.pdf"'
+        return response
