@@ -29,3 +29,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.target}"
+
+
+class OrganizerProfile(models.Model):
+    """What an organizer may manage beyond their permissions: the regions of their events.
+
+    No regions means every region (a small installation with one organizer team); with
+    regions, only events in those regions. Events without a region are for unrestricted
+    organizers and admins only.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_profile"
+    )
+    regions = models.ManyToManyField(
+        "clinicians.Region",
+        blank=True,
+        related_name="organizers",
+        help_text="Leave empty for every region.",
+    )
+
+    class Meta:
+        permissions = [
+            ("manage_all_regions", "Can manage the events of every region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Organizer profile of {self.user}"

@@ -1,6 +1,17 @@
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from .models import AuditEntry
+from .models import AuditEntry, OrganizerProfile
+from .roles import ADMINS, ORGANIZERS, Role
+
+User = get_user_model()
 
 
 def record_audit(
@@ -16,4 +27,136 @@ def record_audit(
         actor = None
     return AuditEntry.objects.create(
         actor=actor, action=action, target=target[:200], details=details or {}
+    )
+
+
+def role_of(user) -> Role:
+    """The user's role as the account pages show it: superusers are admins."""
+    if user.is_superuser:
+        return Role.ADMIN
+    names = {group.name for group in user.groups.all()}
+    if ADMINS in names:
+        return Role.ADMIN
+    if ORGANIZERS in names:
+        return Role.ORGANIZER
+    return Role.NONE
+
+
+def _apply_role(user, role: Role) -> None:
+    groups = {group.name: group for group in Group.objects.filter(name__in=[ADMINS, ORGANIZERS])}
+    user.groups.remove(*groups.values())
+    if role == Role.ADMIN:
+        user.groups.add(groups[ADMINS])
+    elif role == Role.ORGANIZER:
+        user.groups.add(groups[ORGANIZERS])
+    # Admins keep the catalogue in the Django admin; organizers work in the app only.
+    user.is_staff = role == Role.ADMIN or user.is_superuser
+    user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def create_account(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: Role,
+    regions,
+    password: str | None,
+    by: AbstractBaseUser,
+) -> AbstractBaseUser:
+    """Create an organizer or admin account with its regions, in one transaction, and audit
+    the role it starts with. Without a password the account gets an unusable one, to be set
+    through a set-password link (`send_set_password_link`)."""
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    profile = OrganizerProfile.objects.create(user=user)
+    profile.regions.set(regions)
+    _apply_role(user, role)
+    record_audit(
+        actor=by,
+        action=AuditEntry.Action.ROLE_CHANGED,
+        target=f"account {user.username}",
+        details={"from": None, "to": role.value, "created": True},
+    )
+    return user
+
+
+@transaction.atomic
+def update_account(
+    *,
+    user: AbstractBaseUser,
+    first_name: str,
+    last_name: str,
+    email: str,
+    is_active: bool,
+    regions,
+    role: Role,
+    by: AbstractBaseUser,
+) -> AbstractBaseUser:
+    """Change an account's name, email, regions, active flag and role in one transaction.
+    A change of role, active flag or regions is audited as ROLE_CHANGED (it changes what
+    the account may do)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_role = role_of(user)
+    profile, _ = OrganizerProfile.objects.get_or_create(user=user)
+    old_regions = sorted(profile.regions.values_list("name", flat=True))
+    was_active = user.is_active
+
+    user.first_name, user.last_name, user.email, user.is_active = (
+        first_name,
+        last_name,
+        email,
+        is_active,
+    )
+    user.save(update_fields=["first_name", "last_name", "email", "is_active"])
+    profile.regions.set(regions)
+    new_regions = sorted(profile.regions.values_list("name", flat=True))
+    if role != old_role:
+        _apply_role(user, role)
+
+    changes = {}
+    if role != old_role:
+        changes["from"], changes["to"] = old_role.value, role.value
+    if was_active != is_active:
+        changes["active"] = is_active
+    if old_regions != new_regions:
+        changes["regions"] = {"from": old_regions, "to": new_regions}
+    if changes:
+        record_audit(
+            actor=by,
+            action=AuditEntry.Action.ROLE_CHANGED,
+            target=f"account {user.username}",
+            details=changes,
+        )
+    return user
+
+
+def set_password_path(*, user: AbstractBaseUser) -> str:
+    """The path of a one-time link that lets ``user`` choose a password. It stops working
+    once the password changes or the user logs in (Django's password-reset token)."""
+    return reverse(
+        "accounts:password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+def send_set_password_link(*, user: AbstractBaseUser, base_url: str) -> None:
+    """Email ``user`` a link to set their password (``base_url`` is e.g.
+    ``https://rounds.example.org``). Nothing in the database changes."""
+    url = base_url.rstrip("/") + set_password_path(user=user)
+    context = {"user": user, "url": url}
+    send_mail(
+        subject="Your Rounds account",
+        message=render_to_string("accounts/email/set_password.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
     )

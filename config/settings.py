@@ -5,6 +5,7 @@ server, both under var/. Production is switched on by environment variables (see
 DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), SECRET_KEY, DEBUG=0, ALLOWED_HOSTS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "accounts",
     "clinicians",
     "events",
@@ -51,13 +53,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +104,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The lockout backend first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "events:list"
@@ -148,6 +160,56 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# No inline scripts or styles anywhere (Bootstrap is vendored under static/); QR codes are
+# data: images; PDFs are rendered on the server, so they need nothing here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the Nth address
+# from the right. 0 (the default) trusts no header and uses REMOTE_ADDR. Lockout and rate limits
+# key on this address: behind a proxy, set it, or every client shares the proxy's address.
+ROUNDS_TRUSTED_PROXY_COUNT = int(os.environ.get("ROUNDS_TRUSTED_PROXY_COUNT", "0"))
+
+# Cache: Redis when REDIS_URL/CACHE_URL is set (shared by every worker and machine), else
+# memory in each process. Rate limits live here, so with several gunicorn workers and no Redis
+# each worker counts on its own (a client gets up to workers x the limit).
+_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rounds"}
+}
+# Fixed-window limits per client address, by URL name pattern ("itineraries:*": the whole
+# namespace); a key may start with HTTP methods ("POST clinicians:import*") to count only
+# those. Over the limit: 429 with a friendly page. Every personal-link page is in the
+# itineraries namespace; a venue's Wi-Fi puts many clinicians behind one address, hence 120.
+ROUNDS_RATE_LIMITS = {
+    "itineraries:*": os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "120/m"),
+    "POST clinicians:import*": os.environ.get("ROUNDS_RATE_LIMIT_IMPORT", "20/m"),
+    "accounts:password_set": "30/m",
+}
+
+# Login lockout (django-axes): 5 failures for one username from one address lock that pair
+# for 15 minutes. Attempts are kept in the database, so every worker sees them.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # Celery. With no CELERY_BROKER_URL the broker is kombu's filesystem transport under var/,
 # so `make run` needs no server; production sets CELERY_BROKER_URL=redis://...

@@ -15,3 +15,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# No rate limits by default: the whole suite talks from one address within a minute.
+# tests/test_security.py turns them on with its own small limits.
+ROUNDS_RATE_LIMITS = {}

@@ -1,0 +1,37 @@
+"""The Admins and Organizers groups with their permissions (see accounts/roles.py)."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from accounts.roles import ADMINS, ORGANIZERS, sync_role_groups
+
+
+def create_role_groups(apps, schema_editor):
+    # Permissions are normally created after all migrations; create them now so the groups
+    # get them on a fresh database too.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_groups(apps, using=schema_editor.connection.alias)
+
+
+def remove_role_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Group.objects.using(schema_editor.connection.alias).filter(
+        name__in=[ADMINS, ORGANIZERS]
+    ).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_organizer_profile"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("clinicians", "0001_initial"),
+        ("events", "0002_group_size_range"),
+        ("rotations", "0001_initial"),
+        ("axes", "__latest__"),
+    ]
+
+    operations = [migrations.RunPython(create_role_groups, remove_role_groups)]
