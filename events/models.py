@@ -46,6 +46,13 @@ class Event(models.Model):
         default=2, validators=[MaxValueValidator(60)]
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # The size range the organizer asked for when forming groups; groups outside it are flagged.
+    group_min_size = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    group_max_size = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
     region = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,

@@ -6,4 +6,72 @@ app_name = "events"
 
 urlpatterns = [
     path("", views.EventListView.as_view(), name="list"),
+    path("new/", views.EventCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.EventDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.EventUpdateView.as_view(), name="update"),
+    # Attendance
+    path(
+        "<int:event_pk>/attendance/",
+        views.AttendanceListView.as_view(),
+        name="attendance_list",
+    ),
+    path(
+        "<int:event_pk>/attendance/add/",
+        views.AttendanceCreateView.as_view(),
+        name="attendance_create",
+    ),
+    path(
+        "<int:event_pk>/attendance/<int:pk>/status/",
+        views.AttendanceStatusView.as_view(),
+        name="attendance_status",
+    ),
+    path(
+        "<int:event_pk>/attendance/<int:pk>/delete/",
+        views.AttendanceDeleteView.as_view(),
+        name="attendance_delete",
+    ),
+    path("<int:event_pk>/check-in/", views.CheckInView.as_view(), name="checkin"),
+    # Tables and anchors
+    path("<int:event_pk>/tables/", views.TableListView.as_view(), name="table_list"),
+    path("<int:event_pk>/tables/new/", views.TableCreateView.as_view(), name="table_create"),
+    path(
+        "<int:event_pk>/tables/<int:pk>/edit/",
+        views.TableUpdateView.as_view(),
+        name="table_update",
+    ),
+    path(
+        "<int:event_pk>/tables/<int:pk>/delete/",
+        views.TableDeleteView.as_view(),
+        name="table_delete",
+    ),
+    path(
+        "<int:event_pk>/tables/<int:table_pk>/anchors/new/",
+        views.AnchorCreateView.as_view(),
+        name="anchor_create",
+    ),
+    path(
+        "<int:event_pk>/anchors/<int:pk>/edit/",
+        views.AnchorUpdateView.as_view(),
+        name="anchor_update",
+    ),
+    path(
+        "<int:event_pk>/anchors/<int:pk>/delete/",
+        views.AnchorDeleteView.as_view(),
+        name="anchor_delete",
+    ),
+    # Travelling groups
+    path("<int:event_pk>/groups/", views.GroupListView.as_view(), name="group_list"),
+    path("<int:event_pk>/groups/form/", views.GroupFormView.as_view(), name="group_form"),
+    path("<int:event_pk>/groups/new/", views.GroupCreateView.as_view(), name="group_create"),
+    path(
+        "<int:event_pk>/groups/<int:pk>/edit/",
+        views.GroupUpdateView.as_view(),
+        name="group_update",
+    ),
+    path(
+        "<int:event_pk>/groups/<int:pk>/delete/",
+        views.GroupDeleteView.as_view(),
+        name="group_delete",
+    ),
+    path("<int:event_pk>/groups/move/", views.MemberMoveView.as_view(), name="member_move"),
 ]

@@ -1,13 +1,554 @@
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import ListView
+"""The organizer's event pages: the event and its steps, attendance, tables and anchors,
+travelling groups, check-in. Thin views: bind a form, call a service, redirect."""
 
-from .models import Event
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from clinicians.models import Clinician
+
+from . import queries, services
+from .forms import (
+    AnchorForm,
+    AnchorRoundsForm,
+    AttendanceStatusForm,
+    ClinicianFilterForm,
+    EventForm,
+    FormGroupsForm,
+    GroupForm,
+    MoveMemberForm,
+    TableForm,
+    default_event_date,
+)
+from .models import Anchor, Attendance, Event, Table, TravelGroup
+from .permissions import EventScopedMixin, events_for_user, get_event_for_user
 
 
-class EventListView(LoginRequiredMixin, ListView):
-    model = Event
+class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Logged out → the login page; logged in without the view's permission → 403."""
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# Events
+
+
+class EventListView(OrganizerMixin, ListView):
+    permission_required = "events.view_event"
     template_name = "events/event_list.html"
     context_object_name = "events"
 
     def get_queryset(self):
-        return Event.objects.select_related("region").order_by("-date")
+        events = events_for_user(user=self.request.user).select_related("region")
+        return queries.annotate_event_counts(events).order_by("date", "name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        events = list(context["events"])
+        context["upcoming"] = [e for e in events if e.date >= today]
+        context["past"] = sorted(
+            (e for e in events if e.date < today), key=lambda e: e.date, reverse=True
+        )
+        return context
+
+
+class EventCreateView(OrganizerMixin, CreateView):
+    permission_required = "events.add_event"
+    model = Event
+    form_class = EventForm
+    template_name = "events/event_form.html"
+
+    def get_initial(self):
+        return {"date": default_event_date()}
+
+    def form_valid(self, form):
+        form.instance.created_by = self.request.user
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            f"{self.object.name} is created. Next: add the attendees, tables and groups.",
+        )
+        return response
+
+
+class EventDetailView(OrganizerMixin, DetailView):
+    permission_required = "events.view_event"
+    template_name = "events/event_detail.html"
+    context_object_name = "event"
+
+    def get_object(self, queryset=None):
+        return get_event_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["steps"] = queries.event_steps(self.object)
+        context["timetable"] = self.object.timetable()
+        return context
+
+
+class EventUpdateView(OrganizerMixin, UpdateView):
+    permission_required = "events.change_event"
+    form_class = EventForm
+    template_name = "events/event_form.html"
+
+    def get_object(self, queryset=None):
+        return get_event_for_user(user=self.request.user, pk=self.kwargs["pk"], for_update=True)
+
+    def form_valid(self, form):
+        messages.success(self.request, "The event's details are saved.")
+        return super().form_valid(form)
+
+
+# Attendance
+
+
+class AttendanceListView(OrganizerMixin, EventScopedMixin, ListView):
+    permission_required = "events.view_attendance"
+    template_name = "events/attendance_list.html"
+    context_object_name = "attendances"
+
+    def get_queryset(self):
+        return queries.attendances_for(self.event)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = queries.attendance_counts(context["attendances"])
+        context["statuses"] = Attendance.Status.choices
+        return context
+
+
+class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
+    """The clinician catalogue, filtered, with checkboxes to add people to the event."""
+
+    permission_required = "events.add_attendance"
+    event_for_update = True
+    template_name = "events/attendance_form.html"
+    context_object_name = "clinicians"
+    paginate_by = 100
+
+    def get_filter_form(self):
+        return ClinicianFilterForm(self.request.GET or None)
+
+    def get_queryset(self):
+        self.filter_form = self.get_filter_form()
+        clinicians = (
+            Clinician.objects.active()
+            .select_related("department__site", "specialty")
+            .prefetch_related("sites")
+            .annotate(
+                attending=Exists(
+                    Attendance.objects.filter(event=self.event, clinician=OuterRef("pk"))
+                )
+            )
+        )
+        return self.filter_form.filter(clinicians).order_by("last_name", "first_name", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        queryset = self.object_list
+        context["matching"] = queryset.count()
+        context["matching_new"] = queryset.filter(attending=False).count()
+        context["querystring"] = self.request.GET.urlencode()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        clinicians = self.get_queryset().filter(attending=False)
+        if "add_all" not in request.POST:
+            ids = [int(i) for i in request.POST.getlist("clinicians") if i.isdigit()]
+            clinicians = clinicians.filter(pk__in=ids)
+        added = services.add_attendees(event=self.event, clinicians=clinicians, by=request.user)
+        if added:
+            messages.success(request, f"{added} clinician{'s' if added != 1 else ''} added.")
+        else:
+            messages.warning(request, "Nobody was added: tick the clinicians to add first.")
+        url = reverse("events:attendance_create", kwargs={"event_pk": self.event.pk})
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+
+
+class AttendanceStatusView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "events.change_attendance"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        attendance = get_object_or_404(
+            self.event.attendances.select_related("clinician"), pk=kwargs["pk"]
+        )
+        form = AttendanceStatusForm(request.POST)
+        if form.is_valid():
+            services.set_attendance_status(
+                attendance=attendance, status=form.cleaned_data["status"], by=request.user
+            )
+            messages.success(
+                request,
+                f"{attendance.clinician.full_name}: {attendance.get_status_display().lower()}.",
+            )
+        else:
+            messages.error(request, "Choose one of the listed statuses.")
+        default = reverse("events:attendance_list", kwargs={"event_pk": self.event.pk})
+        return redirect(_safe_next(request, default))
+
+
+class AttendanceDeleteView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "events.delete_attendance"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        attendance = get_object_or_404(
+            self.event.attendances.select_related("clinician", "event"), pk=kwargs["pk"]
+        )
+        name = attendance.clinician.full_name
+        also = services.remove_attendance(attendance=attendance, by=request.user)
+        messages.success(request, f"{name} removed" + (f" ({'; '.join(also)})." if also else "."))
+        return redirect("events:attendance_list", event_pk=self.event.pk)
+
+
+class CheckInView(OrganizerMixin, EventScopedMixin, ListView):
+    """The day itself: who has arrived, who has not."""
+
+    permission_required = "events.change_attendance"
+    template_name = "events/attendance_checkin.html"
+    context_object_name = "attendances"
+
+    def get_queryset(self):
+        return queries.attendances_for(self.event)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = queries.attendance_counts(context["attendances"])
+        return context
+
+
+# Tables and anchors
+
+
+class TableListView(OrganizerMixin, EventScopedMixin, ListView):
+    permission_required = "events.view_table"
+    template_name = "events/table_list.html"
+    context_object_name = "tables"
+
+    def get_queryset(self):
+        return queries.tables_for(self.event)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rounds = self.event.rounds
+        context["rows"] = [
+            {
+                "table": table,
+                "anchors": list(table.anchors.all()),
+                "available": queries.table_available_rounds(table, rounds),
+            }
+            for table in context["tables"]
+        ]
+        return context
+
+
+class TableFormMixin(OrganizerMixin, EventScopedMixin):
+    event_for_update = True
+    form_class = TableForm
+    template_name = "events/table_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.event}
+
+    def get_success_url(self):
+        return reverse("events:table_list", kwargs={"event_pk": self.event.pk})
+
+
+class TableCreateView(TableFormMixin, CreateView):
+    permission_required = "events.add_table"
+
+    def get_initial(self):
+        return {"number": services.suggest_table_number(event=self.event), "capacity": 1}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            f"Table {self.object.number} ({self.object.specialty.name}) added. "
+            "Now seat its anchor.",
+        )
+        return response
+
+
+class TableUpdateView(TableFormMixin, UpdateView):
+    permission_required = "events.change_table"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.event.tables, pk=self.kwargs["pk"])
+
+    def form_valid(self, form):
+        messages.success(self.request, "The table is saved.")
+        return super().form_valid(form)
+
+
+class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "events.delete_table"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        table = get_object_or_404(self.event.tables.select_related("specialty"), pk=kwargs["pk"])
+        table.delete()
+        messages.success(request, f"Table {table.number} ({table.specialty.name}) deleted.")
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class AnchorCreateView(OrganizerMixin, EventScopedMixin, FormView):
+    permission_required = "events.add_anchor"
+    event_for_update = True
+    form_class = AnchorForm
+    template_name = "events/anchor_form.html"
+
+    def get_table(self) -> Table:
+        if not hasattr(self, "table"):
+            self.table = get_object_or_404(
+                self.event.tables.select_related("specialty", "event"), pk=self.kwargs["table_pk"]
+            )
+        return self.table
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "table": self.get_table()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(table=self.get_table(), **kwargs)
+
+    def form_valid(self, form):
+        clinician = form.cleaned_data["clinician"]
+        try:
+            services.add_anchor(
+                table=self.get_table(),
+                clinician=clinician,
+                present_rounds=form.cleaned_data["present_rounds"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error("clinician", error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"{clinician.full_name} anchors table {self.get_table().number}."
+        )
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class AnchorUpdateView(OrganizerMixin, EventScopedMixin, FormView):
+    permission_required = "events.change_anchor"
+    event_for_update = True
+    form_class = AnchorRoundsForm
+    template_name = "events/anchor_form.html"
+
+    def get_anchor(self) -> Anchor:
+        if not hasattr(self, "anchor"):
+            self.anchor = get_object_or_404(
+                self.event.anchors.select_related("clinician", "table__specialty", "event"),
+                pk=self.kwargs["pk"],
+            )
+        return self.anchor
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "anchor": self.get_anchor()}
+
+    def get_context_data(self, **kwargs):
+        anchor = self.get_anchor()
+        return super().get_context_data(anchor=anchor, table=anchor.table, **kwargs)
+
+    def form_valid(self, form):
+        anchor = services.set_anchor_rounds(
+            anchor=self.get_anchor(),
+            present_rounds=form.cleaned_data["present_rounds"],
+            by=self.request.user,
+        )
+        messages.success(self.request, f"{anchor.clinician.full_name}'s rounds are saved.")
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class AnchorDeleteView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "events.delete_anchor"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        anchor = get_object_or_404(
+            self.event.anchors.select_related("clinician", "table"), pk=kwargs["pk"]
+        )
+        anchor.delete()
+        messages.success(
+            request,
+            f"{anchor.clinician.full_name} no longer anchors table {anchor.table.number} "
+            "(still attending).",
+        )
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+# Travelling groups
+
+
+class GroupListView(OrganizerMixin, EventScopedMixin, ListView):
+    permission_required = "events.view_travelgroup"
+    template_name = "events/travelgroup_list.html"
+    context_object_name = "groups"
+
+    def get_queryset(self):
+        return queries.groups_for(self.event)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tables = list(self.event.tables.select_related("specialty"))
+        context["reports"] = queries.group_reports(self.event, context["groups"], tables)
+        context["tables"] = tables
+        context["ungrouped"] = list(queries.ungrouped_primary_care(self.event))
+        context["form_groups_form"] = FormGroupsForm(
+            initial={
+                "min_size": self.event.group_min_size,
+                "max_size": self.event.group_max_size,
+            }
+        )
+        context["group_choices"] = [(g.pk, g.name) for g in context["groups"]]
+        return context
+
+
+class GroupFormView(OrganizerMixin, EventScopedMixin, FormView):
+    """Form the groups automatically (POST from the group list)."""
+
+    permission_required = "events.add_travelgroup"
+    event_for_update = True
+    form_class = FormGroupsForm
+    http_method_names = ["post"]
+
+    def form_invalid(self, form):
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(self.request, " ".join(errors))
+        return redirect("events:group_list", event_pk=self.event.pk)
+
+    def form_valid(self, form):
+        try:
+            groups = services.form_groups(
+                event=self.event,
+                min_size=form.cleaned_data["min_size"],
+                max_size=form.cleaned_data["max_size"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            messages.error(self.request, _error_text(error))
+            return redirect("events:group_list", event_pk=self.event.pk)
+        if groups:
+            messages.success(
+                self.request,
+                f"{len(groups)} groups formed. Check the warnings and adjust by hand.",
+            )
+        else:
+            messages.warning(
+                self.request,
+                "No group formed: no primary-care clinician attends yet. Add attendees first.",
+            )
+        return redirect("events:group_list", event_pk=self.event.pk)
+
+
+class GroupCreateView(OrganizerMixin, EventScopedMixin, CreateView):
+    permission_required = "events.add_travelgroup"
+    event_for_update = True
+    form_class = GroupForm
+    template_name = "events/travelgroup_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.event}
+
+    def form_valid(self, form):
+        group = services.create_group(
+            event=self.event,
+            name=form.cleaned_data["name"],
+            track=form.cleaned_data["track"],
+            by=self.request.user,
+        )
+        messages.success(self.request, f"{group.name} created: move clinicians into it.")
+        return redirect("events:group_list", event_pk=self.event.pk)
+
+
+class GroupUpdateView(OrganizerMixin, EventScopedMixin, UpdateView):
+    permission_required = "events.change_travelgroup"
+    event_for_update = True
+    form_class = GroupForm
+    template_name = "events/travelgroup_form.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.event.groups.select_related("event"), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.event}
+
+    def form_valid(self, form):
+        consequences = services.update_group(
+            group=self.object,
+            name=form.cleaned_data["name"],
+            track=form.cleaned_data["track"],
+            by=self.request.user,
+        )
+        messages.success(self.request, f"{self.object.name} is saved.")
+        for consequence in consequences:
+            messages.warning(self.request, consequence)
+        return redirect("events:group_list", event_pk=self.event.pk)
+
+
+class GroupDeleteView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "events.delete_travelgroup"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        group = get_object_or_404(self.event.groups.select_related("event"), pk=kwargs["pk"])
+        try:
+            services.delete_group(group=group, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"{group.name} deleted; its members are ungrouped.")
+        return redirect("events:group_list", event_pk=self.event.pk)
+
+
+class MemberMoveView(OrganizerMixin, EventScopedMixin, View):
+    """Put a primary-care attendee into a group (from another group or from none)."""
+
+    permission_required = "events.change_travelgroup"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        form = MoveMemberForm(request.POST, event=self.event)
+        if not form.is_valid():
+            messages.error(request, "Choose a clinician and a group of this event.")
+            return redirect("events:group_list", event_pk=self.event.pk)
+        clinician = form.cleaned_data["clinician"]
+        if not self.event.attendances.filter(clinician=clinician).exists():
+            messages.error(request, f"{clinician.full_name} does not attend this event.")
+            return redirect("events:group_list", event_pk=self.event.pk)
+        group: TravelGroup = form.cleaned_data["group"]
+        try:
+            warnings = services.move_member(
+                event=self.event, clinician=clinician, to_group=group, by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"{clinician.full_name} is now in {group.name}.")
+            for warning in warnings:
+                messages.warning(request, warning)
+        return redirect(
+            reverse("events:group_list", kwargs={"event_pk": self.event.pk}) + f"#group-{group.pk}"
+        )

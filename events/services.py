@@ -1,0 +1,353 @@
+"""Writes to an event: attendance, anchors, travelling groups, check-in.
+
+Each function changes the database in one transaction and raises ``ValidationError`` with a
+message for the organizer when the change is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinicians.models import Clinician, Department, Track
+
+from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from .queries import TRACK_LABELS, eligible_table_count
+
+# Attendance
+
+
+@transaction.atomic
+def add_attendees(*, event: Event, clinicians: Iterable[Clinician], by) -> int:
+    """Invite ``clinicians`` to ``event``; those already attending are left as they are.
+    Returns how many were added."""
+    existing = set(event.attendances.values_list("clinician_id", flat=True))
+    new = [
+        Attendance(event=event, clinician=clinician)
+        for clinician in clinicians
+        if clinician.pk not in existing
+    ]
+    Attendance.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def remove_attendance(*, attendance: Attendance, by) -> list[str]:
+    """Remove a clinician from the event, with their seat in a group or at a table.
+    Returns what else was removed, in words."""
+    event, clinician = attendance.event, attendance.clinician
+    also = []
+    member = GroupMember.objects.filter(event=event, clinician=clinician).select_related("group")
+    for membership in member:
+        also.append(f"removed from group {membership.group.name}")
+        membership.delete()
+    for anchor in Anchor.objects.filter(event=event, clinician=clinician).select_related("table"):
+        also.append(f"no longer anchors table {anchor.table.number}")
+        anchor.delete()
+    attendance.delete()
+    return also
+
+
+@transaction.atomic
+def set_attendance_status(*, attendance: Attendance, status: str, by) -> Attendance:
+    """Change an attendee's status; checking in records the time."""
+    if status not in Attendance.Status.values:
+        raise ValidationError(f"Unknown status {status!r}.")
+    attendance.status = status
+    if status == Attendance.Status.CHECKED_IN:
+        attendance.checked_in_at = attendance.checked_in_at or timezone.now()
+    else:
+        attendance.checked_in_at = None
+    attendance.save(update_fields=["status", "checked_in_at"])
+    return attendance
+
+
+# Tables and anchors
+
+
+def suggest_table_number(*, event: Event) -> int:
+    """The lowest table number not yet used at the event."""
+    used = set(event.tables.values_list("number", flat=True))
+    number = 1
+    while number in used:
+        number += 1
+    return number
+
+
+def _absent_rounds(event: Event, present_rounds: Iterable[int]) -> list[int]:
+    present = {int(r) for r in present_rounds}
+    return [r for r in range(1, event.rounds + 1) if r not in present]
+
+
+@transaction.atomic
+def add_anchor(*, table: Table, clinician: Clinician, present_rounds: Iterable[int], by) -> Anchor:
+    """Seat a specialist at ``table`` for ``present_rounds``; they attend the event too
+    (confirmed). Refused for someone who is not a specialist of the table's specialty or
+    already anchors a table at this event."""
+    event = table.event
+    if clinician.role != Clinician.Role.SPECIALIST:
+        raise ValidationError(f"{clinician.full_name} is not a specialist.")
+    if clinician.specialty_id != table.specialty_id:
+        raise ValidationError(
+            f"{clinician.full_name} practises {clinician.specialty}, not {table.specialty.name}."
+        )
+    other = Anchor.objects.filter(event=event, clinician=clinician).select_related("table").first()
+    if other is not None:
+        raise ValidationError(f"{clinician.full_name} already anchors table {other.table.number}.")
+    anchor = Anchor.objects.create(
+        table=table, clinician=clinician, absent_rounds=_absent_rounds(event, present_rounds)
+    )
+    attendance, created = Attendance.objects.get_or_create(
+        event=event, clinician=clinician, defaults={"status": Attendance.Status.CONFIRMED}
+    )
+    if not created and attendance.status == Attendance.Status.INVITED:
+        attendance.status = Attendance.Status.CONFIRMED
+        attendance.save(update_fields=["status"])
+    return anchor
+
+
+@transaction.atomic
+def set_anchor_rounds(*, anchor: Anchor, present_rounds: Iterable[int], by) -> Anchor:
+    """Record the rounds in which the anchor is at the table."""
+    anchor.absent_rounds = _absent_rounds(anchor.event, present_rounds)
+    anchor.save(update_fields=["absent_rounds"])
+    return anchor
+
+
+# Travelling groups
+
+
+@dataclass
+class PlannedGroup:
+    name: str
+    track: str
+    region_id: int | None
+    department: Department | None
+    members: list[Clinician] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
+
+
+def _department_label(department: Department) -> str:
+    return f"{department.name}, {department.site.name}"
+
+
+def plan_groups(
+    by_department: Sequence[tuple[Department, list[Clinician]]], *, min_size: int, max_size: int
+) -> list[PlannedGroup]:
+    """Groups from departments, deterministically: a department of at least ``min_size``
+    is split evenly into as few groups of at most ``max_size`` as it takes; smaller
+    departments of the same track and region are packed together (largest first) up to
+    ``max_size``; a pack still below ``min_size`` joins the smallest group of its track and
+    region that has room."""
+    planned: list[PlannedGroup] = []
+    small: dict[tuple[str, int | None], list[tuple[Department, list[Clinician]]]] = defaultdict(
+        list
+    )
+    for department, members in by_department:
+        region_id = department.site.region_id
+        if len(members) >= min_size:
+            parts = math.ceil(len(members) / max_size)
+            base, extra = divmod(len(members), parts)
+            start = 0
+            for index in range(parts):
+                size = base + (1 if index < extra else 0)
+                label = _department_label(department)
+                planned.append(
+                    PlannedGroup(
+                        name=label if parts == 1 else f"{label} {index + 1}",
+                        track=department.track,
+                        region_id=region_id,
+                        department=department,
+                        members=members[start : start + size],
+                        departments=[department],
+                    )
+                )
+                start += size
+        elif members:
+            small[department.track, region_id].append((department, members))
+
+    for key in sorted(small, key=lambda k: (k[0], k[1] or 0)):
+        pool = sorted(small[key], key=lambda item: (-len(item[1]), _department_label(item[0])))
+        packs: list[PlannedGroup] = []
+        for department, members in pool:
+            pack = next((p for p in packs if len(p.members) + len(members) <= max_size), None)
+            if pack is None:
+                pack = PlannedGroup(name="", track=key[0], region_id=key[1], department=None)
+                packs.append(pack)
+            pack.members.extend(members)
+            pack.departments.append(department)
+        for pack in packs:
+            if len(pack.members) < min_size:
+                hosts = [
+                    g
+                    for g in planned
+                    if g.track == pack.track
+                    and g.region_id == pack.region_id
+                    and len(g.members) + len(pack.members) <= max_size
+                ]
+                if hosts:
+                    host = min(hosts, key=lambda g: (len(g.members), g.name))
+                    host.members.extend(pack.members)
+                    host.departments.extend(pack.departments)
+                    host.name = f"{host.name} + " + " + ".join(
+                        _department_label(d) for d in pack.departments
+                    )
+                    host.department = None
+                    continue
+            pack.name = " + ".join(_department_label(d) for d in pack.departments)
+            if len(pack.departments) == 1:
+                pack.department = pack.departments[0]
+            planned.append(pack)
+    return planned
+
+
+def _unique_names(planned: list[PlannedGroup]) -> None:
+    seen: set[str] = set()
+    for group in planned:
+        name = group.name[:140]
+        candidate, n = name, 2
+        while candidate in seen:
+            candidate, n = f"{name} ({n})", n + 1
+        seen.add(candidate)
+        group.name = candidate
+
+
+@transaction.atomic
+def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[TravelGroup]:
+    """Replace the event's travelling groups with groups formed from its attending
+    primary-care clinicians (no-shows left out), by department and track, sized
+    ``min_size``..``max_size`` (see ``plan_groups``). One transaction; deterministic.
+    Refused once a schedule is published, since the groups are in it."""
+    if not 1 <= min_size <= max_size:
+        raise ValidationError("The smallest group size must be between 1 and the largest size.")
+    if event.schedules.filter(is_published=True).exists():
+        raise ValidationError(
+            "A schedule is published with the current groups: move clinicians between groups "
+            "by hand instead."
+        )
+    clinicians = (
+        Clinician.objects.filter(
+            role=Clinician.Role.PRIMARY_CARE,
+            department__isnull=False,
+            attendances__event=event,
+        )
+        .exclude(attendances__event=event, attendances__status=Attendance.Status.NO_SHOW)
+        .select_related("department__site")
+        .order_by("last_name", "first_name", "pk")
+    )
+    by_department: dict[int, tuple[Department, list[Clinician]]] = {}
+    for clinician in clinicians:
+        by_department.setdefault(clinician.department_id, (clinician.department, []))[1].append(
+            clinician
+        )
+    ordered = sorted(by_department.values(), key=lambda item: (_department_label(item[0]),))
+    planned = plan_groups(ordered, min_size=min_size, max_size=max_size)
+    _unique_names(planned)
+
+    event.groups.all().delete()
+    event.group_min_size, event.group_max_size = min_size, max_size
+    event.save(update_fields=["group_min_size", "group_max_size", "updated_at"])
+    groups = []
+    for plan in planned:
+        group = TravelGroup.objects.create(
+            event=event, name=plan.name, track=plan.track, department=plan.department
+        )
+        GroupMember.objects.bulk_create(
+            GroupMember(event=event, group=group, clinician=clinician) for clinician in plan.members
+        )
+        groups.append(group)
+    return groups
+
+
+def _eligible_tables(event: Event, track: str) -> int:
+    return eligible_table_count(track, event.tables.select_related("specialty"))
+
+
+@transaction.atomic
+def update_group(*, group: TravelGroup, name: str, track: str, by) -> list[str]:
+    """Rename a group and set its track. Returns the consequences, in words: how many tables
+    the group may visit now."""
+    old_track = TravelGroup.objects.get(pk=group.pk).track
+    group.name, group.track = name, track
+    group.full_clean(exclude=["event", "department"])
+    group.save(update_fields=["name", "track"])
+    if track == old_track:
+        return []
+    event = group.event
+    before, after = _eligible_tables(event, old_track), _eligible_tables(event, track)
+    label = TRACK_LABELS[track].lower()
+    message = (
+        f"{group.name} is now {label}: it may visit {after} "
+        f"table{'s' if after != 1 else ''} instead of {before}."
+    )
+    if not after:
+        message += " No table serves its patients: add a table or change the track."
+    return [message]
+
+
+@transaction.atomic
+def create_group(*, event: Event, name: str, track: str, by) -> TravelGroup:
+    """An empty group, to fill by hand."""
+    group = TravelGroup(event=event, name=name, track=track)
+    group.full_clean(exclude=["department"])
+    group.save()
+    return group
+
+
+@transaction.atomic
+def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by) -> list[str]:
+    """Put ``clinician`` in ``to_group`` (taking them out of their current group, if any).
+    Returns warnings about the sizes that result."""
+    if to_group.event_id != event.pk:
+        raise ValidationError("That group is not at this event.")
+    if clinician.role != Clinician.Role.PRIMARY_CARE:
+        raise ValidationError(f"{clinician.full_name} is not a primary-care clinician.")
+    membership = (
+        GroupMember.objects.filter(event=event, clinician=clinician).select_related("group").first()
+    )
+    old_group = membership.group if membership else None
+    if old_group is not None and old_group.pk == to_group.pk:
+        return []
+    if membership is None:
+        GroupMember.objects.create(group=to_group, clinician=clinician)
+    else:
+        membership.group = to_group
+        membership.save(update_fields=["group", "event"])
+    warnings = []
+    for group in filter(None, [old_group, to_group]):
+        size = group.memberships.count()
+        if size < event.group_min_size:
+            warnings.append(
+                f"{group.name} now has {size} member{'s' if size != 1 else ''}, "
+                f"below the minimum of {event.group_min_size}."
+            )
+        elif size > event.group_max_size:
+            warnings.append(
+                f"{group.name} now has {size} members, above the maximum of {event.group_max_size}."
+            )
+    if to_group.track != Track.ALL_AGES and clinician.department.track not in (
+        to_group.track,
+        Track.ALL_AGES,
+    ):
+        warnings.append(
+            f"{clinician.full_name} sees {TRACK_LABELS[clinician.department.track].lower()} "
+            f"patients but {to_group.name} follows the {TRACK_LABELS[to_group.track].lower()} "
+            "track."
+        )
+    return warnings
+
+
+@transaction.atomic
+def delete_group(*, group: TravelGroup, by) -> None:
+    """Delete a group; its members become ungrouped."""
+    if group.event.schedules.filter(is_published=True, visits__group=group).exists():
+        raise ValidationError(
+            f"{group.name} is in the published schedule: move its members to other groups instead."
+        )
+    group.delete()

@@ -1,0 +1,76 @@
+"""Small display helpers for the organizer's pages; none of them queries the database."""
+
+from django import template
+from django.utils.html import format_html
+
+from clinicians.models import Track
+
+register = template.Library()
+
+TRACK_LABELS = dict(Track.choices)
+
+STATUS_CLASSES = {
+    # Event statuses
+    "draft": "text-bg-secondary",
+    "scheduled": "text-bg-info",
+    "published": "text-bg-success",
+    "finished": "text-bg-dark",
+    # Attendance statuses
+    "invited": "text-bg-light border",
+    "confirmed": "text-bg-primary",
+    "checked-in": "text-bg-success",
+    "no-show": "text-bg-danger",
+    # Solve runs
+    "queued": "text-bg-secondary",
+    "running": "text-bg-info",
+    "succeeded": "text-bg-success",
+    "infeasible": "text-bg-warning",
+    "failed": "text-bg-danger",
+    "cancelled": "text-bg-secondary",
+}
+
+
+@register.simple_tag
+def track_badge(track: str | None):
+    """A coloured badge for a track value (adult / pediatric / all-ages)."""
+    if not track:
+        return ""
+    return format_html(
+        '<span class="badge badge-track badge-track-{}">{}</span>',
+        track,
+        TRACK_LABELS.get(track, track),
+    )
+
+
+@register.simple_tag
+def status_badge(value: str, label: str):
+    return format_html(
+        '<span class="badge {}">{}</span>', STATUS_CLASSES.get(value, "text-bg-secondary"), label
+    )
+
+
+@register.filter
+def rounds_text(rounds) -> str:
+    """[1, 2, 3, 5, 7, 8] → "1–3, 5, 7–8"."""
+    numbers = sorted(set(rounds or ()))
+    if not numbers:
+        return "none"
+    parts, start, previous = [], numbers[0], numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
+
+
+@register.filter
+def present_rounds(anchor, rounds: int) -> list[int]:
+    return anchor.present_rounds(rounds)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
