@@ -1,4 +1,56 @@
+from django.urls import path
+
+from . import views
 
 app_name = "rotations"
 
-urlpatterns: list = []
+# The organizer's schedule pages (events/<event_pk>/...). The clinicians' itinerary pages
+# have their own module, rotations/itinerary_urls.py.
+urlpatterns = [
+    path(
+        "events/<int:event_pk>/schedule/",
+        views.ScheduleListView.as_view(),
+        name="schedule_list",
+    ),
+    path("events/<int:event_pk>/schedule/solve/", views.SolveView.as_view(), name="solve"),
+    path(
+        "events/<int:event_pk>/schedule/runs/<int:pk>/",
+        views.SolveRunDetailView.as_view(),
+        name="run",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/runs/<int:pk>/status/",
+        views.SolveRunStatusView.as_view(),
+        name="run_status",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/runs/<int:pk>/cancel/",
+        views.SolveRunCancelView.as_view(),
+        name="run_cancel",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/",
+        views.ScheduleDetailView.as_view(),
+        name="schedule",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/move/",
+        views.ScheduleMoveView.as_view(),
+        name="schedule_move",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:schedule_pk>/visits/<int:pk>/pin/",
+        views.VisitPinView.as_view(),
+        name="visit_pin",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/compare/",
+        views.ScheduleCompareView.as_view(),
+        name="schedule_compare",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/publish/",
+        views.SchedulePublishView.as_view(),
+        name="schedule_publish",
+    ),
+]

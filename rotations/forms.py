@@ -1,0 +1,58 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+
+from events.models import Event
+
+TIME_LIMITS = [(10, "10 seconds"), (30, "30 seconds"), (60, "1 minute"), (180, "3 minutes")]
+
+
+class SolveForm(forms.Form):
+    time_limit_s = forms.TypedChoiceField(
+        label="Time limit",
+        choices=TIME_LIMITS,
+        coerce=int,
+        initial=30,
+        help_text="The solver stops by then with the best schedule it has found.",
+    )
+
+    def __init__(self, *args, submit_label="Solve", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("time_limit_s", css_class="col-sm-6"),
+                Column(Submit("solve", submit_label), css_class="col-sm-6 pt-sm-4"),
+            )
+        )
+
+
+class MoveForm(forms.Form):
+    """Put a group at a table in a round, or take it out of the round."""
+
+    group = forms.ModelChoiceField(queryset=None, label="Group")
+    round = forms.TypedChoiceField(coerce=int, label="Round")
+    table = forms.ModelChoiceField(
+        queryset=None,
+        label="To table",
+        required=False,
+        empty_label="— No table (take the group out of this round)",
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = event.groups.order_by("name")
+        self.fields["round"].choices = [
+            (slot.number, f"Round {slot.number} ({slot.start:%H:%M})") for slot in event.timetable()
+        ]
+        self.fields["table"].queryset = event.tables.select_related("specialty").order_by("number")
+        self.fields["table"].label_from_instance = lambda t: (
+            f"{t.number} · {t.specialty.name} ({t.specialty.get_track_display().lower()})"
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "group",
+            Row(Column("round", css_class="col-md-4"), Column("table", css_class="col-md-8")),
+            Submit("move", "Move"),
+        )

@@ -1,0 +1,333 @@
+"""The organizer's schedule pages: solve and watch the run, the grid, moves and pins,
+versions compared, publishing. Writes go through ``rotations.services`` (solving,
+publishing) and ``rotations.editing`` (changes by hand)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+
+from accounts.models import AuditEntry
+from clinicians.models import Clinician
+from events.permissions import EventScopedMixin
+
+from . import editing, services
+from .forms import MoveForm, SolveForm
+from .grid import build_grid, quality_text
+from .models import Schedule, SolveRun
+
+
+class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Logged out → the login page; logged in without the view's permission → 403."""
+
+
+def _schedule(view, **filters) -> Schedule:
+    return get_object_or_404(
+        Schedule.objects.filter(event=view.event, **filters).select_related(
+            "solve_run", "based_on", "published_by", "created_by"
+        ),
+        pk=view.kwargs["pk"],
+    )
+
+
+def _edit_message(request, result: editing.EditResult, what: str) -> None:
+    if result.copied:
+        messages.info(
+            request,
+            f"{what} The published version stays as it is: your change is in the new "
+            f"version {result.schedule.version}, to publish when ready.",
+        )
+    else:
+        messages.success(request, what)
+
+
+class ScheduleListView(OrganizerMixin, EventScopedMixin, TemplateView):
+    """The schedule step: what is missing, the solve button, runs and versions."""
+
+    permission_required = "rotations.view_schedule"
+    template_name = "rotations/schedule_list.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.event
+        schedules = list(
+            Schedule.objects.filter(event=event)
+            .select_related("solve_run", "based_on", "created_by")
+            .order_by("-version")
+        )
+        runs = list(
+            SolveRun.objects.filter(event=event)
+            .select_related("started_by")
+            .order_by("-created_at")[:8]
+        )
+        return super().get_context_data(
+            problems=services.readiness_problems(event=event),
+            schedules=schedules,
+            published=next((s for s in schedules if s.is_published), None),
+            runs=runs,
+            active_run=next((r for r in runs if r.is_active), None),
+            solve_form=SolveForm(),
+            **kwargs,
+        )
+
+
+class SolveView(OrganizerMixin, EventScopedMixin, View):
+    """Start a solve (optionally keeping the pins of a version) and go to its run page."""
+
+    permission_required = "rotations.add_solverun"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        form = SolveForm(request.POST)
+        time_limit = form.cleaned_data["time_limit_s"] if form.is_valid() else None
+        pinned_from = None
+        if request.POST.get("pinned_from"):
+            pinned_from = get_object_or_404(
+                Schedule, event=self.event, pk=request.POST["pinned_from"]
+            )
+        try:
+            run = services.start_solve(
+                event=self.event, by=request.user, time_limit_s=time_limit, pinned_from=pinned_from
+            )
+        except services.EventNotReady as error:
+            messages.error(request, "The event cannot be solved yet:")
+            for problem in error.problems:
+                messages.error(request, problem)
+            return redirect("rotations:schedule_list", event_pk=self.event.pk)
+        except services.SolveAlreadyRunning as error:
+            messages.warning(request, str(error))
+            if error.run is not None:
+                return redirect(error.run)
+            return redirect("rotations:schedule_list", event_pk=self.event.pk)
+        return redirect(run)
+
+
+class SolveRunDetailView(OrganizerMixin, EventScopedMixin, DetailView):
+    permission_required = "rotations.view_solverun"
+    template_name = "rotations/solverun_detail.html"
+    context_object_name = "run"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            SolveRun.objects.filter(event=self.event).select_related("started_by", "pinned_from"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        run = self.object
+        schedule = Schedule.objects.filter(solve_run=run).first()
+        return super().get_context_data(schedule=schedule, **kwargs)
+
+
+class SolveRunStatusView(OrganizerMixin, EventScopedMixin, View):
+    """JSON for the run page's progress bar (polled every second)."""
+
+    permission_required = "rotations.view_solverun"
+
+    def get(self, request, *args, **kwargs):
+        run = get_object_or_404(SolveRun, event=self.event, pk=kwargs["pk"])
+        status = services.run_status(run=run)
+        if status.get("schedule_id"):
+            status["schedule_url"] = reverse(
+                "rotations:schedule",
+                kwargs={"event_pk": self.event.pk, "pk": status["schedule_id"]},
+            )
+        return JsonResponse(status)
+
+
+class SolveRunCancelView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "rotations.change_solverun"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        run = get_object_or_404(SolveRun, event=self.event, pk=kwargs["pk"])
+        run = services.cancel_solve(run=run, by=request.user)
+        if run.is_active:
+            messages.info(request, "Stopping the solver; it ends within a few seconds.")
+        else:
+            messages.info(request, f"The solve is {run.get_status_display().lower()}.")
+        return redirect(run)
+
+
+class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
+    """The grid of a version: rounds × tables, with the figures and the move form."""
+
+    permission_required = "rotations.view_schedule"
+    template_name = "rotations/schedule_detail.html"
+    context_object_name = "schedule"
+
+    def get_object(self, queryset=None):
+        return _schedule(self)
+
+    def get_context_data(self, **kwargs):
+        schedule = self.object
+        grid = build_grid(schedule)
+        latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
+        return super().get_context_data(
+            grid=grid,
+            quality=quality_text(grid, schedule.solve_run),
+            move_form=MoveForm(event=self.event),
+            solve_form=SolveForm(submit_label="Re-solve keeping the pins"),
+            is_latest=latest is not None and latest.pk == schedule.pk,
+            latest=latest,
+            pinned_count=sum(
+                1 for _slot, cells in grid.rows for c in cells for v in c.visits if v.pinned
+            ),
+            **kwargs,
+        )
+
+
+class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
+    """Move a group to another table in a round (or out of the round), checked against the
+    hard rules; a refusal says why."""
+
+    permission_required = "rotations.change_schedule"
+    event_for_update = True
+    form_class = MoveForm
+    template_name = "rotations/schedule_move.html"
+
+    def get_schedule(self) -> Schedule:
+        if not hasattr(self, "schedule"):
+            self.schedule = _schedule(self)
+        return self.schedule
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.event}
+
+    def get_initial(self):
+        return {key: self.request.GET.get(key) for key in ("group", "round", "table")}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(schedule=self.get_schedule(), **kwargs)
+
+    def form_valid(self, form):
+        schedule = self.get_schedule()
+        group, round_, table = (form.cleaned_data[k] for k in ("group", "round", "table"))
+        try:
+            result = editing.move_visit(
+                schedule=schedule, group=group, round=round_, table=table, by=self.request.user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)
+        where = f"table {table.number} ({table.specialty.name})" if table else "no table"
+        _edit_message(
+            self.request,
+            result,
+            f"{group.name} is at {where} in round {round_} (pinned, so a re-solve keeps it).",
+        )
+        return redirect(result.schedule)
+
+    def form_invalid(self, form):
+        if form.non_field_errors():
+            messages.error(self.request, "Move refused: " + " ".join(form.non_field_errors()))
+        return super().form_invalid(form)
+
+
+class VisitPinView(OrganizerMixin, EventScopedMixin, View):
+    permission_required = "rotations.change_schedule"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        schedule = get_object_or_404(Schedule, event=self.event, pk=kwargs["schedule_pk"])
+        visit = get_object_or_404(
+            schedule.visits.select_related("group", "table", "schedule"), pk=kwargs["pk"]
+        )
+        result, visit = editing.toggle_pin(visit=visit, by=request.user)
+        _edit_message(
+            request,
+            result,
+            f"{visit.group.name} at table {visit.table.number} in round {visit.round} is "
+            f"{'pinned' if visit.pinned else 'no longer pinned'}.",
+        )
+        return redirect(
+            reverse(
+                "rotations:schedule",
+                kwargs={"event_pk": self.event.pk, "pk": result.schedule.pk},
+            )
+            + f"#r{visit.round}"
+        )
+
+
+class ScheduleCompareView(OrganizerMixin, EventScopedMixin, DetailView):
+    """The visits that changed between this version and another (by default the one it was
+    based on, else the version before it)."""
+
+    permission_required = "rotations.view_schedule"
+    template_name = "rotations/schedule_compare.html"
+    context_object_name = "schedule"
+
+    def get_object(self, queryset=None):
+        return _schedule(self)
+
+    def get_context_data(self, **kwargs):
+        schedule = self.object
+        others = Schedule.objects.filter(event=self.event).exclude(pk=schedule.pk)
+        other = None
+        if self.request.GET.get("with", "").isdigit():
+            other = others.filter(pk=self.request.GET["with"]).first()
+        if other is None:
+            other = schedule.based_on or others.filter(version__lt=schedule.version).first()
+        changes = editing.compare_schedules(old=other, new=schedule) if other else []
+        return super().get_context_data(
+            other=other,
+            others=others.order_by("-version"),
+            changes=changes,
+            **kwargs,
+        )
+
+
+class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
+    """Confirm and publish a version; then list whose itinerary changed, to reprint."""
+
+    permission_required = "rotations.change_schedule"
+    event_for_update = True
+    template_name = "rotations/schedule_publish.html"
+    context_object_name = "schedule"
+
+    def get_object(self, queryset=None):
+        return _schedule(self)
+
+    def get_context_data(self, **kwargs):
+        schedule = self.object
+        if schedule.is_published:
+            entry = (
+                AuditEntry.objects.filter(
+                    action=AuditEntry.Action.SCHEDULE_PUBLISHED, details__schedule=schedule.pk
+                )
+                .order_by("-at")
+                .first()
+            )
+            changed_ids = entry.details.get("changed_clinicians", []) if entry else []
+            previous_version = entry.details.get("previous_version") if entry else None
+            current = None
+        else:
+            current = Schedule.objects.filter(event=self.event, is_published=True).first()
+            changed_ids = services.changed_itineraries(old=current, new=schedule)
+            previous_version = current.version if current else None
+        changed = list(
+            Clinician.objects.filter(pk__in=changed_ids).select_related(
+                "specialty", "department__site"
+            )
+        )
+        return super().get_context_data(
+            current=current,
+            previous_version=previous_version,
+            changed=changed,
+            publisher=schedule.published_by,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        schedule = _schedule(self)
+        schedule = services.publish_schedule(schedule=schedule, by=request.user)
+        messages.success(
+            request,
+            f"Version {schedule.version} is published: clinicians now see it. Reprint the "
+            "itineraries listed below.",
+        )
+        return redirect("rotations:schedule_publish", event_pk=self.event.pk, pk=schedule.pk)
