@@ -562,7 +562,7 @@ def _claim(run_id: int) -> tuple[SolveRun, str] | None:
     now = timezone.now()
     with transaction.atomic():
         run = (
-            SolveRun.objects.select_for_update()
+            SolveRun.objects.select_for_update(of=("self",))
             .select_related("event", "pinned_from")
             .filter(pk=run_id)
             .first()
