@@ -4,9 +4,21 @@ from django.core.exceptions import ValidationError
 from accounts.models import AuditEntry
 from clinicians.models import Clinician
 from clinicians.roster import parse_roster
-from clinicians.services import ImportResult, import_roster
+from clinicians.services import ImportResult, import_roster, merge_clinicians, retire_clinician
+from events.models import Attendance, GroupMember
 from tests.clinicians.helpers import PCP_ROW, SPECIALIST_ROW, roster_csv
-from tests.factories import make_user
+from tests.factories import (
+    make_anchor,
+    make_attendance,
+    make_clinician,
+    make_event,
+    make_group,
+    make_site,
+    make_specialist,
+    make_specialty,
+    make_table,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +93,75 @@ def test_import_roster_keeps_html_in_names_as_is(catalogue):
     import_roster(preview=preview, actor=None, filename="r.csv")
 
     assert Clinician.objects.get().last_name == "<b>Lopez</b>"
+
+
+def test_merge_clinicians_repoints_anchors_attendance_and_memberships():
+    specialty = make_specialty()
+    site_a, site_b = make_site(), make_site()
+    keep = make_specialist(specialty=specialty, sites=[site_a])
+    duplicate = make_specialist(specialty=specialty, sites=[site_a, site_b])
+    past = make_event(name="Past")
+    anchor = make_anchor(table=make_table(event=past, specialty=specialty), clinician=duplicate)
+    attendance = make_attendance(event=past, clinician=duplicate)
+
+    merge_clinicians(keep=keep, duplicate=duplicate, by=None)
+
+    anchor.refresh_from_db()
+    attendance.refresh_from_db()
+    assert (anchor.clinician, attendance.clinician) == (keep, keep)
+    assert set(keep.sites.all()) == {site_a, site_b}
+    assert Clinician.objects.filter(pk=duplicate.pk).exists() is False
+
+
+def test_merge_clinicians_keeps_the_kept_row_where_both_attended():
+    keep, duplicate = make_clinician(), make_clinician()
+    event = make_event()
+    kept = make_attendance(event=event, clinician=keep, status=Attendance.Status.CHECKED_IN)
+    make_attendance(event=event, clinician=duplicate)
+    group = make_group(event=event, members=[keep])
+    make_group(event=event, members=[duplicate])
+    other_event = make_event()
+    moved = make_group(event=other_event, members=[duplicate])
+
+    merge_clinicians(keep=keep, duplicate=duplicate, by=None)
+
+    assert list(Attendance.objects.values_list("pk", "clinician_id")) == [(kept.pk, keep.pk)]
+    assert list(
+        GroupMember.objects.order_by("group__event_id").values_list("group_id", "clinician_id")
+    ) == [(group.pk, keep.pk), (moved.pk, keep.pk)]
+
+
+def test_merge_clinicians_records_an_audit_entry():
+    user = make_user()
+    keep, duplicate = make_specialist(), make_specialist()
+    make_attendance(clinician=duplicate)
+
+    merge_clinicians(keep=keep, duplicate=duplicate, by=user)
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action) == (user, AuditEntry.Action.CLINICIANS_MERGED)
+    assert entry.details == {
+        "kept": keep.pk,
+        "duplicate": duplicate.pk,
+        "duplicate_name": duplicate.full_name,
+        "duplicate_email": duplicate.email,
+        "moved": {"events.Attendance": 1},
+        "dropped": {},
+        "duplicate_deleted": True,
+    }
+
+
+def test_merge_clinicians_refuses_the_same_clinician():
+    clinician = make_clinician()
+
+    with pytest.raises(ValidationError):
+        merge_clinicians(keep=clinician, duplicate=clinician, by=None)
+
+
+def test_retire_clinician_keeps_the_row():
+    clinician = make_clinician()
+
+    retire_clinician(clinician=clinician, by=None)
+
+    clinician.refresh_from_db()
+    assert clinician.is_active is False

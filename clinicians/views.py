@@ -1,0 +1,328 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db import IntegrityError
+from django.db.models import Count, ProtectedError, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from .forms import (
+    ClinicianFilterForm,
+    ClinicianForm,
+    MergeClinicianForm,
+    RosterUploadForm,
+    SpecialtyForm,
+)
+from .models import Clinician, Site, Specialty
+from .roster import COLUMN_HELP, COLUMNS, MAX_ROWS, parse_roster, template_csv
+from .services import (
+    discard_roster_upload,
+    import_roster,
+    merge_clinicians,
+    reactivate_clinician,
+    read_roster_upload,
+    retire_clinician,
+    store_roster_upload,
+)
+
+SESSION_UPLOADS = "roster_uploads"
+
+
+# Roster import -----------------------------------------------------------------------------
+
+
+class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Upload a roster file; a readable one is stored and previewed, nothing written yet."""
+
+    permission_required = "clinicians.add_clinician"
+    form_class = RosterUploadForm
+    template_name = "clinicians/roster_import.html"
+    extra_context = {"columns": [(c, COLUMN_HELP[c]) for c in COLUMNS], "max_rows": MAX_ROWS}
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        preview = parse_roster(name=upload.name, content=content)
+        if preview.file_errors:
+            for error in preview.file_errors:
+                form.add_error("file", error)
+            return self.form_invalid(form)
+        extension = "." + upload.name.rsplit(".", 1)[-1].lower()
+        token = store_roster_upload(content=content, extension=extension)
+        uploads = self.request.session.get(SESSION_UPLOADS, {})
+        uploads[token] = {"name": upload.name, "extension": extension}
+        self.request.session[SESSION_UPLOADS] = uploads
+        return redirect("clinicians:import_preview", token=token)
+
+
+class RosterUploadMixin:
+    """Finds the upload named in the URL among this session's uploads (404 otherwise)."""
+
+    def get_upload(self) -> tuple[str, str, bytes]:
+        token = self.kwargs["token"]
+        upload = self.request.session.get(SESSION_UPLOADS, {}).get(token)
+        if upload is None:
+            raise Http404("No such upload in this session.")
+        content = read_roster_upload(token=token, extension=upload["extension"])
+        if content is None:
+            self.forget_upload()
+            raise Http404("The upload has expired; upload the file again.")
+        return upload["name"], upload["extension"], content
+
+    def forget_upload(self) -> None:
+        token = self.kwargs["token"]
+        uploads = self.request.session.get(SESSION_UPLOADS, {})
+        upload = uploads.pop(token, None)
+        self.request.session[SESSION_UPLOADS] = uploads
+        if upload is not None:
+            discard_roster_upload(token=token, extension=upload["extension"])
+
+
+class RosterPreviewView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
+    """Every row of the stored upload, parsed afresh, with its errors or what it changes."""
+
+    permission_required = "clinicians.add_clinician"
+
+    def get(self, request, token):
+        name, _extension, content = self.get_upload()
+        preview = parse_roster(name=name, content=content)
+        return TemplateResponse(
+            request,
+            "clinicians/roster_preview.html",
+            {"preview": preview, "filename": name, "token": token, "columns": COLUMNS},
+        )
+
+
+class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
+    """Import the stored upload, checked again now, all or nothing."""
+
+    permission_required = "clinicians.add_clinician"
+
+    def post(self, request, token):
+        name, _extension, content = self.get_upload()
+        preview = parse_roster(name=name, content=content)
+        if not preview.is_valid:
+            messages.error(request, "The roster has errors; nothing was imported.")
+            return redirect("clinicians:import_preview", token=token)
+        try:
+            result = import_roster(preview=preview, actor=request.user, filename=name)
+        except IntegrityError:
+            # Someone added one of these emails between the check and the write.
+            messages.error(request, "The clinicians changed meanwhile; check the file again.")
+            return redirect("clinicians:import_preview", token=token)
+        self.forget_upload()
+        messages.success(
+            request,
+            f"Imported {name}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged.",
+        )
+        return redirect("clinicians:list")
+
+
+class RosterCancelView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
+    permission_required = "clinicians.add_clinician"
+
+    def post(self, request, token):
+        self.forget_upload()
+        return redirect("clinicians:import")
+
+
+class RosterTemplateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """A CSV with the header row and two example rows."""
+
+    permission_required = "clinicians.add_clinician"
+
+    def get(self, request):
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="rounds-roster-template.csv"'
+        return response
+
+
+# Clinicians --------------------------------------------------------------------------------
+
+
+class ClinicianListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+    permission_required = "clinicians.view_clinician"
+    template_name = "clinicians/clinician_list.html"
+    context_object_name = "clinicians"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = ClinicianFilterForm(self.request.GET or None)
+        clinicians = Clinician.objects.select_related(
+            "specialty", "department__site"
+        ).prefetch_related("sites")
+        return self.filter_form.filter(clinicians).order_by("last_name", "first_name", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+def _clinician_home(clinician: Clinician) -> str:
+    if clinician.role == Clinician.Role.SPECIALIST and clinician.specialty_id:
+        return reverse("clinicians:specialty_detail", kwargs={"pk": clinician.specialty_id})
+    return reverse("clinicians:list")
+
+
+class ClinicianCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateView):
+    permission_required = "clinicians.add_clinician"
+    model = Clinician
+    form_class = ClinicianForm
+    template_name = "clinicians/clinician_form.html"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        specialty = Specialty.objects.filter(pk=self.request.GET.get("specialty") or None).first()
+        if specialty is not None:
+            initial.update(role=Clinician.Role.SPECIALIST, specialty=specialty)
+        return initial
+
+    def get_success_url(self):
+        messages.success(self.request, f"Added {self.object}.")
+        return _next_url(self.request, _clinician_home(self.object))
+
+
+class ClinicianUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateView):
+    permission_required = "clinicians.change_clinician"
+    model = Clinician
+    form_class = ClinicianForm
+    template_name = "clinicians/clinician_form.html"
+
+    def get_success_url(self):
+        messages.success(self.request, f"Saved {self.object}.")
+        return _next_url(self.request, _clinician_home(self.object))
+
+
+class ClinicianRetireView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Retire (never delete): past events keep their history."""
+
+    permission_required = "clinicians.change_clinician"
+
+    def post(self, request, pk):
+        clinician = get_object_or_404(Clinician, pk=pk)
+        retire_clinician(clinician=clinician, by=request.user)
+        messages.success(request, f"Retired {clinician}.")
+        return HttpResponseRedirect(_next_url(request, _clinician_home(clinician)))
+
+
+class ClinicianReactivateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "clinicians.change_clinician"
+
+    def post(self, request, pk):
+        clinician = get_object_or_404(Clinician, pk=pk)
+        reactivate_clinician(clinician=clinician)
+        messages.success(request, f"Reactivated {clinician}.")
+        return HttpResponseRedirect(_next_url(request, _clinician_home(clinician)))
+
+
+# Specialties -------------------------------------------------------------------------------
+
+
+class SpecialtyListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+    permission_required = "clinicians.view_specialty"
+    template_name = "clinicians/specialty_list.html"
+    context_object_name = "specialties"
+
+    def get_queryset(self):
+        return Specialty.objects.annotate(
+            active_anchors=Count(
+                "clinicians",
+                filter=Q(clinicians__is_active=True, clinicians__role=Clinician.Role.SPECIALIST),
+            ),
+            retired_anchors=Count(
+                "clinicians",
+                filter=Q(clinicians__is_active=False, clinicians__role=Clinician.Role.SPECIALIST),
+            ),
+        ).order_by("name")
+
+
+class SpecialtyDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+    """A specialty's anchor specialists: where they practise and how often each anchored."""
+
+    permission_required = ("clinicians.view_specialty", "clinicians.view_clinician")
+    model = Specialty
+    template_name = "clinicians/specialty_detail.html"
+    context_object_name = "specialty"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        specialists = (
+            Clinician.objects.filter(specialty=self.object, role=Clinician.Role.SPECIALIST)
+            .annotate(anchor_count=Count("anchorings"))
+            .prefetch_related("sites")
+            .order_by("-is_active", "last_name", "first_name", "pk")
+        )
+        context["specialists"] = specialists
+        context["sites"] = Site.objects.filter(
+            clinicians__specialty=self.object,
+            clinicians__role=Clinician.Role.SPECIALIST,
+            clinicians__is_active=True,
+        ).distinct()
+        return context
+
+
+class SpecialtyCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateView):
+    permission_required = "clinicians.add_specialty"
+    model = Specialty
+    form_class = SpecialtyForm
+    template_name = "clinicians/specialty_form.html"
+
+    def get_success_url(self):
+        return reverse("clinicians:specialty_detail", kwargs={"pk": self.object.pk})
+
+
+class SpecialtyUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateView):
+    permission_required = "clinicians.change_specialty"
+    model = Specialty
+    form_class = SpecialtyForm
+    template_name = "clinicians/specialty_form.html"
+
+    def get_success_url(self):
+        return reverse("clinicians:specialty_detail", kwargs={"pk": self.object.pk})
+
+
+class SpecialtyMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Merge two records of the same specialist: history moves to the one kept."""
+
+    # Merging may delete the duplicate, so it asks for the delete permission too.
+    permission_required = ("clinicians.change_clinician", "clinicians.delete_clinician")
+    form_class = MergeClinicianForm
+    template_name = "clinicians/specialty_merge.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.specialty = get_object_or_404(Specialty, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "specialty": self.specialty}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(specialty=self.specialty, **kwargs)
+
+    def form_valid(self, form):
+        keep, duplicate = form.cleaned_data["keep"], form.cleaned_data["duplicate"]
+        try:
+            merge_clinicians(keep=keep, duplicate=duplicate, by=self.request.user)
+        except ProtectedError:
+            form.add_error(None, "Some of the duplicate's records cannot be moved; not merged.")
+            return self.form_invalid(form)
+        messages.success(self.request, f"Merged {duplicate} into {keep}.")
+        return redirect("clinicians:specialty_detail", pk=self.specialty.pk)
