@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
-from .models import AuditEntry
+from .models import AuditEntry, OrganizerProfile
 
 
 @admin.register(AuditEntry)
@@ -19,3 +21,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OrganizerProfileInline(admin.StackedInline):
+    model = OrganizerProfile
+    can_delete = False
+    filter_horizontal = ["regions"]
+    verbose_name_plural = "regions managed (none: every region)"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RoundsUserAdmin(UserAdmin):
+    inlines = [OrganizerProfileInline]
