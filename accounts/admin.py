@@ -37,3 +37,17 @@ admin.site.unregister(User)
 @admin.register(User)
 class RoundsUserAdmin(UserAdmin):
     inlines = [OrganizerProfileInline]
+
+    def get_queryset(self, request):
+        # An admin who is not a superuser must not take over a superuser's account.
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only superusers grant superuser status or permissions outside the roles.
+            readonly += ["is_superuser", "user_permissions", "groups"]
+        return readonly

@@ -319,3 +319,37 @@ def test_audit_log_query_count_does_not_grow_with_entries(
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         admin_client.get(reverse("accounts:audit_list"))
+
+
+def test_django_admin_hides_superusers_from_group_admins(client, admin_user):
+    client.force_login(make_admin())
+
+    response = client.get(reverse("admin:auth_user_change", args=[admin_user.pk]))
+
+    assert response.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_django_admin_does_not_let_a_group_admin_grant_superuser(client):
+    admin = make_admin()
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("admin:auth_user_change", args=[admin.pk]),
+        {
+            "username": admin.username,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "organizer_profile-TOTAL_FORMS": "1",
+            "organizer_profile-INITIAL_FORMS": "1",
+            "organizer_profile-MIN_NUM_FORMS": "0",
+            "organizer_profile-MAX_NUM_FORMS": "1",
+            "organizer_profile-0-id": admin.organizer_profile.pk,
+            "organizer_profile-0-user": admin.pk,
+        },
+    )
+
+    admin.refresh_from_db()
+    assert (response.status_code, admin.is_superuser) == (302, False)
