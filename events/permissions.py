@@ -5,14 +5,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.permissions import visible_events
+
 from .models import Event
 
 
 def events_for_user(*, user) -> QuerySet[Event]:
-    """The events ``user`` may see: all of them for superusers and holders of
-    ``events.view_event``, none otherwise."""
+    """The events ``user`` may see: for superusers and holders of ``events.view_event``,
+    those of the regions they manage (accounts.permissions.visible_events: admins and
+    organizers without regions see all); none otherwise."""
     if user.is_active and (user.is_superuser or user.has_perm("events.view_event")):
-        return Event.objects.all()
+        return visible_events(user, Event.objects.all())
     return Event.objects.none()
 
 
