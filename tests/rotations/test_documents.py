@@ -1,0 +1,107 @@
+import pytest
+
+from rotations.documents import (
+    itineraries_document,
+    qr_code_data_uri,
+    render_itineraries_pdf,
+    render_table_signs_pdf,
+    table_signs_document,
+)
+from rotations.itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from tests.rotations.itinerary_factories import make_small_event
+
+pytestmark = pytest.mark.django_db
+
+
+def absolute(path: str) -> str:
+    return f"https://rounds.example.org{path}"
+
+
+def page_texts(document) -> list[str]:
+    """The text on each page of a rendered WeasyPrint document."""
+
+    def text(box):
+        own = getattr(box, "text", "") or ""
+        return own + " ".join(text(child) for child in getattr(box, "children", []))
+
+    return [" ".join(text(page._page_box).split()) for page in document.pages]
+
+
+def test_itineraries_document_one_page_per_attendee():
+    small = make_small_event()
+
+    document = itineraries_document(event=small.event)
+
+    texts = page_texts(document)
+    assert len(document.pages) == 8
+    assert [text.split(" · Main Hall ")[1].split(",")[0] for text in texts] == [
+        "Dana Able",
+        "Eli Baker",
+        "Lee Chief",
+        "Fay Cole",
+        "Ann Heart",
+        "Cara Pulse",
+        "Bob Skin",
+        "Gus Sugar",
+    ]
+    assert "Break — no table this round" in texts[3]
+
+
+def test_render_itineraries_pdf_is_a_pdf():
+    small = make_small_event()
+
+    pdf = render_itineraries_pdf(event=small.event)
+
+    assert pdf[:5] == b"%PDF-"
+
+
+def test_table_signs_document_one_page_per_table_with_qr_code():
+    small = make_small_event()
+
+    document = table_signs_document(event=small.event, absolute_url=absolute)
+
+    texts = page_texts(document)
+    assert len(document.pages) == 3
+    assert [t.split(" Spring Rounds")[0] for t in texts] == [
+        "TABLE 1 Cardiology Hall A Ann Heart, MD Cara Pulse, MD Scan for this table's rounds",
+        "TABLE 2 Dermatology Hall B Bob Skin, DO Scan for this table's rounds",
+        "TABLE 3 Endocrinology Gus Sugar, MD Scan for this table's rounds",
+    ]
+    assert "Braintree FM : Fay Cole" in texts[1]
+    assert render_table_signs_pdf(event=small.event, absolute_url=absolute)[:5] == b"%PDF-"
+
+
+def test_qr_code_data_uri_is_svg():
+    uri = qr_code_data_uri("https://rounds.example.org/i/table/abc/")
+
+    assert uri.startswith("data:image/svg+xml;base64,")
+
+
+def test_render_itineraries_pdf_task_writes_file_once(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    small = make_small_event()
+    path = itineraries_pdf_path(event_id=small.event.pk, schedule_id=small.schedule.pk)
+
+    first = render_itineraries_pdf_task(small.event.pk, small.schedule.pk)
+    stamp = path.stat().st_mtime_ns
+    second = render_itineraries_pdf_task(small.event.pk, small.schedule.pk)
+
+    assert (
+        first
+        == second
+        == str(tmp_path / "itineraries" / f"{small.event.pk}-{small.schedule.pk}.pdf")
+    )
+    assert path.read_bytes()[:5] == b"%PDF-"
+    assert path.stat().st_mtime_ns == stamp
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_render_itineraries_pdf_task_unpublished_or_gone_does_nothing(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    small = make_small_event()
+    small.schedule.is_published = False
+    small.schedule.save()
+
+    assert render_itineraries_pdf_task(small.event.pk, small.schedule.pk) is None
+    assert render_itineraries_pdf_task(small.event.pk, 999999) is None
+    assert list(tmp_path.iterdir()) == []
