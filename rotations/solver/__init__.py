@@ -20,6 +20,8 @@ from rotations.solver.problem import (
     Table,
     Track,
     Visit,
+    location_allows,
+    may_visit,
     track_allows,
 )
 from rotations.solver.solve import solve
@@ -36,6 +38,8 @@ __all__ = [
     "Visit",
     "check_schedule",
     "load_instance",
+    "location_allows",
+    "may_visit",
     "parse_instance",
     "solution_to_json",
     "solve",

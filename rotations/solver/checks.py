@@ -1,4 +1,5 @@
-"""Hard-rule checks of a schedule, in words (rules 1-6 of ``instance-format.md``)."""
+"""Hard-rule checks of a schedule, in words (rules 1-6 of ``instance-format.md``, and the
+location rule of ``problem.py``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from rotations.solver.names import group_name, rounds_text, table_name
-from rotations.solver.problem import Problem, Visit, track_allows
+from rotations.solver.problem import Problem, Visit, location_allows, track_allows
 
 
 def check_schedule(problem: Problem, visits: Iterable[Visit]) -> list[str]:
@@ -71,6 +72,12 @@ def check_schedule(problem: Problem, visits: Iterable[Visit]) -> list[str]:
             problems.append(
                 f"{group_name(group)} ({group.track.value}) visits {table_name(table)} "
                 f"({table.track.value})"
+            )
+        # The location rule.
+        if not location_allows(group.location, table.location):
+            problems.append(
+                f"{group_name(group)} (at {group.location}) visits {table_name(table)} "
+                f"(at {table.location})"
             )
         # Rule 5: both present.
         for round_ in rounds:

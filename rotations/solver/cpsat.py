@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -69,11 +70,14 @@ def improve(
     should_stop: Callable[[], bool] | None,
     on_solution: Callable[[], None],
     triples: list[Triple] | None = None,
+    share_cap: Fraction | None = None,
 ) -> Outcome:
     """Lexicographically best schedule (share, then visits, then value) within the time left.
 
     ``triples`` restricts the model to those (round, group, table) choices, which must hold
     ``start`` and the pins; a restricted search proves nothing about the whole problem.
+    ``share_cap`` caps level 1 at that share: a min share above it is worth no more than it
+    (a part of a problem whose other parts keep the min share at most that; see ``parts.py``).
     """
     restricted = triples is not None
     triples = eligible_triples(ix) if triples is None else triples
@@ -100,7 +104,8 @@ def improve(
     counts = {g: sum(by_group.get(g, [])) for g in range(len(ix.groups))}
     # min share = z / scale, exactly, because scale is a multiple of every possible count.
     scale = math.lcm(*(p for p in possible if p > 0)) if any(possible) else 1
-    z = model.new_int_var(0, scale, "share")
+    top = scale if share_cap is None else min(scale, math.ceil(share_cap * scale))
+    z = model.new_int_var(0, top, "share")
     for g, p in enumerate(possible):
         if p > 0:
             model.add(scale * counts[g] >= p * z)

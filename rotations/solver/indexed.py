@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rotations.solver.problem import Group, Problem, Table, Visit, track_allows
+from rotations.solver.problem import Group, Problem, Table, Visit, may_visit
 
 # Value of one visit (objective level 3): affinity counts double, and a visit to a table the
 # group has not met before earns one more point, so a met-before visit is worth less than the
@@ -51,7 +51,7 @@ class Indexed:
     group_mask: list[int]
     table_mask: list[int]
     capacity: list[int]
-    # eligible[g]: tables g may visit (track allows, some common round), ascending.
+    # eligible[g]: tables g may visit (tracks and locations allow, a common round), ascending.
     eligible: list[list[int]]
     # value[(g, t)] for eligible pairs with a non-default value; default is NEW_BONUS.
     value: dict[tuple[int, int], int]
@@ -79,7 +79,7 @@ def index_problem(problem: Problem) -> Indexed:
         [
             t
             for t, table in enumerate(tables)
-            if track_allows(group.track, table.track) and group_mask[g] & table_mask[t]
+            if may_visit(group, table) and group_mask[g] & table_mask[t]
         ]
         for g, group in enumerate(groups)
     ]

@@ -3,6 +3,10 @@
 The format is described in ``instance-format.md``. Every input error raises
 ``InstanceError`` with one message that names the offending entry, e.g.
 ``groups[3] (id "G04"): track "kids" is not one of adult, pediatric, all-ages``.
+
+Beyond ``instance-format.md``: tables and groups may carry an optional ``location`` (a string;
+missing or null means none), the location they belong to at a multi-location event. A group
+then visits only tables of its own location when both name one (see ``problem.py``).
 """
 
 from __future__ import annotations
@@ -213,6 +217,7 @@ def _table(raw: Any, where: str, rounds: int) -> Table:
     if not isinstance(sites, list) or not all(isinstance(site, str) for site in sites):
         raise InstanceError(f'{where}: "sites" must be a list of site names')
     label = entry.get("label", "")
+    location = _location(entry, where)
     return Table(
         id=_string(entry, "id", where),
         specialty=_string(entry, "specialty", where, default=""),
@@ -221,6 +226,7 @@ def _table(raw: Any, where: str, rounds: int) -> Table:
         available_rounds=_rounds(entry, where, rounds),
         sites=tuple(sites),
         label=label if isinstance(label, str) else "",
+        location=location,
     )
 
 
@@ -237,7 +243,15 @@ def _group(raw: Any, where: str, rounds: int) -> Group:
         size=_integer(entry, "size", where, minimum=1, default=1),
         site=site,
         available_rounds=_rounds(entry, where, rounds),
+        location=_location(entry, where),
     )
+
+
+def _location(entry: Mapping[str, Any], where: str) -> str | None:
+    location = entry.get("location")
+    if location is not None and (not isinstance(location, str) or not location):
+        raise InstanceError(f'{where}: "location" must be a non-empty location name')
+    return location
 
 
 def _unique_ids(ids: list[str], key: str) -> set[str]:

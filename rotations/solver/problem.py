@@ -3,6 +3,13 @@
 Nothing here imports Django or the apps. ``rotations/services.py`` turns an event into a
 ``Problem`` and writes a ``Solution`` back; the command line reads and writes the JSON of
 ``instance-format.md`` (see ``rotations/solver/instance.py``).
+
+Locations (multi-location events, e.g. a regional event held in several hospitals at once):
+a table or group may name the ``location`` it belongs to. A hard rule beside rules 1-6 of
+``instance-format.md``: when a group and a table both name a location, the group visits the
+table only if it is the same one. ``None`` (the default) is at no particular location and
+meets everyone the other rules allow. ``sites`` and ``site`` are where people practise, not
+where the event happens; they only feed affinity and never restrict a visit.
 """
 
 from __future__ import annotations
@@ -27,6 +34,19 @@ def track_allows(group_track: Track, table_track: Track) -> bool:
     return group_track is table_track
 
 
+def location_allows(group_location: str | None, table_location: str | None) -> bool:
+    """The location rule: a group and a table that both name a location meet only if it is
+    the same; one without a location meets any."""
+    return group_location is None or table_location is None or group_location == table_location
+
+
+def may_visit(group: Group, table: Table) -> bool:
+    """Tracks and locations allow ``group`` to visit ``table`` (windows aside)."""
+    return track_allows(group.track, table.track) and location_allows(
+        group.location, table.location
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     id: str
@@ -38,6 +58,8 @@ class Table:
     sites: tuple[str, ...] = ()
     # How an organizer names the table in messages, e.g. "table 7 (Neonatology)".
     label: str = ""
+    # Where the table stands at a multi-location event; None: no particular location.
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +71,8 @@ class Group:
     site: str | None = None
     # None means every round of the event.
     available_rounds: frozenset[int] | None = None
+    # The location the group attends at a multi-location event; None: no particular one.
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rotations.solver.names import group_name, rounds_text, table_name
-from rotations.solver.problem import Problem, Visit, track_allows
+from rotations.solver.problem import Problem, Visit, location_allows, track_allows
 
 
 def pin_conflicts(problem: Problem) -> list[str]:
@@ -50,6 +50,12 @@ def pin_conflicts(problem: Problem) -> list[str]:
                 f"{table_name(table)} ({table.track.value}) in round {pin.round}, "
                 f"but {group.track.value} groups may not visit "
                 f"{table.track.value} tables"
+            )
+        if not location_allows(group.location, table.location):
+            reasons.append(
+                f"{group_name(group)} (at {group.location}) is pinned to "
+                f"{table_name(table)} (at {table.location}) in round {pin.round}, but a "
+                "group visits only tables at its own location"
             )
         if table.available_rounds is not None and pin.round not in table.available_rounds:
             reasons.append(

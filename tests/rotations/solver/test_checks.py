@@ -123,3 +123,18 @@ def test_check_schedule_unknown_group():
     problems = check_schedule(PROBLEM, visits)
 
     assert problems == ['round 2: group "G09" is not in the event']
+
+
+def test_check_schedule_other_location():
+    problem = Problem(
+        name="two locations",
+        rounds=1,
+        tables=(Table(id="T01", specialty="Cardiology", track=Track.ADULT, location="Quincy"),),
+        groups=(Group(id="G01", name="Internal Medicine", track=Track.ADULT, location="Dedham"),),
+    )
+
+    problems = check_schedule(problem, [Visit(1, "G01", "T01")])
+
+    assert problems == [
+        "group G01 (Internal Medicine) (at Dedham) visits table T01 (Cardiology) (at Quincy)"
+    ]

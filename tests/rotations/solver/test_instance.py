@@ -256,3 +256,23 @@ def test_solution_to_json_shape():
             "solve_seconds": 0.012,
         },
     }
+
+
+def test_parse_instance_reads_locations():
+    doc = document()
+    doc["tables"][0]["location"] = "Quincy"
+    doc["groups"][1]["location"] = None
+
+    problem = parse_instance(doc)
+
+    assert [t.location for t in problem.tables] == ["Quincy", None]
+    assert [g.location for g in problem.groups] == [None, None]
+
+
+def test_parse_instance_bad_location():
+    doc = document()
+    doc["groups"][0]["location"] = 7
+
+    message = error_of(doc)
+
+    assert message == 'groups[0] (id "G01"): "location" must be a non-empty location name'
