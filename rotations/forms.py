@@ -1,5 +1,5 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 
 from events.models import Event
@@ -20,18 +20,13 @@ class SolveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Row(
-                Column("time_limit_s", css_class="col-sm-6"),
-                Column(Submit("solve", submit_label), css_class="col-sm-6 pt-sm-4"),
-            )
-        )
+        self.helper.layout = Layout("time_limit_s", Submit("solve", submit_label))
 
 
 class MoveForm(forms.Form):
     """Put a group at a table in a round, or take it out of the round."""
 
-    group = forms.ModelChoiceField(queryset=None, label="Group")
+    group = forms.ModelChoiceField(queryset=None, label="Group", empty_label="Choose a group")
     round = forms.TypedChoiceField(coerce=int, label="Round")
     table = forms.ModelChoiceField(
         queryset=None,
@@ -51,8 +46,4 @@ class MoveForm(forms.Form):
             f"{t.number} · {t.specialty.name} ({t.specialty.get_track_display().lower()})"
         )
         self.helper = FormHelper()
-        self.helper.layout = Layout(
-            "group",
-            Row(Column("round", css_class="col-md-4"), Column("table", css_class="col-md-8")),
-            Submit("move", "Move"),
-        )
+        self.helper.layout = Layout("group", "round", "table", Submit("move", "Move"))

@@ -1,0 +1,221 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from clinicians.models import Track
+from events import services
+from events.models import Anchor, Attendance, GroupMember
+from rotations.models import Schedule
+from tests.factories import (
+    make_anchor,
+    make_attendance,
+    make_clinician,
+    make_department,
+    make_event,
+    make_group,
+    make_region,
+    make_site,
+    make_specialist,
+    make_specialty,
+    make_table,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _attend(event, department, count, *, status=Attendance.Status.CONFIRMED):
+    people = []
+    for _ in range(count):
+        clinician = make_clinician(department=department)
+        make_attendance(event=event, clinician=clinician, status=status)
+        people.append(clinician)
+    return people
+
+
+def _groups(event):
+    return [
+        (g.name, g.track, g.memberships.count())
+        for g in event.groups.order_by("name").prefetch_related("memberships")
+    ]
+
+
+def test_form_groups_splits_a_large_department_evenly():
+    event = make_event()
+    site = make_site(name="Quincy")
+    internal = make_department(name="Internal Medicine", site=site)
+    _attend(event, internal, 13)
+
+    services.form_groups(event=event, min_size=4, max_size=8, by=None)
+
+    assert _groups(event) == [
+        ("Internal Medicine, Quincy 1", "adult", 7),
+        ("Internal Medicine, Quincy 2", "adult", 6),
+    ]
+
+
+def test_form_groups_merges_small_departments_of_the_same_track_and_region():
+    event = make_event()
+    north, south = make_region(name="North"), make_region(name="South")
+    a = make_department(name="Family Medicine", site=make_site(name="Andover", region=north))
+    b = make_department(name="Family Medicine", site=make_site(name="Beverly", region=north))
+    c = make_department(name="Family Medicine", site=make_site(name="Canton", region=south))
+    kids = make_department(
+        name="Pediatrics", site=make_site(name="Dedham", region=north), track=Track.PEDIATRIC
+    )
+    _attend(event, a, 2)
+    _attend(event, b, 3)
+    _attend(event, c, 2)
+    _attend(event, kids, 2)
+
+    services.form_groups(event=event, min_size=4, max_size=8, by=None)
+
+    assert _groups(event) == [
+        ("Family Medicine, Beverly + Family Medicine, Andover", "adult", 5),
+        ("Family Medicine, Canton", "adult", 2),
+        ("Pediatrics, Dedham", "pediatric", 2),
+    ]
+
+
+def test_form_groups_puts_a_small_leftover_into_a_group_with_room():
+    event = make_event()
+    site = make_site(name="Quincy")
+    internal = make_department(name="Internal Medicine", site=site)
+    family = make_department(name="Family Medicine", site=make_site(region=site.region))
+    _attend(event, internal, 5)
+    _attend(event, family, 1)
+
+    services.form_groups(event=event, min_size=4, max_size=8, by=None)
+
+    assert [(t, n) for _name, t, n in _groups(event)] == [("adult", 6)]
+
+
+def test_form_groups_leaves_out_no_shows_specialists_and_replaces_old_groups():
+    event = make_event()
+    internal = make_department(name="Internal Medicine", site=make_site(name="Quincy"))
+    _attend(event, internal, 4)
+    _attend(event, internal, 2, status=Attendance.Status.NO_SHOW)
+    make_attendance(event=event, clinician=make_specialist())
+    make_group(event=event, name="Old group")
+
+    groups = services.form_groups(event=event, min_size=2, max_size=8, by=None)
+
+    assert [g.name for g in groups] == ["Internal Medicine, Quincy"]
+    assert _groups(event) == [("Internal Medicine, Quincy", "adult", 4)]
+
+
+def test_form_groups_is_deterministic():
+    event = make_event()
+    site = make_site()
+    for name in ("A", "B", "C"):
+        _attend(event, make_department(name=name, site=site), 5)
+
+    first = services.form_groups(event=event, min_size=3, max_size=4, by=None)
+    first_members = [sorted(g.memberships.values_list("clinician", flat=True)) for g in first]
+    second = services.form_groups(event=event, min_size=3, max_size=4, by=None)
+    second_members = [sorted(g.memberships.values_list("clinician", flat=True)) for g in second]
+
+    assert [g.name for g in first] == [g.name for g in second]
+    assert first_members == second_members
+
+
+def test_form_groups_refuses_once_a_schedule_is_published():
+    event = make_event()
+    Schedule.objects.create(event=event, version=1, is_published=True)
+
+    with pytest.raises(ValidationError) as error:
+        services.form_groups(event=event, min_size=4, max_size=8, by=None)
+
+    assert error.value.messages == [
+        "A schedule is published with the current groups: move clinicians between groups by "
+        "hand instead."
+    ]
+
+
+def test_add_anchor_refuses_another_specialty():
+    table = make_table(specialty=make_specialty(name="Cardiology"))
+    other = make_specialist(specialty=make_specialty(name="Neurology"), first_name="Ann")
+
+    with pytest.raises(ValidationError) as error:
+        services.add_anchor(table=table, clinician=other, present_rounds=[1], by=None)
+
+    assert error.value.messages == [f"Ann {other.last_name} practises Neurology, not Cardiology."]
+
+
+def test_add_anchor_refuses_a_second_table():
+    event = make_event()
+    specialty = make_specialty()
+    first = make_anchor(table=make_table(event=event, specialty=specialty))
+    table = make_table(event=event, specialty=specialty)
+
+    with pytest.raises(ValidationError) as error:
+        services.add_anchor(table=table, clinician=first.clinician, present_rounds=[1], by=None)
+
+    assert error.value.messages == [f"{first.clinician.full_name} already anchors table 1."]
+
+
+def test_add_anchor_confirms_an_invited_attendee():
+    table = make_table(event=make_event(rounds=3))
+    specialist = make_specialist(specialty=table.specialty)
+    make_attendance(event=table.event, clinician=specialist)
+
+    anchor = services.add_anchor(table=table, clinician=specialist, present_rounds=[1, 3], by=None)
+
+    assert anchor.absent_rounds == [2]
+    assert Attendance.objects.get(clinician=specialist).status == "confirmed"
+
+
+def test_remove_attendance_also_removes_group_and_table_seats():
+    event = make_event()
+    specialist = make_specialist()
+    anchor = make_anchor(
+        table=make_table(event=event, specialty=specialist.specialty), clinician=specialist
+    )
+    attendance = make_attendance(event=event, clinician=specialist)
+
+    also = services.remove_attendance(attendance=attendance, by=None)
+
+    assert also == [f"no longer anchors table {anchor.table.number}"]
+    assert not Anchor.objects.filter(pk=anchor.pk).exists()
+
+
+def test_move_member_warns_about_sizes_and_track():
+    event = make_event()
+    event.group_min_size = 2
+    kids = make_department(track=Track.PEDIATRIC)
+    child_doctor = make_clinician(department=kids)
+    other = make_clinician()
+    source = make_group(event=event, name="Source", members=[child_doctor, other])
+    target = make_group(event=event, name="Adults", track=Track.ADULT)
+
+    warnings = services.move_member(event=event, clinician=child_doctor, to_group=target, by=None)
+
+    assert GroupMember.objects.get(clinician=child_doctor).group == target
+    assert warnings == [
+        "Source now has 1 member, below the minimum of 2.",
+        "Adults now has 1 member, below the minimum of 2.",
+        f"{child_doctor.full_name} sees pediatric patients but Adults follows the adult track.",
+    ]
+    assert source.memberships.count() == 1
+
+
+def test_update_group_reports_when_no_table_serves_the_new_track():
+    event = make_event()
+    make_table(event=event, specialty=make_specialty(track=Track.ADULT))
+    group = make_group(event=event, name="Peds", track=Track.ADULT)
+
+    consequences = services.update_group(group=group, name="Peds", track=Track.PEDIATRIC, by=None)
+
+    assert consequences == [
+        "Peds is now pediatric: it may visit 0 tables instead of 1. No table serves its "
+        "patients: add a table or change the track."
+    ]
+
+
+def test_set_attendance_status_records_check_in_time_and_clears_it():
+    attendance = make_attendance()
+
+    services.set_attendance_status(attendance=attendance, status="checked-in", by=None)
+    checked = attendance.checked_in_at
+    services.set_attendance_status(attendance=attendance, status="no-show", by=None)
+
+    assert checked is not None
+    assert attendance.checked_in_at is None
