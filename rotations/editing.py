@@ -104,7 +104,7 @@ def check_move(*, schedule: Schedule, group: TravelGroup, round: int, table: Tab
     if len(here) >= table.capacity:
         names = ", ".join(v.group.name for v in here)
         reasons.append(
-            f"{table_label(table).capitalize()} hosts {table.capacity} "
+            f"T{table_label(table)[1:]} hosts {table.capacity} "
             f"group{'s' if table.capacity != 1 else ''} a round and already has {names} in "
             f"round {round}."
         )

@@ -1,0 +1,159 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from clinicians.models import Track
+from rotations import editing
+from rotations.models import Schedule, Visit
+from tests.factories import make_anchor, make_event, make_group, make_specialty, make_table
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    """Four rounds; adult tables 1 (capacity 1) and 2, pediatric table 3; the anchor of table
+    2 is absent in round 4; two adult groups and a pediatric one. Version 1 has A at 1 and B
+    at 2 in round 1."""
+    event = make_event(rounds=4)
+    t1 = make_table(event=event, number=1, specialty=make_specialty(name="Cardiology"))
+    t2 = make_table(event=event, number=2, specialty=make_specialty(name="Neurology"))
+    t3 = make_table(
+        event=event,
+        number=3,
+        specialty=make_specialty(name="Neonatology", track=Track.PEDIATRIC),
+    )
+    make_anchor(table=t1)
+    make_anchor(table=t2, absent_rounds=[4])
+    make_anchor(table=t3)
+    a = make_group(event=event, name="A")
+    b = make_group(event=event, name="B", absent_rounds=[3])
+    kids = make_group(event=event, name="Kids", track=Track.PEDIATRIC)
+    schedule = Schedule.objects.create(event=event, version=1)
+    Visit.objects.create(schedule=schedule, round=1, group=a, table=t1)
+    Visit.objects.create(schedule=schedule, round=1, group=b, table=t2)
+    return event, schedule, (t1, t2, t3), (a, b, kids)
+
+
+def _visits(schedule):
+    return sorted(
+        (v.round, v.group.name, v.table.number, v.pinned)
+        for v in schedule.visits.select_related("group", "table")
+    )
+
+
+def test_move_edits_an_unpublished_version_in_place_and_pins(setup):
+    _event, schedule, (t1, t2, _t3), (a, _b, _kids) = setup
+
+    result = editing.move_visit(schedule=schedule, group=a, round=2, table=t2, by=None)
+
+    assert (result.schedule, result.copied) == (schedule, False)
+    assert _visits(schedule) == [(1, "A", 1, False), (1, "B", 2, False), (2, "A", 2, True)]
+
+
+def test_move_replaces_the_groups_visit_in_that_round(setup):
+    _event, schedule, (_t1, t2, _t3), (a, b, _kids) = setup
+    editing.move_visit(schedule=schedule, group=b, round=1, table=None, by=None)
+
+    editing.move_visit(schedule=schedule, group=a, round=1, table=t2, by=None)
+
+    assert _visits(schedule) == [(1, "A", 2, True)]
+
+
+@pytest.mark.parametrize(
+    ("group_name", "round_", "table_number", "reason"),
+    [
+        (
+            "Kids",
+            2,
+            1,
+            "Kids follows the pediatric track; table 1 (Cardiology) serves adult patients.",
+        ),
+        ("A", 4, 2, "No anchor is at table 2 (Neurology) in round 4."),
+        ("B", 3, 1, "B is not there in round 3."),
+        (
+            "B",
+            1,
+            1,
+            "Table 1 (Cardiology) hosts 1 group a round and already has A in round 1.",
+        ),
+        (
+            "A",
+            3,
+            1,
+            "A already visits table 1 (Cardiology) in round 1: a group meets each table once.",
+        ),
+    ],
+)
+def test_move_is_refused_with_the_reason(setup, group_name, round_, table_number, reason):
+    _event, schedule, tables, groups = setup
+    group = next(g for g in groups if g.name == group_name)
+    table = next(t for t in tables if t.number == table_number)
+    before = _visits(schedule)
+
+    with pytest.raises(ValidationError) as error:
+        editing.move_visit(schedule=schedule, group=group, round=round_, table=table, by=None)
+
+    assert error.value.messages == [reason]
+    assert _visits(schedule) == before
+
+
+def test_move_out_of_a_round(setup):
+    _event, schedule, _tables, (a, _b, _kids) = setup
+
+    editing.move_visit(schedule=schedule, group=a, round=1, table=None, by=None)
+
+    assert _visits(schedule) == [(1, "B", 2, False)]
+
+
+def test_move_of_a_published_version_makes_a_new_version(setup):
+    _event, schedule, (_t1, t2, _t3), (a, _b, _kids) = setup
+    schedule.is_published = True
+    schedule.save()
+
+    result = editing.move_visit(schedule=schedule, group=a, round=3, table=t2, by=None)
+
+    assert result.copied is True
+    assert (result.schedule.version, result.schedule.based_on, result.schedule.is_published) == (
+        2,
+        schedule,
+        False,
+    )
+    assert _visits(schedule) == [(1, "A", 1, False), (1, "B", 2, False)]
+    assert _visits(result.schedule) == [
+        (1, "A", 1, False),
+        (1, "B", 2, False),
+        (3, "A", 2, True),
+    ]
+
+
+def test_toggle_pin_in_place_and_on_published_copy(setup):
+    _event, schedule, _tables, _groups = setup
+    visit = schedule.visits.get(group__name="A")
+
+    first, pinned = editing.toggle_pin(visit=visit, by=None)
+    schedule.is_published = True
+    schedule.save()
+    second, unpinned = editing.toggle_pin(visit=Visit.objects.get(pk=visit.pk), by=None)
+
+    assert (first.copied, pinned.pinned) == (False, True)
+    assert (second.copied, unpinned.pinned, second.schedule.version) == (True, False, 2)
+    assert Visit.objects.get(pk=visit.pk).pinned is True
+
+
+def test_compare_schedules_lists_changed_visits(setup):
+    _event, schedule, (t1, t2, _t3), (a, b, _kids) = setup
+    copy = editing.copy_schedule(schedule=schedule, by=None)
+    editing.move_visit(schedule=copy, group=a, round=2, table=t2, by=None)
+    editing.move_visit(schedule=copy, group=b, round=1, table=None, by=None)
+
+    changes = editing.compare_schedules(old=schedule, new=copy)
+
+    assert [
+        (
+            c.round,
+            c.group.name,
+            c.old_table and c.old_table.number,
+            c.new_table and c.new_table.number,
+        )
+        for c in changes
+    ] == [(1, "B", 2, None), (2, "A", None, 2)]

@@ -1,0 +1,355 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rotations import services
+from rotations.models import Schedule, SolveRun, Visit
+from tests.events.scenario import make_organizer, make_ready_event
+from tests.factories import make_event, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer_with_perms(db):
+    return make_organizer(username="olive")
+
+
+@pytest.fixture
+def organizer_client(client, organizer_with_perms):
+    client.force_login(organizer_with_perms)
+    return client
+
+
+def make_schedule(event, *, version=1, published=False):
+    """Each group visits a different table each round (rotating), every table once."""
+    schedule = Schedule.objects.create(event=event, version=version, is_published=published)
+    tables = list(event.tables.order_by("number"))
+    groups = list(event.groups.order_by("name"))
+    Visit.objects.bulk_create(
+        Visit(
+            schedule=schedule,
+            round=r,
+            group=group,
+            table=tables[(index + r - 1) % len(tables)],
+        )
+        for index, group in enumerate(groups)
+        for r in range(1, min(event.rounds, len(tables)) + 1)
+    )
+    return schedule
+
+
+def _targets(event, schedule, run):
+    e = {"event_pk": event.pk}
+    visit = schedule.visits.first()
+    return [
+        ("rotations:schedule_list", "get", e),
+        ("rotations:solve", "post", e),
+        ("rotations:run", "get", {**e, "pk": run.pk}),
+        ("rotations:run_status", "get", {**e, "pk": run.pk}),
+        ("rotations:run_cancel", "post", {**e, "pk": run.pk}),
+        ("rotations:schedule", "get", {**e, "pk": schedule.pk}),
+        ("rotations:schedule_move", "get", {**e, "pk": schedule.pk}),
+        ("rotations:visit_pin", "post", {**e, "schedule_pk": schedule.pk, "pk": visit.pk}),
+        ("rotations:schedule_compare", "get", {**e, "pk": schedule.pk}),
+        ("rotations:schedule_publish", "get", {**e, "pk": schedule.pk}),
+    ]
+
+
+@pytest.fixture
+def scheduled():
+    event = make_ready_event(groups=2, tables=3, rounds=3)
+    schedule = make_schedule(event)
+    run = SolveRun.objects.create(event=event, status=SolveRun.Status.SUCCEEDED)
+    return event, schedule, run
+
+
+def test_every_view_sends_a_logged_out_visitor_to_login(client, scheduled):
+    targets = _targets(*scheduled)
+
+    results = {
+        name: getattr(client, method)(reverse(name, kwargs=kwargs))
+        for name, method, kwargs in targets
+    }
+
+    assert {n: (r.status_code, r.url.split("?")[0]) for n, r in results.items()} == {
+        n: (302, "/login/") for n, _m, _k in targets
+    }
+
+
+def test_every_view_refuses_a_user_without_permission(client, scheduled):
+    client.force_login(make_user(username="nobody"))
+    targets = _targets(*scheduled)
+
+    codes = {
+        name: getattr(client, method)(reverse(name, kwargs=kwargs)).status_code
+        for name, method, kwargs in targets
+    }
+
+    assert codes == {name: 403 for name, _m, _k in targets}
+
+
+def test_every_view_gives_404_through_another_events_id(organizer_client, scheduled):
+    other = make_event()
+    targets = [t for t in _targets(*scheduled) if len(t[2]) > 1]
+
+    codes = {
+        name: getattr(organizer_client, method)(
+            reverse(name, kwargs={**kwargs, "event_pk": other.pk})
+        ).status_code
+        for name, method, kwargs in targets
+    }
+
+    assert codes == {name: 404 for name, _m, _k in targets}
+
+
+def test_schedule_list_says_what_is_missing(organizer_client):
+    event = make_event()
+
+    response = organizer_client.get(
+        reverse("rotations:schedule_list", kwargs={"event_pk": event.pk})
+    )
+
+    assert response.context["problems"] == [
+        "The event has no tables.",
+        "The event has no travelling groups.",
+    ]
+    assert reverse("events:table_list", kwargs={"event_pk": event.pk}) in response.content.decode()
+
+
+def test_solve_refuses_an_event_that_is_not_ready(organizer_client):
+    event = make_event()
+
+    response = organizer_client.post(
+        reverse("rotations:solve", kwargs={"event_pk": event.pk}), follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The event cannot be solved yet:",
+        "The event has no tables.",
+        "The event has no travelling groups.",
+    ]
+    assert not SolveRun.objects.filter(event=event).exists()
+
+
+def test_solve_then_run_page_and_status(organizer_client):
+    event = make_ready_event(groups=2, tables=3, rounds=3)
+
+    response = organizer_client.post(
+        reverse("rotations:solve", kwargs={"event_pk": event.pk}), {"time_limit_s": "10"}
+    )
+    run = SolveRun.objects.get(event=event)
+    queued_page = organizer_client.get(response.url)
+    services.run_solve(run_id=run.pk)  # what the Celery worker does
+    status = organizer_client.get(
+        reverse("rotations:run_status", kwargs={"event_pk": event.pk, "pk": run.pk})
+    ).json()
+    done_page = organizer_client.get(response.url)
+
+    schedule = Schedule.objects.get(event=event)
+    assert response.url == run.get_absolute_url()
+    assert (run.time_limit_s, queued_page.context["run"].is_active) == (10, True)
+    assert (status["status"], status["is_active"], status["schedule_url"]) == (
+        "succeeded",
+        False,
+        schedule.get_absolute_url(),
+    )
+    assert done_page.context["schedule"] == schedule
+    assert "Open version 1" in done_page.content.decode()
+
+
+def test_solve_while_a_run_is_active_goes_to_that_run(organizer_client):
+    event = make_ready_event()
+    active = SolveRun.objects.create(event=event, status=SolveRun.Status.RUNNING)
+
+    response = organizer_client.post(reverse("rotations:solve", kwargs={"event_pk": event.pk}))
+
+    assert response.url == active.get_absolute_url()
+
+
+def test_cancel_a_queued_run(organizer_client):
+    event = make_ready_event()
+    run = SolveRun.objects.create(event=event)
+
+    organizer_client.post(
+        reverse("rotations:run_cancel", kwargs={"event_pk": event.pk, "pk": run.pk})
+    )
+
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+
+
+def test_infeasible_run_page_shows_the_reasons(organizer_client):
+    event = make_ready_event()
+    run = SolveRun.objects.create(
+        event=event,
+        status=SolveRun.Status.INFEASIBLE,
+        reasons=["Table 1 (Cardiology) is pinned in round 2 but its anchor is absent."],
+    )
+
+    response = organizer_client.get(run.get_absolute_url())
+
+    assert "Table 1 (Cardiology) is pinned in round 2 but its anchor is absent." in (
+        response.content.decode()
+    )
+
+
+def test_grid_shows_quality_and_summaries(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+
+    response = organizer_client.get(schedule.get_absolute_url())
+
+    grid = response.context["grid"]
+    assert response.context["quality"] == "Every group meets all the tables it can (6 visits)."
+    assert [(s.group.name, s.visits, s.possible) for s in grid.groups] == [
+        ("IM 1", 3, 3),
+        ("IM 2", 3, 3),
+    ]
+    assert [(s.table.number, s.visits, s.seats) for s in grid.tables] == [
+        (1, 2, 3),
+        (2, 2, 3),
+        (3, 2, 3),
+    ]
+
+
+def test_grid_quality_uses_the_runs_bound(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    run = SolveRun.objects.create(
+        event=event,
+        status=SolveRun.Status.SUCCEEDED,
+        visits=6,
+        visits_upper_bound=6,
+        optimal=True,
+    )
+    schedule.solve_run = run
+    schedule.save()
+
+    response = organizer_client.get(schedule.get_absolute_url())
+
+    assert response.context["quality"] == (
+        "Optimal: every group meets all the tables it can (3 of 3)."
+    )
+
+
+def _grid_queries(client, schedule):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(schedule.get_absolute_url())
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_grid_queries_do_not_grow_with_the_event(organizer_client):
+    small = make_schedule(make_ready_event(groups=2, tables=3, rounds=3))
+    large = make_schedule(make_ready_event(groups=8, tables=9, rounds=8))
+
+    assert _grid_queries(organizer_client, large) == _grid_queries(organizer_client, small)
+
+
+def test_move_refused_says_why(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    group = event.groups.get(name="IM 1")
+    taken = schedule.visits.get(group__name="IM 2", round=1).table
+
+    response = organizer_client.post(
+        reverse("rotations:schedule_move", kwargs={"event_pk": event.pk, "pk": schedule.pk}),
+        {"group": group.pk, "round": "1", "table": taken.pk},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        f"Table {taken.number} ({taken.specialty.name}) hosts 1 group a round and already has "
+        "IM 2 in round 1.",
+        f"IM 1 already visits table {taken.number} ({taken.specialty.name}) in round 2: a group "
+        "meets each table once.",
+    ]
+
+
+def test_move_out_of_a_round_then_back(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    group = event.groups.get(name="IM 1")
+    table = schedule.visits.get(group=group, round=2).table
+    url = reverse("rotations:schedule_move", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+
+    out = organizer_client.post(url, {"group": group.pk, "round": "2", "table": ""})
+    back = organizer_client.post(url, {"group": group.pk, "round": "2", "table": table.pk})
+
+    assert out.url == back.url == schedule.get_absolute_url()
+    visit = schedule.visits.get(group=group, round=2)
+    assert (visit.table, visit.pinned) == (table, True)
+
+
+def test_move_on_a_published_version_makes_a_new_version(organizer_client):
+    event = make_ready_event(groups=2, tables=3, rounds=3)
+    schedule = make_schedule(event, published=True)
+    group = event.groups.get(name="IM 1")
+
+    response = organizer_client.post(
+        reverse("rotations:schedule_move", kwargs={"event_pk": event.pk, "pk": schedule.pk}),
+        {"group": group.pk, "round": "1", "table": ""},
+    )
+
+    new = Schedule.objects.get(event=event, version=2)
+    assert response.url == new.get_absolute_url()
+    assert (schedule.visits.count(), new.visits.count()) == (6, 5)
+
+
+def test_pin_toggle(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    visit = schedule.visits.first()
+
+    organizer_client.post(
+        reverse(
+            "rotations:visit_pin",
+            kwargs={"event_pk": event.pk, "schedule_pk": schedule.pk, "pk": visit.pk},
+        )
+    )
+
+    visit.refresh_from_db()
+    assert visit.pinned is True
+
+
+def test_resolve_keeps_pins_of_the_version(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    SolveRun.objects.filter(event=event).delete()
+
+    organizer_client.post(
+        reverse("rotations:solve", kwargs={"event_pk": event.pk}),
+        {"time_limit_s": "10", "pinned_from": schedule.pk},
+    )
+
+    assert SolveRun.objects.get(event=event).pinned_from == schedule
+
+
+def test_compare_lists_changed_visits(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    second = make_schedule(event, version=2)
+    second.based_on = schedule
+    second.save()
+    second.visits.filter(group__name="IM 1", round=1).delete()
+
+    response = organizer_client.get(
+        reverse("rotations:schedule_compare", kwargs={"event_pk": event.pk, "pk": second.pk})
+    )
+
+    assert response.context["other"] == schedule
+    assert [(c.round, c.group.name, c.new_table) for c in response.context["changes"]] == [
+        (1, "IM 1", None)
+    ]
+
+
+def test_publish_confirm_then_publish_lists_changed_itineraries(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    url = reverse("rotations:schedule_publish", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+
+    confirm = organizer_client.get(url)
+    response = organizer_client.post(url)
+    after = organizer_client.get(url)
+
+    everyone = set(event.attendances.values_list("clinician", flat=True))
+    assert {c.pk for c in confirm.context["changed"]} == everyone
+    assert response.url == url
+    schedule.refresh_from_db()
+    event.refresh_from_db()
+    assert (schedule.is_published, event.status) == (True, "published")
+    assert {c.pk for c in after.context["changed"]} == everyone
