@@ -36,10 +36,12 @@ class ClinicianFilterForm(forms.Form):
     STATUS_ACTIVE, STATUS_RETIRED, STATUS_ALL = "active", "retired", "all"
 
     q = forms.CharField(label="Name", required=False)
-    region = forms.ModelChoiceField(Region.objects.all(), required=False)
-    site = forms.ModelChoiceField(Site.objects.all(), required=False)
+    region = forms.ModelChoiceField(Region.objects.all(), required=False, empty_label="Any region")
+    site = forms.ModelChoiceField(Site.objects.all(), required=False, empty_label="Any site")
     role = forms.ChoiceField(choices=[("", "Any role"), *Clinician.Role.choices], required=False)
-    specialty = forms.ModelChoiceField(Specialty.objects.all(), required=False)
+    specialty = forms.ModelChoiceField(
+        Specialty.objects.all(), required=False, empty_label="Any specialty"
+    )
     status = forms.ChoiceField(
         choices=[(STATUS_ACTIVE, "Active"), (STATUS_RETIRED, "Retired"), (STATUS_ALL, "All")],
         required=False,
@@ -52,14 +54,16 @@ class ClinicianFilterForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(
-                Column("q", css_class="col-md-3"),
+                Column("q", css_class="col-md-2"),
                 Column("region", css_class="col-md-2"),
                 Column("site", css_class="col-md-2"),
                 Column("role", css_class="col-md-2"),
                 Column("specialty", css_class="col-md-2"),
                 Column("status", css_class="col-md-1"),
+                Column(
+                    Submit("", "Filter", css_class="btn-secondary mt-md-4"), css_class="col-md-1"
+                ),
             ),
-            Submit("", "Filter", css_class="btn-secondary"),
         )
 
     def filter(self, clinicians: QuerySet) -> QuerySet:

@@ -229,11 +229,13 @@ def _read_csv(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    rows = []
+    rows: list[list[str]] = []
+    filled = 0
     try:
         for row in csv.reader(io.StringIO(text, newline=""), dialect):
             rows.append(row)
-            if len(rows) > MAX_ROWS + 1:
+            filled += any(cell.strip() for cell in row)
+            if filled > MAX_ROWS + 1:
                 break
     except csv.Error as error:
         raise RosterFileError(f"The CSV file cannot be read: {error}.") from error
@@ -256,10 +258,12 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
         raise RosterFileError("The file is named .xlsx but is not a readable workbook.") from error
     try:
         sheet = workbook.worksheets[0]
-        rows = []
+        rows: list[list[str]] = []
+        filled = 0  # formatted but empty rows do not count towards the limit
         for values in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 20):
             rows.append([_cell_text(value) for value in values])
-            if len(rows) > MAX_ROWS + 1:
+            filled += any(cell.strip() for cell in rows[-1])
+            if filled > MAX_ROWS + 1:
                 break
     finally:
         workbook.close()
