@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.ratelimit import Rate, client_ip, hit, parse_rate
 from tests.accounts.helpers import make_organizer
-from tests.factories import make_event, make_user
+from tests.factories import make_clinician, make_event, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,15 @@ def test_names_are_escaped_on_the_events_list(client):
     html = client.get(reverse("events:list")).content.decode()
 
     assert ("<script>alert" in html, "&lt;script&gt;alert" in html) == (False, True)
+
+
+def test_names_are_escaped_on_the_clinician_list(client):
+    make_clinician(first_name="<img src=x onerror=alert(1)>", last_name="Doe")
+    client.force_login(make_organizer())
+
+    html = client.get(reverse("clinicians:list")).content.decode()
+
+    assert ("<img src=x" in html, "&lt;img src=x onerror=alert(1)&gt;" in html) == (False, True)
 
 
 def test_parse_rate_reads_count_and_period():
