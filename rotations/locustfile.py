@@ -1,0 +1,23 @@
+"""Locust users for `make loadtest` (rotations/loadtest.py starts Locust with this file):
+clinicians opening their itinerary links, now and then their calendar."""
+
+import os
+import random
+from pathlib import Path
+
+from locust import HttpUser, between, task
+
+TOKENS = Path(os.environ["ROUNDS_LOADTEST_TOKENS"]).read_text().split()
+
+
+class Clinician(HttpUser):
+    # A person reads the page for a moment before the next request.
+    wait_time = between(0.5, 1.5)
+
+    @task(9)
+    def itinerary(self):
+        self.client.get(f"/i/{random.choice(TOKENS)}/", name="/i/[token]/")
+
+    @task(1)
+    def calendar(self):
+        self.client.get(f"/i/{random.choice(TOKENS)}/calendar.ics", name="/i/[token]/calendar.ics")
