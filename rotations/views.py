@@ -166,10 +166,14 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
         schedule = self.object
         grid = build_grid(schedule)
         latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
+        move_form = MoveForm(event=self.event)
+        move_form.helper.form_action = reverse(
+            "rotations:schedule_move", kwargs={"event_pk": self.event.pk, "pk": schedule.pk}
+        )
         return super().get_context_data(
             grid=grid,
             quality=quality_text(grid, schedule.solve_run),
-            move_form=MoveForm(event=self.event),
+            move_form=move_form,
             solve_form=SolveForm(submit_label="Re-solve keeping the pins"),
             is_latest=latest is not None and latest.pk == schedule.pk,
             latest=latest,
@@ -221,11 +225,6 @@ class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
             f"{group.name} is at {where} in round {round_} (pinned, so a re-solve keeps it).",
         )
         return redirect(result.schedule)
-
-    def form_invalid(self, form):
-        if form.non_field_errors():
-            messages.error(self.request, "Move refused: " + " ".join(form.non_field_errors()))
-        return super().form_invalid(form)
 
 
 class VisitPinView(OrganizerMixin, EventScopedMixin, View):
