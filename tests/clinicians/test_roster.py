@@ -310,3 +310,13 @@ def test_error_lines_name_row_and_field(catalogue):
     assert preview.error_lines() == [
         'row 3, specialty: unknown specialty "Cardiolgy" (did you mean "Cardiology"?)'
     ]
+
+
+def test_parse_roster_skips_blank_rows_and_keeps_spreadsheet_row_numbers(catalogue):
+    bad = row_with(SPECIALIST_ROW, specialty="Cardiolgy")
+    content = xlsx_bytes(HEADER, PCP_ROW, [None] * 8, bad, [None] * 8)
+
+    preview = parse_roster(name="r.xlsx", content=content)
+
+    assert [row.number for row in preview.rows] == [2, 4]
+    assert list(errors_of(content, name="r.xlsx")) == [4]
