@@ -14,6 +14,7 @@ fails the test: a new view must say who may use it. Views that only accept POST 
 """
 
 import datetime
+import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -235,6 +236,7 @@ def world(db):
     }
 
 
+INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=\"|\son[a-z]+=\"", re.I)
 WRONG_TOKENS = {"link_token": "not-a-real-token", "table_token": "not-a-real-token"}
 
 
@@ -277,6 +279,9 @@ def test_permission_matrix(client, world, name, actor):
         assert (response.status_code, response.url.split("?")[0]) == (302, reverse("login"))
     else:
         assert response.status_code == expected
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        # The CSP allows no inline script, style or event handler: a page with one breaks.
+        assert INLINE_CODE.findall(response.content.decode()) == []
 
 
 def test_the_matrix_event_is_dated_and_published(world):
