@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from events.models import Attendance, Event
+from events.permissions import EventScopedMixin
 
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
@@ -104,18 +105,15 @@ class TableDetailView(TemplateView):
 # Organizer pages -----------------------------------------------------------------------------
 
 
-class EventItinerariesMixin(PermissionRequiredMixin):
-    """An organizer's page of one event. A missing permission is a 403, an unknown event a 404.
-
-    TODO: fetch with events.permissions.get_event_for_user once it exists, so an organizer
-    limited to some regions gets a 404 for the others' events."""
+class EventItinerariesMixin(PermissionRequiredMixin, EventScopedMixin):
+    """An organizer's page of one event: login and `events.view_event` (403 without it), and
+    an event the user may see (404 for another region's); pages that change something need
+    `events.change_event` too."""
 
     permission_required = "events.view_event"
 
     def get_event(self) -> Event:
-        if not hasattr(self, "_event"):
-            self._event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
-        return self._event
+        return self.event
 
     def get_list_url(self) -> str:
         return reverse("itineraries:list", kwargs={"event_pk": self.kwargs["event_pk"]})
@@ -150,7 +148,8 @@ class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
 class ReissueLinkView(EventItinerariesMixin, View):
     """Give one attendee a new link; the old one stops working."""
 
-    permission_required = "events.change_event"
+    permission_required = ("events.view_event", "events.change_event")
+    event_for_update = True
     http_method_names = ["post"]
 
     def post(self, request, event_pk, pk):
@@ -168,7 +167,8 @@ class ReissueLinkView(EventItinerariesMixin, View):
 class SendLinksView(EventItinerariesMixin, View):
     """Email every attendee their personal link."""
 
-    permission_required = "events.change_event"
+    permission_required = ("events.view_event", "events.change_event")
+    event_for_update = True
     http_method_names = ["post"]
 
     def post(self, request, event_pk):

@@ -8,11 +8,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, OrganizerProfile
 from rotations import itinerary_views
 from rotations.itineraries import reissue_link, table_token
 from rotations.itinerary_tasks import render_itineraries_pdf_task
-from tests.factories import make_attendance, make_event
+from tests.factories import make_attendance, make_event, make_region
 from tests.rotations.itinerary_factories import (
     make_large_event,
     make_small_event,
@@ -272,6 +272,29 @@ def test_attendee_list_unknown_event_is_404(manager_client):
     assert manager_client.get("/events/999999/itineraries/").status_code == 404
 
 
+def test_attendee_list_other_regions_event_is_404(manager_client, manager, small):
+    profile = OrganizerProfile.objects.create(user=manager)
+    profile.regions.add(make_region())
+    small.event.region = make_region()
+    small.event.save()
+
+    response = manager_client.get(list_url(small.event))
+
+    assert response.status_code == 404
+
+
+def test_reissue_view_without_change_permission_is_403(client, organizer, small):
+    organizer.user_permissions.add(Permission.objects.get(codename="view_event"))
+    client.force_login(organizer)
+    attendance = small.attendance(small.dana)
+
+    response = client.post(
+        reverse("itineraries:reissue", kwargs={"event_pk": small.event.pk, "pk": attendance.pk})
+    )
+
+    assert response.status_code == 403
+
+
 def test_attendee_list_shows_every_link(manager_client, small):
     response = manager_client.get(list_url(small.event))
 
@@ -290,7 +313,7 @@ def test_attendee_list_queries_fixed_whatever_the_size(
         for clinician in group.members.all():
             event.attendances.get_or_create(clinician=clinician)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         manager_client.get(list_url(event))
 
 
