@@ -10,6 +10,7 @@ table (levels 1-3 of the objective at once); ``layout.py`` puts the pairs into r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -157,8 +158,12 @@ def share_of(visits: list[int], possible: list[int]) -> Fraction:
     return min(shares, default=Fraction(1))
 
 
-def fairness_bound(ix: Indexed, rel: Relaxation) -> Fraction:
-    """Largest min share the relaxation allows: binary search over the shares k/p."""
+def fairness_bound(
+    ix: Indexed, rel: Relaxation, should_stop: Callable[[], bool] | None = None
+) -> Fraction:
+    """Largest min share the relaxation allows: binary search over the shares k/p. If
+    ``should_stop`` (polled before each flow) returns True, the least share known to be out of
+    reach so far, which is still an upper bound."""
     candidates = sorted({Fraction(k, p) for p in set(rel.possible) if p > 0 for k in range(p + 1)})
     if not candidates:
         return Fraction(1)
@@ -178,6 +183,8 @@ def fairness_bound(ix: Indexed, rel: Relaxation) -> Fraction:
 
     low, high = 0, len(candidates) - 1  # candidates[0] == 0 is always reachable
     while low < high:
+        if should_stop is not None and should_stop():
+            return candidates[high]
         middle = (low + high + 1) // 2
         if reachable(candidates[middle]):
             low = middle

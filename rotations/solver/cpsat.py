@@ -9,6 +9,7 @@ best schedule so far, so a stopped or timed-out search still leaves a valid sche
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,18 +46,55 @@ def eligible_triples(ix: Indexed, pairs: set[tuple[int, int]] | None = None) -> 
     ]
 
 
-class _Stopper(cp_model.CpSolverSolutionCallback):
-    def __init__(self, should_stop: Callable[[], bool] | None, on_solution: Callable[[], None]):
+# How often ``should_stop`` is polled during a search, in seconds.
+POLL_S = 0.1
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, on_solution: Callable[[], None]):
         super().__init__()
-        self._should_stop = should_stop
         self._on_solution = on_solution
-        self.stopped = False
 
     def on_solution_callback(self) -> None:
         self._on_solution()
-        if self._should_stop is not None and self._should_stop():
-            self.stopped = True
-            self.stop_search()
+
+
+def run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    should_stop: Callable[[], bool] | None,
+    on_solution: Callable[[], None] | None = None,
+) -> tuple[cp_model.CpSolverStatus, bool]:
+    """Solve, calling ``should_stop`` every ``POLL_S`` seconds from a helper thread and stopping
+    the search once it returns True: (status, stopped). Solutions come only every so often, so
+    polling in a solution callback alone could leave a cancel unanswered for the whole limit."""
+    stopped = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        assert should_stop is not None
+        while not done.wait(POLL_S):
+            if should_stop():
+                stopped.set()
+                solver.stop_search()
+                return
+
+    watcher = None
+    if should_stop is not None:
+        if should_stop():
+            return cp_model.UNKNOWN, True
+        watcher = threading.Thread(target=watch, name="cp-sat-stop", daemon=True)
+        watcher.start()
+    try:
+        if on_solution is None:
+            status = solver.solve(model)
+        else:
+            status = solver.solve(model, _Reporter(on_solution))
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    return status, stopped.is_set()
 
 
 def improve(
@@ -132,9 +170,7 @@ def improve(
         solver.parameters.interleave_search = num_workers > 1
         solver.parameters.max_deterministic_time = left
         solver.parameters.max_time_in_seconds = left
-        stopper = _Stopper(should_stop, on_solution)
-        status = solver.solve(model, stopper)
-        stopped = stopper.stopped
+        status, stopped = run(solver, model, should_stop, on_solution)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         found = [key for key, var in x.items() if solver.boolean_value(var)]

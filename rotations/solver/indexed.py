@@ -75,14 +75,15 @@ def index_problem(problem: Problem) -> Indexed:
     table_index = {table.id: i for i, table in enumerate(tables)}
     group_mask = [mask_of(group.available_rounds, last) for group in groups]
     table_mask = [mask_of(table.available_rounds, last) for table in tables]
-    eligible = [
-        [
-            t
-            for t, table in enumerate(tables)
-            if may_visit(group, table) and group_mask[g] & table_mask[t]
-        ]
-        for g, group in enumerate(groups)
-    ]
+    # Tracks and locations allow the same tables to every group of one kind.
+    allowed: dict[tuple[str, str | None], list[int]] = {}
+    eligible = []
+    for g, group in enumerate(groups):
+        kind = (group.track.value, group.location)
+        if kind not in allowed:
+            allowed[kind] = [t for t, table in enumerate(tables) if may_visit(group, table)]
+        mask = group_mask[g]
+        eligible.append([t for t in allowed[kind] if mask & table_mask[t]])
     weight: dict[tuple[int, int], int] = {}
     for group_id, table_id, w in problem.affinity:
         if group_id in group_index and table_id in table_index:

@@ -10,6 +10,7 @@ their quota are repaired with visits to other tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,9 +73,15 @@ class Schedule:
         return [(r, g, t) for g, row in enumerate(self.at) for r, t in enumerate(row) if t >= 0]
 
 
-def lay_out(ix: Indexed, pairs: list[tuple[int, int]], free_rounds: list[int]) -> Schedule:
+def lay_out(
+    ix: Indexed,
+    pairs: list[tuple[int, int]],
+    free_rounds: list[int],
+    should_stop: Callable[[], bool] | None = None,
+) -> Schedule:
     """Place ``pairs`` (group, table) round by round; ``free_rounds[i]`` is the mask of rounds
-    pair i may use. Pairs that do not fit are left out."""
+    pair i may use. Pairs that do not fit are left out, and so are the rounds after
+    ``should_stop`` returns True (polled before each round)."""
     schedule = Schedule.empty(ix)
     n_groups, n_tables = len(ix.groups), len(ix.tables)
     remaining = list(range(len(pairs)))
@@ -84,6 +91,8 @@ def lay_out(ix: Indexed, pairs: list[tuple[int, int]], free_rounds: list[int]) -
         left_of_group[g] += 1
         left_of_table[t] += 1
     for r in range(1, ix.rounds + 1):
+        if should_stop is not None and should_stop():
+            return schedule
         future = ~((1 << r) - 1)  # rounds r and later
         group_spare = [
             sum(1 for q in bits(ix.group_mask[g] & future) if schedule.at[g][q] < 0)
@@ -206,15 +215,20 @@ def _place_by_moving(schedule: Schedule, g: int, t: int, rounds: int) -> bool:
     return False
 
 
-def fill(schedule: Schedule, quotas: list[int]) -> None:
+def fill(
+    schedule: Schedule, quotas: list[int], should_stop: Callable[[], bool] | None = None
+) -> None:
     """Repair coverage and fairness with visits to other tables.
 
     First every group short of its quota takes a free slot, or the slot of a group above its
     quota; then every free round of a group goes to a table with room, best value first.
+    ``should_stop`` is polled before each group; once True the repair ends where it is.
     """
     ix = schedule.ix
     counts = [schedule.count(g) for g in range(len(ix.groups))]
     for g in range(len(ix.groups)):
+        if should_stop is not None and should_stop():
+            return
         for r in bits(ix.group_mask[g]):
             if counts[g] >= quotas[g]:
                 break
@@ -247,6 +261,8 @@ def fill(schedule: Schedule, quotas: list[int]) -> None:
             counts[g] += 1
     # Then free rounds of groups go to tables with room, groups with fewest visits first.
     for g in sorted(range(len(ix.groups)), key=lambda g: (counts[g] - quotas[g], g)):
+        if should_stop is not None and should_stop():
+            return
         for r in bits(ix.group_mask[g]):
             if schedule.at[g][r] >= 0:
                 continue

@@ -41,7 +41,7 @@ from rotations.solver.bounds import (
     quota,
     visits_bound,
 )
-from rotations.solver.indexed import Indexed, index_problem
+from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
 from rotations.solver.metrics import Figures, figures
 from rotations.solver.mixing import reduce_repeats
@@ -112,9 +112,13 @@ def solve(
         )
 
     ix = index_problem(problem)
+    if stop_now():
+        return _stopped_early(ix, started)
     rel = build_relaxation(ix)
+    if stop_now():
+        return _stopped_early(ix, started)
     bound = visits_bound(ix, rel)
-    share_bound = fairness_bound(ix, rel)
+    share_bound = fairness_bound(ix, rel, should_stop)
     report(0.1, f"at most {bound} visits", None, bound)
 
     found = components(ix)
@@ -126,6 +130,8 @@ def solve(
             sub = subproblem(ix, groups, tables, k)
             sub_ix = index_problem(sub)
             parts.append(_Part(sub_ix, build_relaxation(sub_ix), sub))
+            if stop_now():
+                return _stopped_early(ix, started)
     # What each part has so far: its pins until it is laid out.
     results = [_Result([part.ix.visit(*pin) for pin in part.ix.pins], False) for part in parts]
 
@@ -146,7 +152,7 @@ def solve(
         return finish(True)
     drafts = []
     for k, part in enumerate(parts):
-        draft = _draft(part, share_bound)
+        draft = _draft(part, share_bound, should_stop)
         drafts.append(draft)
         results[k] = _Result([part.ix.visit(*key) for key in draft.triples], draft.proved)
         if stop_now():
@@ -235,14 +241,15 @@ class _Draft:
     value_bound: int
 
 
-def _draft(part: _Part, share: Fraction) -> _Draft:
+def _draft(part: _Part, share: Fraction, should_stop: Callable[[], bool] | None = None) -> _Draft:
     """Phases 4 and 5 for one part: which pairs meet, and in which rounds."""
     ix, rel = part.ix, part.rel
     choice = choose_pairs(ix, rel, share)
     pairs = [(int(rel.arc_group[a]), int(rel.arc_table[a])) for a in choice.arcs]
-    schedule = lay_out(ix, pairs, [rel.free_rounds[a] for a in choice.arcs])
-    if len(schedule.triples()) < choice.visits:
-        fill(schedule, [quota(share, p) for p in rel.possible])
+    schedule = lay_out(ix, pairs, [rel.free_rounds[a] for a in choice.arcs], should_stop)
+    stopped = should_stop is not None and should_stop()
+    if len(schedule.triples()) < choice.visits and not stopped:
+        fill(schedule, [quota(share, p) for p in rel.possible], should_stop)
     triples = schedule.triples()
     fig = figures(ix, triples, rel.possible)
     proved = fig.min_share >= share and fig.visits == choice.visits and fig.value == choice.value
@@ -364,6 +371,24 @@ def _search_in_processes(
         # multiprocessing refuses children of daemonic processes with an AssertionError;
         # a broken pool is a RuntimeError.
         return None
+
+
+def _stopped_early(ix: Indexed, started: float) -> Solution:
+    """The pinned visits alone, for a stop before the bounds are known."""
+    triples = sorted(ix.pins)
+    fig = figures(ix, triples, [len(bits(mask)) for mask in ix.group_mask])
+    return Solution(
+        status=Status.FEASIBLE,
+        visits=tuple(ix.visit(*key) for key in triples),
+        visits_upper_bound=sum(len(bits(mask)) for mask in ix.group_mask),
+        min_share_upper_bound=1.0,
+        min_share=float(fig.min_share),
+        affinity=fig.affinity,
+        met_before_revisits=fig.met_before_revisits,
+        repeated_pairs=fig.repeated_pairs,
+        solve_seconds=time.monotonic() - started,
+        stopped=True,
+    )
 
 
 def _search_space(

@@ -295,3 +295,47 @@ def test_solve_shared_instance_reaches_bound(name, bound):
 
     assert (len(solution.visits), solution.visits_upper_bound) == (bound, bound)
     assert check_schedule(p, solution.visits) == []
+
+
+def stop_after(calls: int):
+    """A should_stop that turns True on its ``calls``-th call and stays True."""
+    count = 0
+
+    def should_stop() -> bool:
+        nonlocal count
+        count += 1
+        return count >= calls
+
+    return should_stop
+
+
+@pytest.mark.parametrize("calls", [2, 3, 4, 6])
+def test_solve_stops_after_some_polls(calls):
+    # Windows keep the layout short of its bounds here, so a search would follow.
+    p = windowed(seed=0, n_tables=6, n_groups=12, rounds=5)
+
+    solution = solve(p, time_limit_s=60, should_stop=stop_after(calls))
+
+    assert (solution.stopped, solution.status) == (True, Status.FEASIBLE)
+    assert check_schedule(p, solution.visits) == []
+
+
+def test_solve_stops_during_the_search():
+    # A long search on a part the layout leaves short; a cancel ends it at the next poll.
+    p = windowed(seed=0, n_tables=6, n_groups=12, rounds=5)
+    polls = 0
+
+    def should_stop() -> bool:
+        nonlocal polls
+        polls += 1
+        return polls > 8
+
+    solution = solve(p, time_limit_s=600, should_stop=should_stop)
+
+    # The helper thread may poll once or twice more before the search has wound down.
+    assert (solution.stopped, solution.status, polls in range(9, 13)) == (
+        True,
+        Status.FEASIBLE,
+        True,
+    )
+    assert check_schedule(p, solution.visits) == []
