@@ -19,6 +19,7 @@ from rotations.itineraries import (
     reissue_link,
     table_token,
 )
+from rotations.services import publish_schedule
 from tests.factories import make_event, make_user
 from tests.rotations.itinerary_factories import (
     make_large_event,
@@ -312,4 +313,20 @@ def test_reissue_link_changes_token_and_records_audit():
         user,
         AuditEntry.Action.LINK_REISSUED,
         {"event": small.event.pk, "attendance": attendance.pk},
+    )
+
+
+def test_get_itinerary_after_publish_schedule_compares_with_previous_version():
+    small = make_small_event()
+    new = make_schedule(event=small.event, published=False)
+    make_visit(schedule=new, round=3, group=small.braintree, table=small.endocrinology)
+
+    publish_schedule(schedule=new, by=make_user())
+    itinerary = get_itinerary(attendance=small.attendance(small.fay))
+
+    assert (itinerary.schedule, itinerary.previous) == (new, small.schedule)
+    assert itinerary.changes == (
+        "round 1 is now a break",
+        "round 2 is now a break",
+        "round 3 is now Table 3 (Endocrinology)",
     )
