@@ -34,8 +34,10 @@ SYNC_PDF_MAX_ATTENDEES = 300
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # Personal pages: not kept by shared caches, not indexed by search engines.
+    # Personal pages: not kept by shared caches, not indexed by search engines, no referrer.
     response["X-Robots-Tag"] = "noindex, nofollow"
+    # The URL is the credential: never send it on to another page as a referrer.
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -419,3 +419,17 @@ def test_table_signs_view_returns_pdf(manager_client, small):
 
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
     assert response.content[:5] == b"%PDF-"
+
+
+def test_itinerary_page_sends_no_referrer_so_the_link_does_not_leak(client, small):
+    attendance = small.attendance(small.dana)
+
+    response = client.get(detail_url(attendance))
+
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_organizer_pages_keep_same_origin_referrer_for_csrf(organizer_client):
+    response = organizer_client.get(reverse("events:list"))
+
+    assert response["Referrer-Policy"] == "same-origin"
