@@ -146,22 +146,7 @@ MATRIX = {
 
 # Known gaps in other apps' views, each with the issue to fix. Strict: once fixed, the
 # entry must go (an unexpected pass fails).
-_ITINERARY_SCOPING = (
-    "rotations/itinerary_views.py EventItinerariesMixin fetches the event with "
-    "get_object_or_404(Event) instead of events.permissions.get_event_for_user, so an "
-    "organizer of another region reaches it"
-)
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    (name, "org_other"): _ITINERARY_SCOPING
-    for name in [
-        "itineraries:list",
-        "itineraries:reissue",
-        "itineraries:send",
-        "itineraries:print-all",
-        "itineraries:print-all-status",
-        "itineraries:table-signs",
-    ]
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def app_url_names(patterns=None, namespace=""):
@@ -279,6 +264,12 @@ def test_permission_matrix(client, world, name, actor):
         assert (response.status_code, response.url.split("?")[0]) == (302, reverse("login"))
     else:
         assert response.status_code == expected
+    if expected_row is PERSONAL_LINK and response.status_code == 200:
+        # The URL is the credential: it must not leak as a referrer nor sit in a shared cache.
+        assert (response["Referrer-Policy"], "no-store" in response["Cache-Control"]) == (
+            "no-referrer",
+            True,
+        )
     if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
         # The CSP allows no inline script, style or event handler: a page with one breaks.
         assert INLINE_CODE.findall(response.content.decode()) == []
