@@ -165,6 +165,25 @@ def test_rate_limit_leaves_other_urls_alone(client, settings):
     assert statuses == [200, 200, 200]
 
 
+def test_guessing_personal_links_is_rate_limited(client, settings):
+    settings.ROUNDS_RATE_LIMITS = {"itineraries:*": "2/m"}
+    urls = [reverse("itineraries:detail", kwargs={"token": f"guess-{n}"}) for n in range(3)]
+
+    statuses = [client.get(url).status_code for url in urls]
+
+    assert statuses == [404, 404, 429]
+
+
+def test_roster_import_posts_are_rate_limited(client, settings):
+    settings.ROUNDS_RATE_LIMITS = {"POST clinicians:import*": "1/m"}
+    client.force_login(make_organizer())
+
+    form = client.get(reverse("clinicians:import")).status_code
+    posts = [client.post(reverse("clinicians:import"), {}).status_code for _ in range(2)]
+
+    assert (form, posts) == (200, [200, 429])
+
+
 def test_production_rate_limits_cover_links_and_imports():
     from config import settings as production_settings
 
