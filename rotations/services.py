@@ -66,7 +66,7 @@ class SolveAlreadyRunning(Exception):
         if run is None:
             message = "A solve is already running for this event."
         else:
-            started = timezone.localtime(run.started_at or run.created_at)
+            started = timezone.localtime(run.created_at)
             message = (
                 "A solve is already running for this event "
                 f"(started {started:%H:%M} by {_user_name(run.started_by)})."
