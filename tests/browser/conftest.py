@@ -26,25 +26,6 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="session")
-def browser_live_server(request):
-    """pytest-django's live server, started while SECURE_REFERRER_POLICY is "same-origin".
-
-    With "no-referrer" (config/settings.py today) browsers send `Origin: null` on every form
-    POST, so Django's CSRF check refuses all of them (403) in a real browser. Until the
-    setting changes, the live server's middleware is built with "same-origin" (read once, at
-    start); the setting is restored at once so other tests see the real value.
-    """
-    from django.conf import settings
-
-    old = settings.SECURE_REFERRER_POLICY
-    settings.SECURE_REFERRER_POLICY = "same-origin"
-    try:
-        return request.getfixturevalue("live_server")
-    finally:
-        settings.SECURE_REFERRER_POLICY = old
-
-
 @pytest.fixture
 def shoot(page):
     """shoot("03-tables") saves a full-page screenshot under test-artifacts/screenshots/."""

@@ -59,9 +59,9 @@ def dispatched(monkeypatch):
 
 
 def test_organizer_builds_solves_edits_and_publishes(
-    page: Page, browser_live_server, catalogue, dispatched, shoot
+    page: Page, live_server, catalogue, dispatched, shoot
 ):
-    base = browser_live_server.url
+    base = live_server.url
     make_organizer(username="olive", password=PASSWORD)
     page.on("dialog", lambda dialog: dialog.accept())
     page.set_default_timeout(10_000)
