@@ -220,13 +220,15 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "store_processed": False,
+        # Broadcast (pidbox) messages; kombu would otherwise write ./control in the cwd.
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
     }
 # The solver's own limit; task limits sit just above it, the Redis visibility timeout above
 # the longest solve so a slow solve is not delivered twice.

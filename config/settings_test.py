@@ -18,3 +18,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # No rate limits by default: the whole suite talks from one address within a minute.
 # tests/test_security.py turns them on with its own small limits.
 ROUNDS_RATE_LIMITS = {}
+
+# SQLite tests use a file, not memory, so the services tests' real Celery worker (another
+# process) sees the test database; one file per test process so parallel runs don't clash.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
