@@ -1,7 +1,9 @@
 """Benchmark: the solver against the greedy baseline on every instance of a folder.
 
-``python -m rotations.solver.bench [--instances DIR] [--time-limit S]``. Not a test: it prints
-figures. Each run happens in its own process so the peak memory shown is that run's own.
+``python -m rotations.solver.bench [--instances DIR] [--time-limit S] [--synthetic N]``. Not a
+test: it prints figures. ``--synthetic N`` adds N generated events with availability windows
+(``synthetic.windowed_event``, seeds 0..N-1: 100 tables, 200 groups, 60% windowed). Each run
+happens in its own process so the peak memory shown is that run's own.
 The default folder is ``shared/instances`` beside the repository (or ``$ROUNDS_INSTANCES``).
 """
 
@@ -24,6 +26,7 @@ from rotations.solver.indexed import index_problem
 from rotations.solver.instance import load_instance
 from rotations.solver.metrics import figures
 from rotations.solver.solve import solve
+from rotations.solver.synthetic import windowed_event
 
 
 def default_instances() -> Path:
@@ -34,8 +37,12 @@ def default_instances() -> Path:
 
 
 def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
-    """Solve one instance with one method and return its figures (run in a child process)."""
-    problem = load_instance(path)
+    """Solve one instance with one method and return its figures (run in a child process).
+    A path ``synthetic:SEED`` names a generated event."""
+    if str(path).startswith("synthetic:"):
+        problem = windowed_event(int(str(path).split(":")[1]))
+    else:
+        problem = load_instance(path)
     started = time.monotonic()
     if method == "solver":
         solution = solve(problem, time_limit_s=time_limit)
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rotations.solver.bench")
     parser.add_argument("--instances", type=Path, default=default_instances(), metavar="DIR")
     parser.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N")
     parser.add_argument("--one", nargs=2, metavar=("FILE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -85,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     paths = sorted(args.instances.glob("*.json"), key=lambda p: p.stat().st_size)
+    paths += [Path(f"synthetic:{seed}") for seed in range(args.synthetic)]
     if not paths:
         print(f"no instances in {args.instances}", file=sys.stderr)
         return 2
@@ -120,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{path.stem:<22} {method:<7} {row['status']:<9} {row['seconds']:>8.2f} "
                 f"{row['visits']:>6}/{row['bound']:<6} "
                 f"{row['share']:>7.4f}/{row['share_bound']:<7.4f} {row['affinity']:>8} "
-                f"{row['repeated']:>8} {row['revisits']:>8} {row['memory_mb']:>9.0f}  "
+                f"{row['repeated']:>8} {row['revisits']:>8} "
+                f"{row['memory_mb']:>9.0f}  "
                 f"{'valid' if row['valid'] else 'INVALID'}",
                 flush=True,
             )

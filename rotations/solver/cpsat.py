@@ -2,6 +2,7 @@
 
 Used only when the flow phases leave a level below its bound (windows that keep chosen pairs
 apart, pins) and the model is small: one bool per eligible (group, table, round) triple.
+``run`` is also how ``lns.py`` solves its sub-models.
 Each level is solved with the levels above it fixed at their best value and hinted with the
 best schedule so far, so a stopped or timed-out search still leaves a valid schedule.
 """
@@ -19,10 +20,9 @@ from ortools.sat.python import cp_model
 
 from rotations.solver.indexed import Indexed, bits
 
-# Above this many triples the model takes too long to build and solve to be worth it.
+# Above this many triples the model takes too long to build and solve to be worth it;
+# larger parts get a large-neighbourhood search (``lns.py``).
 MAX_TRIPLES = 40_000
-# Larger problems get a model restricted to the pairs that matter (see ``solve.py``).
-MAX_RESTRICTED_TRIPLES = 120_000
 
 Triple = tuple[int, int, int]
 

@@ -13,8 +13,9 @@ Phases, each leaving a valid schedule behind it:
    group meets which table, best value first: levels 1-3 of the objective on the relaxation.
 5. Rounds (``layout.py``). The pairs are put into rounds, a max-flow per round; what windows
    keep from fitting is repaired with other visits.
-6. CP-SAT (``cpsat.py``), only for small parts where phase 5 fell short of a bound. Parts
-   that need it and are big enough to be worth a process are searched in parallel.
+6. Search, only for parts where phase 5 fell short of a bound: one exact CP-SAT model
+   (``cpsat.py``) for a small part, large-neighbourhood search (``lns.py``) for a big one.
+   Parts that need it and are big enough to be worth a process are searched in parallel.
 7. Mixing (``mixing.py``): re-timing visits to lower the repeated pairs, levels 1-3 unchanged.
 
 On the example instances phase 5 places every chosen pair, so levels 1-3 meet their bounds
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from rotations.solver import cpsat
+from rotations.solver import cpsat, lns
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
@@ -271,9 +272,29 @@ def _improve(
     """Phases 6 and 7 for one part: (triples, levels 1-3 proved, stopped)."""
     ix, rel = part.ix, part.rel
     best, proved = draft.triples, draft.proved
-    quotas = [quota(share, p) for p in rel.possible]
-    triples = None if proved else _search_space(ix, best, draft.pairs, quotas)
-    if triples is not None:
+    triples = None if proved else cpsat.eligible_triples(ix)
+    if triples is not None and len(triples) > cpsat.MAX_TRIPLES:
+        # Too big for one exact model: search neighbourhoods of it.
+        searched = lns.improve(
+            ix,
+            rel.possible,
+            best,
+            target=share,
+            visits_bound=draft.visits_bound,
+            value_bound=draft.value_bound,
+            deadline=search_until,
+            seed=seed,
+            should_stop=should_stop,
+            on_solution=on_solution,
+        )
+        fig = figures(ix, best, rel.possible)
+        better = figures(ix, searched.triples, rel.possible)
+        if _capped(better, share) > _capped(fig, share):
+            best, fig = searched.triples, better
+        proved = _proved(fig, share, draft.visits_bound, draft.value_bound, (False, False, False))
+        if searched.stopped:
+            return best, proved, True
+    elif triples is not None:
         outcome = cpsat.improve(
             ix,
             rel.possible,
@@ -389,26 +410,6 @@ def _stopped_early(ix: Indexed, started: float) -> Solution:
         solve_seconds=time.monotonic() - started,
         stopped=True,
     )
-
-
-def _search_space(
-    ix: Indexed, best: list[Triple], pairs: list[tuple[int, int]], quotas: list[int]
-) -> list[Triple] | None:
-    """The triples for CP-SAT: all of them for a small problem; for a larger one only the
-    chosen pairs, the scheduled ones, and every pair of the groups short of their quota.
-    None when even that is too large to be worth building."""
-    everything = cpsat.eligible_triples(ix)
-    if len(everything) <= cpsat.MAX_TRIPLES:
-        return everything
-    keep = set(pairs) | {(g, t) for _, g, t in best}
-    counts = [0] * len(ix.groups)
-    for _, g, _ in best:
-        counts[g] += 1
-    for g, count in enumerate(counts):
-        if count < quotas[g]:
-            keep.update((g, t) for t in ix.eligible[g])
-    restricted = cpsat.eligible_triples(ix, keep)
-    return restricted if len(restricted) <= cpsat.MAX_RESTRICTED_TRIPLES else None
 
 
 def _capped(fig: Figures, share: Fraction) -> tuple[Fraction, int, int]:
