@@ -56,6 +56,7 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
             "affinity": solution.affinity,
             "repeated": solution.repeated_pairs,
             "revisits": solution.met_before_revisits,
+            "spread": solution.table_spread,
             "status": solution.status.value,
         }
     else:
@@ -73,6 +74,7 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
             "affinity": fig.affinity,
             "repeated": fig.repeated_pairs,
             "revisits": fig.met_before_revisits,
+            "spread": fig.table_spread,
             "status": "-",
         }
     row["seconds"] = seconds
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"{'instance':<22} {'method':<7} {'status':<9} {'seconds':>8} {'visits/bound':>13} "
         f"{'min share/bound':>15} {'affinity':>8} {'repeated':>8} {'revisits':>8} "
-        f"{'memory MB':>9}  check"
+        f"{'spread':>8} {'memory MB':>9}  check"
     )
     print(header)
     print("-" * len(header))
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{path.stem:<22} {method:<7} {row['status']:<9} {row['seconds']:>8.2f} "
                 f"{row['visits']:>6}/{row['bound']:<6} "
                 f"{row['share']:>7.4f}/{row['share_bound']:<7.4f} {row['affinity']:>8} "
-                f"{row['repeated']:>8} {row['revisits']:>8} "
+                f"{row['repeated']:>8} {row['revisits']:>8} {row['spread']:>8} "
                 f"{row['memory_mb']:>9.0f}  "
                 f"{'valid' if row['valid'] else 'INVALID'}",
                 flush=True,

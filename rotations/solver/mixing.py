@@ -146,3 +146,87 @@ def reduce_repeats(
         if not improved:
             break
     return False
+
+
+def balance_tables(
+    schedule: Schedule,
+    *,
+    deadline: float,
+    should_stop: Callable[[], bool] | None = None,
+    max_passes: int = 10,
+) -> bool:
+    """Level 5, balance: move visits from busier to quieter tables in place; True if
+    ``should_stop`` ended it early.
+
+    A visit moves to another table in the same round only if the group has not visited it,
+    the pair is worth the same (so affinity and met-before visits stay as they are, with
+    levels 1-3) and no pair of groups is newly repeated (level 4 cannot get worse). Each move
+    lowers the sum of squared visits per table, so the pass ends.
+    """
+    ix = schedule.ix
+    load = [sum(len(hosted) for hosted in rows) for rows in schedule.hosts]
+    meetings: Counter[Pair] = Counter()
+    for rows in schedule.hosts:
+        for hosted in rows:
+            for a, b in combinations(hosted, 2):
+                meetings[_pair(a, b)] += 1
+    eligible = [set(tables) for tables in ix.eligible]
+    for _ in range(max_passes):
+        moved = False
+        # Quietest first; loads change during a pass, so this order is only where to look.
+        quiet = sorted(range(len(load)), key=lambda t: (load[t], t))
+        for t in reversed(quiet):
+            for r in range(1, ix.rounds + 1):
+                for g in list(schedule.hosts[t][r]):
+                    if time.monotonic() > deadline:
+                        return False
+                    if should_stop is not None and should_stop():
+                        return True
+                    if (r, g, t) in schedule.pinned:
+                        continue
+                    if _move_to_quieter(schedule, load, meetings, quiet, eligible[g], g, t, r):
+                        moved = True
+        if not moved:
+            break
+    return False
+
+
+def _move_to_quieter(
+    schedule: Schedule,
+    load: list[int],
+    meetings: Counter[Pair],
+    quiet: list[int],
+    eligible: set[int],
+    g: int,
+    t: int,
+    r: int,
+) -> bool:
+    ix = schedule.ix
+    value = ix.pair_value(g, t)
+    for other in quiet:
+        if load[other] + 1 >= load[t]:
+            return False
+        if (
+            other not in eligible
+            or other in schedule.visited[g]
+            or not (ix.table_mask[other] >> r) & 1
+            or len(schedule.hosts[other][r]) >= ix.capacity[other]
+            or ix.pair_value(g, other) != value
+        ):
+            continue
+        changes: Counter[Pair] = Counter()
+        for h in schedule.hosts[t][r]:
+            if h != g:
+                changes[_pair(g, h)] -= 1
+        for h in schedule.hosts[other][r]:
+            changes[_pair(g, h)] += 1
+        if any(meetings[pair] + delta >= 2 > meetings[pair] for pair, delta in changes.items()):
+            continue
+        schedule.remove(r, g, t)
+        schedule.place(r, g, other)
+        for pair, delta in changes.items():
+            meetings[pair] += delta
+        load[t] -= 1
+        load[other] += 1
+        return True
+    return False

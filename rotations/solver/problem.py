@@ -132,3 +132,6 @@ class Solution:
     solve_seconds: float = 0.0
     # True when should_stop() ended the search early; the visits are still valid.
     stopped: bool = False
+    # Balance (level 5): the sum over tables of their visits squared; at equal visits, lower
+    # is more even.
+    table_spread: int = 0

@@ -16,7 +16,8 @@ Phases, each leaving a valid schedule behind it:
 6. Search, only for parts where phase 5 fell short of a bound: one exact CP-SAT model
    (``cpsat.py``) for a small part, large-neighbourhood search (``lns.py``) for a big one.
    Parts that need it and are big enough to be worth a process are searched in parallel.
-7. Mixing (``mixing.py``): re-timing visits to lower the repeated pairs, levels 1-3 unchanged.
+7. Mixing and balance (``mixing.py``): re-timing visits to lower the repeated pairs, then
+   moving visits to quieter tables of equal value, levels 1-3 (and then 4) unchanged.
 
 On the example instances phase 5 places every chosen pair, so levels 1-3 meet their bounds
 and are proved optimal without search.
@@ -45,7 +46,7 @@ from rotations.solver.bounds import (
 from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
 from rotations.solver.metrics import Figures, figures
-from rotations.solver.mixing import reduce_repeats
+from rotations.solver.mixing import balance_tables, reduce_repeats
 from rotations.solver.parts import components, subproblem
 from rotations.solver.problem import Problem, Progress, Solution, Status, Visit
 from rotations.solver.reasons import pin_conflicts
@@ -74,7 +75,8 @@ def solve(
     of possible visits, total visits, value (affinity, with met-before visits worth less; see
     ``indexed.visit_value``), then repeated group pairs. ``OPTIMAL`` means the first three
     levels are proved best (each equals its flow bound, or CP-SAT proved it); mixing and
-    table balance are improved but not proved.
+    table balance (``table_spread``, the sum of squared visits per table) are improved but
+    not proved.
 
     ``on_progress`` receives a ``Progress`` after each phase and each better CP-SAT schedule.
     ``should_stop`` is polled between phases and during the search; once it returns True the
@@ -316,6 +318,8 @@ def _improve(
             return best, proved, True
     schedule = _schedule_of(ix, best)
     stopped = reduce_repeats(schedule, deadline=deadline, should_stop=should_stop)
+    if not stopped:
+        stopped = balance_tables(schedule, deadline=deadline, should_stop=should_stop)
     return schedule.triples(), proved, stopped
 
 
@@ -463,4 +467,5 @@ def _solution(
         repeated_pairs=fig.repeated_pairs,
         solve_seconds=time.monotonic() - started,
         stopped=stopped,
+        table_spread=fig.table_spread,
     )

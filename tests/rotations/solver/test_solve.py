@@ -339,3 +339,35 @@ def test_solve_stops_during_the_search():
         True,
     )
     assert check_schedule(p, solution.visits) == []
+
+
+def test_solve_spreads_visits_over_tables():
+    p = problem(
+        2,
+        [table("T1", capacity=3), table("T2", capacity=3), table("T3", capacity=3)],
+        [group("G1"), group("G2"), group("G3")],
+    )
+
+    solution = solve(p)
+
+    per_table = sorted(sum(1 for v in solution.visits if v.table == t.id) for t in p.tables)
+    assert (len(solution.visits), per_table, solution.table_spread) == (6, [2, 2, 2], 12)
+    assert solution.repeated_pairs == 0
+
+
+def test_solve_balance_keeps_value():
+    # Only T1 is worth more to G1, so G1 stays there however busy T1 is.
+    p = problem(
+        1,
+        [table("T1", capacity=2), table("T2", capacity=2)],
+        [group("G1"), group("G2")],
+        affinity=(("G1", "T1", 1), ("G2", "T1", 1)),
+    )
+
+    solution = solve(p)
+
+    assert (solution.visits, solution.affinity, solution.table_spread) == (
+        (Visit(1, "G1", "T1"), Visit(1, "G2", "T1")),
+        2,
+        4,
+    )
