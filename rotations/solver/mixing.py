@@ -175,8 +175,19 @@ def balance_tables(
         moved = False
         # Quietest first; loads change during a pass, so this order is only where to look.
         quiet = sorted(range(len(load)), key=lambda t: (load[t], t))
+        # Per round, the tables with room, quietest first (a full event has none: no work).
+        roomy = [
+            [
+                u
+                for u in quiet
+                if (ix.table_mask[u] >> r) & 1 and len(schedule.hosts[u][r]) < ix.capacity[u]
+            ]
+            for r in range(ix.rounds + 1)
+        ]
         for t in reversed(quiet):
             for r in range(1, ix.rounds + 1):
+                if not roomy[r]:
+                    continue
                 for g in list(schedule.hosts[t][r]):
                     if time.monotonic() > deadline:
                         return False
@@ -184,7 +195,7 @@ def balance_tables(
                         return True
                     if (r, g, t) in schedule.pinned:
                         continue
-                    if _move_to_quieter(schedule, load, meetings, quiet, eligible[g], g, t, r):
+                    if _move_to_quieter(schedule, load, meetings, roomy[r], eligible[g], g, t, r):
                         moved = True
         if not moved:
             break
@@ -195,7 +206,7 @@ def _move_to_quieter(
     schedule: Schedule,
     load: list[int],
     meetings: Counter[Pair],
-    quiet: list[int],
+    roomy: list[int],
     eligible: set[int],
     g: int,
     t: int,
@@ -203,13 +214,12 @@ def _move_to_quieter(
 ) -> bool:
     ix = schedule.ix
     value = ix.pair_value(g, t)
-    for other in quiet:
+    for other in roomy:
         if load[other] + 1 >= load[t]:
             return False
         if (
             other not in eligible
             or other in schedule.visited[g]
-            or not (ix.table_mask[other] >> r) & 1
             or len(schedule.hosts[other][r]) >= ix.capacity[other]
             or ix.pair_value(g, other) != value
         ):
