@@ -56,6 +56,7 @@ fmt: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy rotations/solver
 
 clean:
 	rm -rf var/test var/celery-broker var/.demo-loaded

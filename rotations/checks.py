@@ -1,8 +1,8 @@
 """Deploy checks: `manage.py check --deploy` fails when production lacks a real broker or
-database."""
+database, and warns when the cache (rate limits) is not shared between processes."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -22,6 +22,14 @@ def check_production_services(app_configs, **kwargs):
                 "The database is SQLite.",
                 hint="Set DATABASE_URL=postgres://USER@HOST/NAME in production.",
                 id="rounds.E002",
+            )
+        )
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        errors.append(
+            Warning(
+                "The cache is in each process: rate limits count per gunicorn worker.",
+                hint="Set REDIS_URL=redis://HOST:6379/1 so every worker and machine shares them.",
+                id="rounds.W001",
             )
         )
     return errors

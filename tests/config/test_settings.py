@@ -6,7 +6,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # tests/browser/conftest.py sets DJANGO_ALLOW_ASYNC_UNSAFE when collected; the deploy check
 # rightly refuses it, so the settings subprocesses get the environment without it.
-NOT_INHERITED = {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+NOT_INHERITED = {
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "CACHE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -36,6 +42,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "rounds.example.org",
     "DATABASE_URL": "postgres://rounds@db.example.org/rounds",
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+    "REDIS_URL": "redis://redis.example.org:6379/1",
 }
 
 
@@ -81,3 +88,11 @@ def test_production_refuses_the_development_secret_key():
 
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_warns_when_rate_limits_are_counted_per_process():
+    env = {key: value for key, value in PRODUCTION.items() if key != "REDIS_URL"}
+
+    result = run_manage("check", "--deploy", **env)
+
+    assert "rounds.W001" in result.stderr + result.stdout
