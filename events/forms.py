@@ -262,6 +262,30 @@ class FormGroupsForm(forms.Form):
         return data
 
 
+class ReplanForm(forms.Form):
+    """On the day: the round from which to plan again around who is missing."""
+
+    from_round = forms.TypedChoiceField(
+        coerce=int,
+        label="Re-plan from round",
+        help_text="Rounds before it stay as they happened.",
+    )
+
+    def __init__(self, *args, event: Event, now: datetime.datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = now or timezone.localtime().replace(tzinfo=None)
+        self.next_round = event.round_after(now)
+        field = self.fields["from_round"]
+        field.choices = [
+            (slot.number, f"Round {slot.number} ({slot.start:%H:%M})") for slot in event.timetable()
+        ]
+        field.initial = self.next_round or event.rounds
+        self.helper = FormHelper()
+        # The check-in page wraps it in a <form> posting to the schedule's re-plan URL.
+        self.helper.form_tag = False
+        self.helper.layout = Layout("from_round", Submit("replan", "Re-plan"))
+
+
 class GroupForm(forms.ModelForm):
     class Meta:
         model = TravelGroup

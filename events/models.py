@@ -96,6 +96,16 @@ class Event(models.Model):
             start = end + datetime.timedelta(minutes=self.transition_minutes)
         return slots
 
+    def round_after(self, moment: datetime.datetime) -> int | None:
+        """The first round that has not started at ``moment`` (naive, the event's local
+        time): round 1 before the event's day, None once every round has started."""
+        first = datetime.datetime.combine(self.date, self.start_time)
+        step = datetime.timedelta(minutes=self.round_minutes + self.transition_minutes)
+        for number in range(1, self.rounds + 1):
+            if first + (number - 1) * step > moment:
+                return number
+        return None
+
     @property
     def end_time(self) -> datetime.time:
         minutes = self.rounds * self.round_minutes + (self.rounds - 1) * self.transition_minutes

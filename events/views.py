@@ -24,6 +24,7 @@ from .forms import (
     FormGroupsForm,
     GroupForm,
     MoveMemberForm,
+    ReplanForm,
     TableForm,
     default_event_date,
 )
@@ -236,6 +237,8 @@ class CheckInView(OrganizerMixin, EventScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = queries.attendance_counts(context["attendances"])
+        context["replan_form"] = ReplanForm(event=self.event)
+        context["has_published"] = self.event.schedules.filter(is_published=True).exists()
         return context
 
 

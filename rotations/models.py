@@ -39,6 +39,9 @@ class SolveRun(models.Model):
     pinned_from = models.ForeignKey(
         "Schedule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A re-plan on the day: rounds before this one are kept as published (they happened),
+    # and no-shows are left out of the rounds from this one on.
+    replan_from_round = models.PositiveSmallIntegerField(null=True, blank=True)
     # Which worker is solving, so a redelivered message or a late worker cannot write twice.
     claimed_by = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(

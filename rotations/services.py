@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.services import record_audit
-from events.models import Anchor, Event, GroupMember, Table, TravelGroup
+from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.solver import Group, Problem, Progress, Solution, Status, Track, solve, track_allows
 from rotations.solver import Table as SolverTable
@@ -137,14 +138,56 @@ def _rounds_or_none(rounds: set[int], total: int) -> frozenset[int] | None:
     return None if rounds >= set(range(1, total + 1)) else frozenset(rounds)
 
 
-def _table_rounds(table: Table, total: int) -> set[int]:
+def _table_rounds(
+    table: Table, total: int, *, gone: frozenset[int] = frozenset(), from_round: int = 0
+) -> set[int]:
+    # An anchor in ``gone`` (a no-show at a re-plan) counts only before ``from_round``.
     present: set[int] = set()
     for anchor in table.anchors.all():
-        present.update(anchor.present_rounds(total))
+        rounds = anchor.present_rounds(total)
+        if anchor.clinician_id in gone:
+            rounds = [number for number in rounds if number < from_round]
+        present.update(rounds)
     return present
 
 
-def build_problem(*, event: Event, pinned_from: Schedule | None = None) -> Problem:
+@dataclass(frozen=True, slots=True)
+class _Replan:
+    """What a re-plan from round ``from_round`` knows about the day: who did not come."""
+
+    from_round: int
+    no_shows: frozenset[int]
+    members: dict[int, list[int]]  # group pk -> its members' clinician pks
+
+    @classmethod
+    def load(cls, event: Event, from_round: int) -> _Replan:
+        members: dict[int, list[int]] = defaultdict(list)
+        for group, clinician in GroupMember.objects.filter(event=event).values_list(
+            "group_id", "clinician_id"
+        ):
+            members[group].append(clinician)
+        no_shows = frozenset(
+            Attendance.objects.filter(event=event, status=Attendance.Status.NO_SHOW).values_list(
+                "clinician_id", flat=True
+            )
+        )
+        return cls(from_round=from_round, no_shows=no_shows, members=members)
+
+    def present_members(self, group: TravelGroup) -> int:
+        return sum(1 for pk in self.members.get(group.pk, ()) if pk not in self.no_shows)
+
+    def group_gone(self, group: TravelGroup) -> bool:
+        # An empty group was never somebody, so it does not go missing.
+        members = self.members.get(group.pk, ())
+        return bool(members) and all(pk in self.no_shows for pk in members)
+
+
+def build_problem(
+    *,
+    event: Event,
+    pinned_from: Schedule | None = None,
+    replan_from_round: int | None = None,
+) -> Problem:
     """The solver's ``Problem`` for ``event``. Reads only; a fixed number of queries.
 
     - Tables: id "T<pk>", label "table 7 (Neonatology)", track of the specialty, available in
@@ -157,21 +200,54 @@ def build_problem(*, event: Event, pinned_from: Schedule | None = None) -> Probl
     - Met before: a group whose department met the table's specialty in the published schedule
       of a finished event.
     - Pinned: the pinned visits of ``pinned_from``, if given.
+
+    A re-plan (``replan_from_round`` N, with ``pinned_from`` the published schedule) plans
+    rounds N.. again around who is missing; rounds before N happened and stay as they are:
+
+    - every visit of ``pinned_from`` in rounds < N is pinned, and so are its pinned visits in
+      later rounds whose group and table are still there;
+    - no-show members no longer count in their group's size; a group whose members are all
+      no-shows is unavailable from round N;
+    - a no-show anchor no longer makes the table available from round N (nor counts for
+      its sites or affinity), so a table with no anchor left is unavailable from N.
+
+    Groups cannot go back to tables they visited before N: those visits are pinned, and a
+    table at most once per group is a hard rule over the whole event.
     """
+    if replan_from_round is not None and pinned_from is None:
+        raise ValueError("a re-plan keeps the rounds before it from pinned_from")
     rows = _load_event(event)
     total = event.rounds
+    replan = None if replan_from_round is None else _Replan.load(event, replan_from_round)
+    gone = replan.no_shows if replan else frozenset()
+    from_round = replan.from_round if replan else 0
+
+    def anchors_there(table: Table) -> list[Anchor]:
+        return [a for a in table.anchors.all() if a.clinician_id not in gone]
+
+    def group_size(group: TravelGroup) -> int:
+        return max(1, replan.present_members(group) if replan else group.member_count)
+
+    def group_rounds(group: TravelGroup) -> set[int]:
+        rounds = set(range(1, total + 1)) - set(group.absent_rounds)
+        if replan and replan.group_gone(group):
+            rounds = {number for number in rounds if number < from_round}
+        return rounds
+
     tables = tuple(
         SolverTable(
             id=table_id(table),
             specialty=table.specialty.name,
             track=Track(table.specialty.track),
             capacity=table.capacity,
-            available_rounds=_rounds_or_none(_table_rounds(table, total), total),
+            available_rounds=_rounds_or_none(
+                _table_rounds(table, total, gone=gone, from_round=from_round), total
+            ),
             sites=tuple(
                 sorted(
                     {
                         site.name
-                        for anchor in table.anchors.all()
+                        for anchor in anchors_there(table)
                         for site in anchor.clinician.sites.all()
                     }
                 )
@@ -185,11 +261,9 @@ def build_problem(*, event: Event, pinned_from: Schedule | None = None) -> Probl
             id=group_id(group),
             name=group.name,
             track=Track(group.track),
-            size=max(1, group.member_count),
+            size=group_size(group),
             site=group.department.site.name if group.department else None,
-            available_rounds=_rounds_or_none(
-                set(range(1, total + 1)) - set(group.absent_rounds), total
-            ),
+            available_rounds=_rounds_or_none(group_rounds(group), total),
         )
         for group in rows.groups
     )
@@ -204,7 +278,7 @@ def build_problem(*, event: Event, pinned_from: Schedule | None = None) -> Probl
                 continue
             weight = sum(
                 1
-                for anchor in table.anchors.all()
+                for anchor in anchors_there(table)
                 if any(site.pk == site_id for site in anchor.clinician.sites.all())
             )
             if weight:
@@ -228,14 +302,30 @@ def build_problem(*, event: Event, pinned_from: Schedule | None = None) -> Probl
 
     pinned: tuple[SolverVisit, ...] = ()
     if pinned_from is not None:
-        pinned = tuple(
-            sorted(
-                SolverVisit(round=round_, group=group_id(group), table=table_id(table))
-                for round_, group, table in pinned_from.visits.filter(pinned=True).values_list(
-                    "round", "group_id", "table_id"
-                )
-            )
-        )
+        visits = pinned_from.visits.all()
+        if replan is None:
+            visits = visits.filter(pinned=True)
+        else:
+            visits = visits.filter(Q(round__lt=replan.from_round) | Q(pinned=True))
+        pins = [
+            SolverVisit(round=round_, group=group_id(group), table=table_id(table))
+            for round_, group, table in visits.values_list("round", "group_id", "table_id")
+        ]
+        if replan is not None:
+            # A later pin stays only if its group and table are still there in its round.
+            available = {item.id: item.available_rounds for item in (*tables, *groups)}
+
+            def there(solver_id: str, round_: int) -> bool:
+                rounds = available.get(solver_id)
+                return rounds is None or round_ in rounds
+
+            pins = [
+                pin
+                for pin in pins
+                if pin.round < replan.from_round
+                or (there(pin.group, pin.round) and there(pin.table, pin.round))
+            ]
+        pinned = tuple(sorted(pins))
 
     return Problem(
         name=event.name,
@@ -343,13 +433,15 @@ def apply_solution(
     by: AbstractBaseUser | None = None,
     based_on: Schedule | None = None,
     note: str = "",
+    also_pinned: Iterable[SolverVisit] = (),
 ) -> Schedule:
     """Write ``solution`` as a new, unpublished schedule version of ``event``, with all its
     visits, in one transaction: either the whole schedule exists afterwards or nothing does.
 
     The version number is the next one, taken under a lock on the event row so two writers
-    cannot take the same. Visits pinned in ``based_on`` stay pinned. The published schedule is
-    never touched; a draft event becomes scheduled.
+    cannot take the same. Visits pinned in ``based_on`` stay pinned, and so do those in
+    ``also_pinned`` (a re-plan's past rounds). The published schedule is never touched; a
+    draft event becomes scheduled.
     """
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
@@ -359,6 +451,9 @@ def apply_solution(
             pinned = set(
                 based_on.visits.filter(pinned=True).values_list("round", "group_id", "table_id")
             )
+        pinned.update(
+            (visit.round, _pk(visit.group, "G"), _pk(visit.table, "T")) for visit in also_pinned
+        )
         schedule = Schedule.objects.create(
             event=locked,
             version=(last or 0) + 1,
@@ -403,8 +498,13 @@ def start_solve(
     time_limit_s: int | None = None,
     seed: int = 0,
     pinned_from: Schedule | None = None,
+    replan_from_round: int | None = None,
 ) -> SolveRun:
     """Queue a solve of ``event`` and dispatch the Celery task once the transaction commits.
+
+    With ``replan_from_round`` N it is a re-plan on the day (see ``build_problem``): rounds
+    before N are kept from ``pinned_from``, by default the published schedule (none
+    published: ``EventNotReady``), and no-shows are left out from round N.
 
     Raises ``EventNotReady`` (listing every problem) before queueing anything, and
     ``SolveAlreadyRunning`` when the event already has a queued or running solve: the
@@ -423,6 +523,15 @@ def start_solve(
     time_limit_s = max(1, min(int(time_limit_s), settings.ROUNDS_SOLVE_MAX_TIME_LIMIT_S))
     if pinned_from is not None and pinned_from.event_id != event.pk:
         raise ValueError("pinned_from is a schedule of another event")
+    if replan_from_round is not None:
+        if not 1 <= replan_from_round <= event.rounds:
+            raise ValueError(f"the event has no round {replan_from_round}")
+        if pinned_from is None:
+            pinned_from = Schedule.objects.filter(event=event, is_published=True).first()
+        if pinned_from is None:
+            raise EventNotReady(
+                ["No schedule is published yet: a re-plan keeps the rounds that happened."]
+            )
 
     fail_stalled_runs(event=event)
     with transaction.atomic():
@@ -434,6 +543,7 @@ def start_solve(
                     time_limit_s=time_limit_s,
                     seed=seed,
                     pinned_from=pinned_from,
+                    replan_from_round=replan_from_round,
                     message="Waiting for a worker",
                     started_by=by if by is not None and by.is_authenticated else None,
                 )
@@ -654,7 +764,18 @@ def run_solve(*, run_id: int) -> SolveRun | None:
                 reasons=problems,
             )
             return _reload(run)
-        problem = build_problem(event=event, pinned_from=run.pinned_from)
+        if run.replan_from_round is not None and run.pinned_from is None:
+            # The published schedule it re-plans was deleted while the run waited.
+            _finish(
+                run.pk,
+                claim,
+                status=SolveRun.Status.FAILED,
+                error="The schedule this re-plan keeps is gone. Start the re-plan again.",
+            )
+            return _reload(run)
+        problem = build_problem(
+            event=event, pinned_from=run.pinned_from, replan_from_round=run.replan_from_round
+        )
         watch.start()
         solution = solve(
             problem,
@@ -716,6 +837,8 @@ def run_solve(*, run_id: int) -> SolveRun | None:
                 run=locked,
                 by=locked.started_by,
                 based_on=run.pinned_from,
+                note=replan_note(run.replan_from_round),
+                also_pinned=problem.pinned if run.replan_from_round is not None else (),
             )
             bound = solution.visits_upper_bound
             _finish(
@@ -735,6 +858,17 @@ def run_solve(*, run_id: int) -> SolveRun | None:
                 optimal=optimal,
             )
     return _reload(run)
+
+
+def replan_note(from_round: int | None) -> str:
+    """How a re-planned version says what it kept."""
+    if from_round is None:
+        return ""
+    if from_round == 1:
+        return "Re-planned from round 1: every round planned again."
+    if from_round == 2:
+        return "Re-planned from round 2: round 1 kept as it happened."
+    return f"Re-planned from round {from_round}: rounds 1–{from_round - 1} kept as they happened."
 
 
 def _reload(run: SolveRun) -> SolveRun | None:

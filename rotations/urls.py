@@ -13,6 +13,7 @@ urlpatterns = [
         name="schedule_list",
     ),
     path("events/<int:event_pk>/schedule/solve/", views.SolveView.as_view(), name="solve"),
+    path("events/<int:event_pk>/schedule/replan/", views.ReplanView.as_view(), name="replan"),
     path(
         "events/<int:event_pk>/schedule/runs/<int:pk>/",
         views.SolveRunDetailView.as_view(),

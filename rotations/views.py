@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.models import AuditEntry
 from clinicians.models import Clinician
+from events.forms import ReplanForm
 from events.permissions import EventScopedMixin
 
 from . import editing, services
@@ -102,6 +103,41 @@ class SolveView(OrganizerMixin, EventScopedMixin, View):
             if error.run is not None:
                 return redirect(error.run)
             return redirect("rotations:schedule_list", event_pk=self.event.pk)
+        return redirect(run)
+
+
+class ReplanView(OrganizerMixin, EventScopedMixin, View):
+    """On the day, from the check-in page: plan the rounds still to come again without the
+    no-shows, keeping the rounds that happened; the result is a version to review and
+    publish."""
+
+    permission_required = "rotations.add_solverun"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        checkin = reverse("events:checkin", kwargs={"event_pk": self.event.pk})
+        form = ReplanForm(request.POST, event=self.event)
+        if not form.is_valid():
+            messages.error(request, "Choose one of the event's rounds to re-plan from.")
+            return redirect(checkin)
+        from_round = form.cleaned_data["from_round"]
+        try:
+            run = services.start_solve(
+                event=self.event, by=request.user, replan_from_round=from_round
+            )
+        except services.EventNotReady as error:
+            messages.error(request, "The rounds cannot be re-planned yet:")
+            for problem in error.problems:
+                messages.error(request, problem)
+            return redirect(checkin)
+        except services.SolveAlreadyRunning as error:
+            messages.warning(request, str(error))
+            return redirect(error.run if error.run is not None else checkin)
+        messages.info(
+            request,
+            f"Re-planning from round {from_round}. Review the new version against the "
+            "published one, then publish it.",
+        )
         return redirect(run)
 
 

@@ -119,6 +119,7 @@ MATRIX = {
     # rotations: the organizer's schedule pages
     "rotations:schedule_list": (EVENT_PAGE, {"event_pk": "event"}),
     "rotations:solve": (EVENT_POST, {"event_pk": "event"}),
+    "rotations:replan": (EVENT_POST, {"event_pk": "event"}),
     "rotations:run": (EVENT_PAGE, {"event_pk": "event", "pk": "run"}),
     "rotations:run_status": (EVENT_PAGE, {"event_pk": "event", "pk": "run"}),
     "rotations:run_cancel": (EVENT_POST, {"event_pk": "event", "pk": "run"}),

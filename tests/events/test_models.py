@@ -95,3 +95,27 @@ def test_anchor_present_rounds_leave_out_absences():
     anchor = make_anchor(absent_rounds=[1, 4])
 
     assert anchor.present_rounds(5) == [2, 3, 5]
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime.datetime(2030, 5, 1, 12, 0), 1),  # the day before
+        (datetime.datetime(2030, 5, 2, 17, 59), 1),
+        (datetime.datetime(2030, 5, 2, 18, 0), 2),  # round 1 has started
+        (datetime.datetime(2030, 5, 2, 18, 11), 2),  # between rounds 1 and 2
+        (datetime.datetime(2030, 5, 2, 18, 30), 4),  # in round 3 (18:24-18:34)
+        (datetime.datetime(2030, 5, 2, 18, 36), None),  # round 4 has started
+        (datetime.datetime(2030, 5, 3, 9, 0), None),
+    ],
+)
+def test_event_round_after_is_the_next_round_by_the_clock(moment, expected):
+    event = make_event(
+        date=datetime.date(2030, 5, 2),
+        start_time=datetime.time(18, 0),
+        rounds=4,
+        round_minutes=10,
+        transition_minutes=2,
+    )
+
+    assert event.round_after(moment) == expected

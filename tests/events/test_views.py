@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinicians.models import Track
+from events.forms import ReplanForm
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 from tests.events.scenario import make_ready_event
 from tests.factories import (
@@ -330,6 +331,39 @@ def test_checkin_marks_arrival_and_returns_to_the_checkin_page(organizer_client)
 
     attendance.refresh_from_db()
     assert (response.url, attendance.status) == (checkin, "no-show")
+
+
+def test_checkin_offers_the_replan_once_a_schedule_is_published(organizer_client):
+    event = make_ready_event(groups=1, tables=1)
+    checkin = reverse("events:checkin", kwargs={"event_pk": event.pk})
+
+    before = organizer_client.get(checkin).content.decode()
+    event.schedules.create(version=1, is_published=True)
+    after = organizer_client.get(checkin)
+
+    replan = reverse("rotations:replan", kwargs={"event_pk": event.pk})
+    assert ("Someone missing?" in before, replan in before) == (True, False)
+    assert "Once a schedule is published" in before
+    assert ("Someone missing?" in after.content.decode(), replan in after.content.decode()) == (
+        True,
+        True,
+    )
+    # The event is weeks away, so the next round by the clock is the first.
+    assert after.context["replan_form"]["from_round"].value() == 1
+
+
+def test_replan_form_defaults_to_the_next_round_by_the_clock():
+    event = make_event(date=datetime.date(2030, 5, 2), start_time=datetime.time(18, 0), rounds=6)
+
+    during_round_2 = ReplanForm(event=event, now=datetime.datetime(2030, 5, 2, 18, 15))
+    afterwards = ReplanForm(event=event, now=datetime.datetime(2030, 5, 2, 23, 0))
+
+    assert (during_round_2["from_round"].value(), during_round_2.next_round) == (3, 3)
+    assert (afterwards["from_round"].value(), afterwards.next_round) == (6, None)
+    assert during_round_2.fields["from_round"].choices[:2] == [
+        (1, "Round 1 (18:00)"),
+        (2, "Round 2 (18:12)"),
+    ]
 
 
 # Tables and anchors

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from clinicians.models import Track
-from events.models import Event
+from events.models import Attendance, Event, TravelGroup
+from events.services import set_attendance_status
 from rotations import services
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.services import (
@@ -36,8 +37,10 @@ from rotations.solver import (
 from rotations.solver import Table as SolverTable
 from rotations.solver import Track as SolverTrack
 from rotations.solver import Visit as SolverVisit
+from tests.events.scenario import make_ready_event
 from tests.factories import (
     make_anchor,
+    make_attendance,
     make_clinician,
     make_event,
     make_group,
@@ -202,6 +205,148 @@ def test_build_problem_table_without_anchors_is_available_in_no_round(small):
 
 
 # --- readiness and export ---------------------------------------------------------------
+
+
+# --- re-plan on the day ----------------------------------------------------------------
+
+
+def _no_show(event, *clinicians):
+    for clinician in clinicians:
+        make_attendance(event=event, clinician=clinician, status=Attendance.Status.NO_SHOW)
+
+
+@pytest.fixture
+def held(small):
+    """``small`` published: rounds 1-2 held, a pin in round 3 and one in round 4."""
+    published = make_schedule(
+        small.event,
+        [
+            (1, small.im, small.t1),
+            (1, small.walk, small.t3),
+            (2, small.im, small.t3),
+            (2, small.walk, small.t1),
+            (3, small.walk, small.t2),
+            (3, small.peds, small.t2),
+            (4, small.peds, small.t3),
+        ],
+        published=True,
+        pinned={(3, small.walk, small.t2), (4, small.peds, small.t3)},
+    )
+    return published
+
+
+def test_build_problem_replan_pins_the_past_and_leaves_out_the_no_shows(small, held):
+    # Ida (half of IM), Paula (all of Peds), Dan (Dermatology's only anchor), Nina (one of
+    # Neonatology's two) did not come.
+    _no_show(
+        small.event,
+        small.members.ida,
+        small.members.paula,
+        small.anchors.dan.clinician,
+        small.anchors.nina.clinician,
+    )
+
+    problem = build_problem(event=small.event, pinned_from=held, replan_from_round=3)
+
+    tables = {t.id: (t.available_rounds, t.sites) for t in problem.tables}
+    groups = {g.id: (g.size, g.available_rounds) for g in problem.groups}
+    assert tables == {
+        T(small.t1): (frozenset({1, 2, 3}), ("Quincy",)),
+        # Ned still comes in rounds 3 and 4; Nina's Quincy no longer counts.
+        T(small.t2): (frozenset({1, 3, 4}), ("Braintree",)),
+        # Dan was its only anchor: the table is gone from round 3.
+        T(small.t3): (frozenset({1, 2}), ()),
+    }
+    assert groups == {
+        G(small.im): (1, None),
+        # Everyone in Peds is a no-show: gone from round 3 (it was absent in round 1).
+        G(small.peds): (1, frozenset({2})),
+        # An empty group is nobody missing.
+        G(small.walk): (1, None),
+    }
+    assert problem.affinity == ((G(small.im), T(small.t1), 1), (G(small.peds), T(small.t2), 1))
+    # Rounds 1-2 as they happened; Walk-ins' pin in round 3 still holds; Peds' pin in round 4
+    # is dropped (Peds and table 3 are both gone).
+    assert problem.pinned == tuple(
+        sorted(
+            [
+                SolverVisit(1, G(small.im), T(small.t1)),
+                SolverVisit(1, G(small.walk), T(small.t3)),
+                SolverVisit(2, G(small.im), T(small.t3)),
+                SolverVisit(2, G(small.walk), T(small.t1)),
+                SolverVisit(3, G(small.walk), T(small.t2)),
+            ]
+        )
+    )
+    assert TravelGroup.objects.get(pk=small.peds.pk).absent_rounds == [1]
+
+
+def test_build_problem_replan_without_no_shows_only_pins_the_past(small, held):
+    problem = build_problem(event=small.event, pinned_from=held, replan_from_round=2)
+
+    assert (problem.tables, problem.groups) == (
+        build_problem(event=small.event).tables,
+        build_problem(event=small.event).groups,
+    )
+    assert problem.pinned == (
+        SolverVisit(1, G(small.im), T(small.t1)),
+        SolverVisit(1, G(small.walk), T(small.t3)),
+        SolverVisit(3, G(small.walk), T(small.t2)),
+        SolverVisit(4, G(small.peds), T(small.t3)),
+    )
+
+
+def test_start_solve_replan_keeps_the_published_schedule_and_the_round(small, held, organizer):
+    run = start_solve(event=small.event, by=organizer, replan_from_round=3)
+
+    assert (run.pinned_from, run.replan_from_round) == (held, 3)
+
+
+def test_start_solve_replan_without_a_published_schedule_is_refused(small, organizer):
+    with pytest.raises(EventNotReady) as error:
+        start_solve(event=small.event, by=organizer, replan_from_round=2)
+
+    assert error.value.problems == [
+        "No schedule is published yet: a re-plan keeps the rounds that happened."
+    ]
+    assert not SolveRun.objects.exists()
+
+
+def test_start_solve_replan_from_a_round_the_event_does_not_have_is_refused(small, held, organizer):
+    with pytest.raises(ValueError):
+        start_solve(event=small.event, by=organizer, replan_from_round=5)
+
+
+def test_replan_flow_keeps_the_held_rounds_and_leaves_out_the_missing_table(organizer):
+    event = make_ready_event(groups=4, tables=5, rounds=6)
+    first = start_solve(event=event, by=organizer, time_limit_s=5)
+    run_solve(run_id=first.pk)
+    published = publish_schedule(schedule=Schedule.objects.get(solve_run=first), by=organizer)
+    missing = event.tables.get(number=2)
+    for anchor in missing.anchors.all():
+        set_attendance_status(
+            attendance=event.attendances.get(clinician=anchor.clinician),
+            status=Attendance.Status.NO_SHOW,
+            by=organizer,
+        )
+
+    replan = start_solve(event=event, by=organizer, time_limit_s=5, replan_from_round=4)
+    run_solve(run_id=replan.pk)
+
+    replan.refresh_from_db()
+    new = Schedule.objects.get(solve_run=replan)
+
+    def rows(schedule, **filters):
+        return sorted(schedule.visits.filter(**filters).values_list("round", "group", "table"))
+
+    assert (replan.status, new.is_published, new.based_on) == ("succeeded", False, published)
+    assert rows(new, round__lt=4) == rows(published, round__lt=4)
+    assert set(new.visits.filter(round__lt=4).values_list("pinned", flat=True)) == {True}
+    assert rows(new, round__gte=4, table=missing) == []
+    assert new.note == "Re-planned from round 4: rounds 1–3 kept as they happened."
+    for group in event.groups.all():
+        tables = list(new.visits.filter(group=group).values_list("table", flat=True))
+        assert len(tables) == len(set(tables))
 
 
 def test_readiness_problems_ready_event_has_none(small):

@@ -46,6 +46,7 @@ def _targets(event, schedule, run):
     return [
         ("rotations:schedule_list", "get", e),
         ("rotations:solve", "post", e),
+        ("rotations:replan", "post", e),
         ("rotations:run", "get", {**e, "pk": run.pk}),
         ("rotations:run_status", "get", {**e, "pk": run.pk}),
         ("rotations:run_cancel", "post", {**e, "pk": run.pk}),
@@ -166,6 +167,58 @@ def test_solve_while_a_run_is_active_goes_to_that_run(organizer_client):
     response = organizer_client.post(reverse("rotations:solve", kwargs={"event_pk": event.pk}))
 
     assert response.url == active.get_absolute_url()
+
+
+def test_replan_starts_a_solve_from_the_chosen_round_and_notes_it_on_the_grid(
+    organizer_client,
+):
+    event = make_ready_event(groups=2, tables=3, rounds=3)
+    published = make_schedule(event, published=True)
+
+    response = organizer_client.post(
+        reverse("rotations:replan", kwargs={"event_pk": event.pk}), {"from_round": "2"}
+    )
+    run = SolveRun.objects.get(event=event)
+    services.run_solve(run_id=run.pk)
+    schedule = Schedule.objects.get(solve_run=run)
+    grid = organizer_client.get(schedule.get_absolute_url()).content.decode()
+
+    assert response.url == run.get_absolute_url()
+    assert (run.replan_from_round, run.pinned_from, schedule.based_on) == (2, published, published)
+    assert "Re-planned from round 2: round 1 kept as it happened." in grid
+
+
+def test_replan_without_a_published_schedule_goes_back_to_checkin_and_says_why(
+    organizer_client,
+):
+    event = make_ready_event()
+
+    response = organizer_client.post(
+        reverse("rotations:replan", kwargs={"event_pk": event.pk}),
+        {"from_round": "2"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [
+        (reverse("events:checkin", kwargs={"event_pk": event.pk}), 302)
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The rounds cannot be re-planned yet:",
+        "No schedule is published yet: a re-plan keeps the rounds that happened.",
+    ]
+    assert not SolveRun.objects.filter(event=event).exists()
+
+
+def test_replan_refuses_a_round_the_event_does_not_have(organizer_client):
+    event = make_ready_event(rounds=3)
+    make_schedule(event, published=True)
+
+    response = organizer_client.post(
+        reverse("rotations:replan", kwargs={"event_pk": event.pk}), {"from_round": "9"}
+    )
+
+    assert response.url == reverse("events:checkin", kwargs={"event_pk": event.pk})
+    assert not SolveRun.objects.filter(event=event).exists()
 
 
 def test_cancel_a_queued_run(organizer_client):
