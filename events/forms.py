@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.permissions import allowed_regions, may_leave_region_empty
 from clinicians.models import Clinician, Region, Site, Specialty, Track
 
 from .models import Anchor, Attendance, Event, Table, TravelGroup
@@ -35,8 +36,16 @@ class EventForm(forms.ModelForm):
             "region": "The region whose clinicians this event is for (optional).",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # An organizer limited to regions places events only in theirs, and must place them
+        # (an event without a region would vanish from their own list).
+        region = self.fields["region"]
+        region.queryset = allowed_regions(user)
+        if not may_leave_region_empty(user):
+            region.required = True
+            region.empty_label = "Choose a region"
+            region.help_text = "The region whose clinicians this event is for."
         self.fields["name"].widget.attrs["placeholder"] = "e.g. South Shore spring rounds"
         self.fields["venue"].widget.attrs["placeholder"] = "e.g. Quincy Medical Center, Hall B"
         for name in ("start_time", "rounds", "round_minutes", "transition_minutes"):

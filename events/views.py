@@ -81,6 +81,9 @@ class EventCreateView(OrganizerMixin, CreateView):
     def get_initial(self):
         return {"date": default_event_date()}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def form_valid(self, form):
         form.instance.created_by = self.request.user
         response = super().form_valid(form)
@@ -113,6 +116,9 @@ class EventUpdateView(OrganizerMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return get_event_for_user(user=self.request.user, pk=self.kwargs["pk"], for_update=True)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         messages.success(self.request, "The event's details are saved.")

@@ -8,6 +8,8 @@ from django.urls import reverse
 from clinicians.models import Track
 from events.forms import ReplanForm
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from tests.accounts.helpers import make_admin
+from tests.accounts.helpers import make_organizer as make_role_organizer
 from tests.events.scenario import make_ready_event
 from tests.factories import (
     make_anchor,
@@ -16,6 +18,7 @@ from tests.factories import (
     make_department,
     make_event,
     make_group,
+    make_region,
     make_specialist,
     make_specialty,
     make_table,
@@ -195,6 +198,82 @@ def test_create_event_refuses_a_date_in_the_past(organizer_client):
         f"{past:%-d %B %Y} is in the past: choose today or a later date."
     ]
     assert not Event.objects.filter(name="Too late").exists()
+
+
+def _event_data(**fields):
+    return {
+        "name": "Regional rounds",
+        "date": (datetime.date.today() + datetime.timedelta(days=10)).isoformat(),
+        "venue": "Hall",
+        "start_time": "18:00",
+        "rounds": "4",
+        "round_minutes": "10",
+        "transition_minutes": "2",
+        **fields,
+    }
+
+
+def test_create_event_region_limited_organizer_sees_only_their_regions(client):
+    north, south, _west = make_region(name="North"), make_region(name="South"), make_region()
+    client.force_login(make_role_organizer(north, south))
+
+    field = client.get(reverse("events:create")).context["form"].fields["region"]
+
+    assert (list(field.queryset), field.required) == ([north, south], True)
+
+
+def test_create_event_region_limited_organizer_cannot_use_another_region(client):
+    north, west = make_region(name="North"), make_region(name="West")
+    client.force_login(make_role_organizer(north))
+
+    other = client.post(reverse("events:create"), _event_data(region=str(west.pk)))
+    empty = client.post(reverse("events:create"), _event_data(region=""))
+
+    assert other.context["form"].errors["region"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert empty.context["form"].errors["region"] == ["This field is required."]
+    assert not Event.objects.exists()
+
+
+def test_create_event_region_limited_organizer_places_it_in_their_region(client):
+    north = make_region(name="North")
+    client.force_login(make_role_organizer(north))
+
+    client.post(reverse("events:create"), _event_data(region=str(north.pk)))
+
+    assert Event.objects.get().region == north
+
+
+@pytest.mark.parametrize("make_account", [make_role_organizer, make_admin])
+def test_create_event_unrestricted_user_sees_every_region_and_may_leave_it_empty(
+    client, make_account
+):
+    regions = [make_region(name="North"), make_region(name="South")]
+    client.force_login(make_account())
+
+    field = client.get(reverse("events:create")).context["form"].fields["region"]
+    response = client.post(reverse("events:create"), _event_data(region=""))
+
+    assert (list(field.queryset), field.required) == (regions, False)
+    assert (response.status_code, Event.objects.get().region) == (302, None)
+
+
+def test_update_event_region_limited_organizer_cannot_move_it_to_another_region(client):
+    north, west = make_region(name="North"), make_region(name="West")
+    event = make_event(region=north)
+    client.force_login(make_role_organizer(north))
+
+    response = client.post(
+        reverse("events:update", kwargs={"pk": event.pk}),
+        _event_data(region=str(west.pk), date=event.date.isoformat()),
+    )
+
+    event.refresh_from_db()
+    assert response.context["form"].errors["region"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert event.region == north
 
 
 def test_update_keeps_an_unchanged_past_date(organizer_client):
