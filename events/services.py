@@ -218,19 +218,74 @@ def _unique_names(planned: list[PlannedGroup]) -> None:
         group.name = candidate
 
 
-@transaction.atomic
-def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[TravelGroup]:
-    """Replace the event's travelling groups with groups formed from its attending
-    primary-care clinicians (no-shows left out), by department and track, sized
-    ``min_size``..``max_size`` (see ``plan_groups``). One transaction; deterministic.
-    Refused once a schedule is published, since the groups are in it."""
-    if not 1 <= min_size <= max_size:
-        raise ValidationError("The smallest group size must be between 1 and the largest size.")
+def _count_words(items: Sequence[int]) -> str:
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@dataclass(frozen=True)
+class GroupReplacement:
+    """What forming the groups again would delete: the event's groups and the unpublished
+    schedule versions with visits (their visits are of those groups)."""
+
+    groups: int
+    versions: tuple[int, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.versions)
+
+    @property
+    def message(self) -> str:
+        """In the organizer's words: "This replaces the 24 groups you have and deletes
+        schedule versions 2 and 3, which use them." """
+        if not self:
+            return ""
+        groups = "the group you have" if self.groups == 1 else f"the {self.groups} groups you have"
+        text = f"This replaces {groups}"
+        if self.versions:
+            them = "it" if self.groups == 1 else "them"
+            if len(self.versions) == 1:
+                text += f" and deletes schedule version {self.versions[0]}, which uses {them}"
+            else:
+                text += (
+                    f" and deletes schedule versions {_count_words(self.versions)}, "
+                    f"which use {them}"
+                )
+        return text + "."
+
+
+def groups_replaced(*, event: Event) -> GroupReplacement:
+    """What ``form_groups`` would delete at ``event``. Reads only; two queries."""
+    versions = (
+        event.schedules.filter(is_published=False, visits__isnull=False)
+        .order_by("version")
+        .values_list("version", flat=True)
+        .distinct()
+    )
+    return GroupReplacement(groups=event.groups.count(), versions=tuple(versions))
+
+
+def check_groups_may_be_formed(*, event: Event) -> None:
+    """Raise ``ValidationError`` when the groups may no longer be formed automatically: once a
+    schedule is published, clinicians hold itineraries with the current groups."""
     if event.schedules.filter(is_published=True).exists():
         raise ValidationError(
             "A schedule is published with the current groups: move clinicians between groups "
             "by hand instead."
         )
+
+
+@transaction.atomic
+def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[TravelGroup]:
+    """Replace the event's travelling groups with groups formed from its attending
+    primary-care clinicians (no-shows left out), by department and track, sized
+    ``min_size``..``max_size`` (see ``plan_groups``). The unpublished schedule versions that
+    use the old groups are deleted with them (``groups_replaced`` says which), rather than
+    left as empty versions. One transaction; deterministic. Refused once a schedule is
+    published, since the groups are in it."""
+    if not 1 <= min_size <= max_size:
+        raise ValidationError("The smallest group size must be between 1 and the largest size.")
+    check_groups_may_be_formed(event=event)
     clinicians = (
         Clinician.objects.filter(
             role=Clinician.Role.PRIMARY_CARE,
@@ -250,6 +305,8 @@ def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[Trave
     planned = plan_groups(ordered, min_size=min_size, max_size=max_size)
     _unique_names(planned)
 
+    stale = groups_replaced(event=event).versions
+    event.schedules.filter(is_published=False, version__in=stale).delete()
     event.groups.all().delete()
     event.group_min_size, event.group_max_size = min_size, max_size
     event.save(update_fields=["group_min_size", "group_max_size", "updated_at"])

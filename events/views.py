@@ -436,12 +436,15 @@ class GroupListView(OrganizerMixin, EventScopedMixin, ListView):
 
 
 class GroupFormView(OrganizerMixin, EventScopedMixin, FormView):
-    """Form the groups automatically (POST from the group list)."""
+    """Form the groups automatically (POST from the group list). When that deletes groups or
+    schedule versions, a confirmation page names them first; its POST carries what it named,
+    so a version written in between is asked about again rather than lost unseen."""
 
     permission_required = "events.add_travelgroup"
     event_for_update = True
     form_class = FormGroupsForm
     http_method_names = ["post"]
+    template_name = "events/travelgroup_form_confirm.html"
 
     def form_invalid(self, form):
         errors = [e for field_errors in form.errors.values() for e in field_errors]
@@ -449,6 +452,17 @@ class GroupFormView(OrganizerMixin, EventScopedMixin, FormView):
         return redirect("events:group_list", event_pk=self.event.pk)
 
     def form_valid(self, form):
+        try:
+            services.check_groups_may_be_formed(event=self.event)
+        except ValidationError as error:
+            messages.error(self.request, _error_text(error))
+            return redirect("events:group_list", event_pk=self.event.pk)
+        replaced = services.groups_replaced(event=self.event)
+        token = f"{replaced.groups}:{','.join(map(str, replaced.versions))}"
+        if replaced and self.request.POST.get("confirm") != token:
+            return self.render_to_response(
+                self.get_context_data(form=form, replaced=replaced, confirm_token=token)
+            )
         try:
             groups = services.form_groups(
                 event=self.event,

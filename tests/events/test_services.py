@@ -130,6 +130,68 @@ def test_form_groups_refuses_once_a_schedule_is_published():
     ]
 
 
+def _version_with_a_visit(event, version):
+    schedule = Schedule.objects.create(event=event, version=version)
+    schedule.visits.create(
+        round=1, group=event.groups.first(), table=make_table(event=event, number=version)
+    )
+    return schedule
+
+
+def test_groups_replaced_names_the_groups_and_the_versions_that_use_them():
+    event = make_event()
+    for _ in range(24):
+        make_group(event=event)
+    _version_with_a_visit(event, 2)
+    _version_with_a_visit(event, 3)
+    Schedule.objects.create(event=event, version=1)  # no visits: uses no group
+
+    replaced = services.groups_replaced(event=event)
+
+    assert (replaced.groups, replaced.versions) == (24, (2, 3))
+    assert replaced.message == (
+        "This replaces the 24 groups you have and deletes schedule versions 2 and 3, "
+        "which use them."
+    )
+
+
+@pytest.mark.parametrize(
+    ("groups", "versions", "message"),
+    [
+        (0, (), ""),
+        (1, (), "This replaces the group you have."),
+        (5, (), "This replaces the 5 groups you have."),
+        (
+            1,
+            (4,),
+            "This replaces the group you have and deletes schedule version 4, which uses it.",
+        ),
+        (
+            3,
+            (1, 2, 5),
+            "This replaces the 3 groups you have and deletes schedule versions 1, 2 and 5, "
+            "which use them.",
+        ),
+    ],
+)
+def test_group_replacement_message(groups, versions, message):
+    replaced = services.GroupReplacement(groups=groups, versions=versions)
+
+    assert (bool(replaced), replaced.message) == (bool(message), message)
+
+
+def test_form_groups_deletes_the_unpublished_versions_that_used_the_old_groups():
+    event = make_event()
+    _attend(event, make_department(site=make_site()), 4)
+    make_group(event=event, name="Old group")
+    _version_with_a_visit(event, 1)
+    empty = Schedule.objects.create(event=event, version=2)
+
+    services.form_groups(event=event, min_size=2, max_size=8, by=None)
+
+    assert list(Schedule.objects.filter(event=event)) == [empty]
+
+
 def test_add_anchor_refuses_another_specialty():
     table = make_table(specialty=make_specialty(name="Cardiology"))
     other = make_specialist(specialty=make_specialty(name="Neurology"), first_name="Ann")

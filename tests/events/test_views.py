@@ -539,8 +539,9 @@ def test_anchor_update_sets_rounds(organizer_client):
 # Groups
 
 
-def test_form_groups_view_replaces_groups(organizer_client):
+def test_form_groups_view_without_groups_forms_them_at_once(organizer_client):
     event = make_ready_event(groups=2)
+    event.groups.all().delete()
 
     response = organizer_client.post(
         reverse("events:group_form", kwargs={"event_pk": event.pk}),
@@ -551,6 +552,71 @@ def test_form_groups_view_replaces_groups(organizer_client):
     assert sorted(g.memberships.count() for g in event.groups.all()) == [2, 2]
     event.refresh_from_db()
     assert (event.group_min_size, event.group_max_size) == (2, 4)
+
+
+def _unpublished_version(event, version):
+    schedule = event.schedules.create(version=version)
+    schedule.visits.create(round=1, group=event.groups.first(), table=event.tables.first())
+    return schedule
+
+
+def test_form_groups_view_asks_first_naming_what_is_lost_then_replaces(organizer_client):
+    event = make_ready_event(groups=2)
+    old_groups = set(event.groups.values_list("pk", flat=True))
+    _unpublished_version(event, 1)
+    _unpublished_version(event, 2)
+    url = reverse("events:group_form", kwargs={"event_pk": event.pk})
+
+    asked = organizer_client.post(url, {"min_size": "2", "max_size": "4"})
+    unchanged = (set(event.groups.values_list("pk", flat=True)), event.schedules.count())
+    confirmed = organizer_client.post(
+        url, {"min_size": "2", "max_size": "4", "confirm": asked.context["confirm_token"]}
+    )
+
+    assert (asked.status_code, unchanged) == (200, (old_groups, 2))
+    assert (
+        "This replaces the 2 groups you have and deletes schedule versions 1 and 2, which use "
+        "them." in asked.content.decode()
+    )
+    assert confirmed.url == reverse("events:group_list", kwargs={"event_pk": event.pk})
+    assert set(event.groups.values_list("pk", flat=True)) & old_groups == set()
+    assert (event.groups.count(), event.schedules.count()) == (2, 0)
+
+
+def test_form_groups_view_asks_again_when_a_version_was_written_in_between(organizer_client):
+    event = make_ready_event(groups=2)
+    url = reverse("events:group_form", kwargs={"event_pk": event.pk})
+    asked = organizer_client.post(url, {"min_size": "2", "max_size": "4"})
+    _unpublished_version(event, 1)
+
+    again = organizer_client.post(
+        url, {"min_size": "2", "max_size": "4", "confirm": asked.context["confirm_token"]}
+    )
+
+    assert again.status_code == 200
+    assert "deletes schedule version 1, which uses them." in again.content.decode()
+    assert event.schedules.count() == 1
+
+
+def test_form_groups_view_refuses_once_published_without_asking(organizer_client):
+    event = make_ready_event(groups=2)
+    old_groups = set(event.groups.values_list("pk", flat=True))
+    event.schedules.create(version=1, is_published=True)
+
+    response = organizer_client.post(
+        reverse("events:group_form", kwargs={"event_pk": event.pk}),
+        {"min_size": "2", "max_size": "4", "confirm": "2:"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [
+        (reverse("events:group_list", kwargs={"event_pk": event.pk}), 302)
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "A schedule is published with the current groups: move clinicians between groups by "
+        "hand instead."
+    ]
+    assert set(event.groups.values_list("pk", flat=True)) == old_groups
 
 
 def test_form_groups_view_refuses_min_above_max(organizer_client):
