@@ -18,18 +18,21 @@ from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 
 DEMO_EVENT_NAME = "Primary Care Meets Specialty (demo)"
 DEMO_VENUE = "Hilltop Conference Center, Waltham"
+# Enough tables of each track that every group has about seven of the ten rounds at a
+# table: adult groups may visit the adult and all-ages tables (8), pediatric groups the
+# pediatric and all-ages tables (7), family medicine every table.
 TABLE_SPECIALTIES = (
     "Cardiology",
     "Gastroenterology",
     "Endocrinology",
     "Pulmonology",
-    "Nephrology",
-    "Rheumatology",
-    "Oncology",
     "Pediatric Cardiology",
     "Developmental-Behavioral Pediatrics",
+    "Pediatric Endocrinology",
     "Allergy & Immunology",
     "Behavioral Health",
+    "Otolaryngology (ENT)",
+    "Ophthalmology",
 )
 TARGET_ATTENDEES = 140
 GROUP_MIN, GROUP_MAX = 4, 8

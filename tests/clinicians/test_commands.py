@@ -1,5 +1,6 @@
 import datetime
 import io
+from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,6 +9,9 @@ from django.core.management import CommandError, call_command
 
 from clinicians.models import Clinician, Department, Site, Specialty
 from events.models import Anchor, Attendance, Event, GroupMember
+from events.queries import track_allows
+from rotations.services import build_problem
+from rotations.solver import solve
 from tests.clinicians.helpers import PCP_ROW, SPECIALIST_ROW, roster_csv
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +121,30 @@ def test_load_demo_event_is_shaped_like_the_original_program(db):
     assert {m.clinician.role for m in members} == {Clinician.Role.PRIMARY_CARE}
     assert all(4 <= group.memberships.count() <= 8 for group in event.groups.all())
     assert event.attendances.count() == len(anchors) + len(members)
+
+
+def test_load_demo_event_lets_every_group_visit_at_least_seven_tables(db):
+    run("load_demo")
+
+    event = Event.objects.get()
+    table_tracks = [table.specialty.track for table in event.tables.select_related("specialty")]
+    eligible = {
+        group.name: sum(track_allows(group.track, track) for track in table_tracks)
+        for group in event.groups.all()
+    }
+
+    assert {group.track for group in event.groups.all()} == {"adult", "pediatric", "all-ages"}
+    assert min(eligible.values()) >= 7
+
+
+def test_load_demo_event_schedule_has_every_group_at_a_table_seven_rounds_of_ten(db):
+    run("load_demo")
+    problem = build_problem(event=Event.objects.get())
+
+    solution = solve(problem, time_limit_s=20, seed=0, num_workers=2)
+
+    visits = Counter(visit.group for visit in solution.visits)
+    assert min(visits[group.id] for group in problem.groups) >= 7
 
 
 def test_load_demo_logins(db):
