@@ -9,6 +9,7 @@ from rotations.solver.instance import (
     InstanceError,
     load_instance,
     parse_instance,
+    problem_to_json,
     solution_to_json,
 )
 from rotations.solver.problem import (
@@ -41,6 +42,7 @@ __all__ = [
     "location_allows",
     "may_visit",
     "parse_instance",
+    "problem_to_json",
     "solution_to_json",
     "solve",
     "track_allows",

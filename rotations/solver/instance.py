@@ -100,6 +100,60 @@ def parse_instance(data: Any) -> Problem:
     )
 
 
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    """The rotation-instance/1 document of ``problem``: ``parse_instance`` reads it back to an
+    equal ``Problem``. Optional fields are written only when they differ from the default."""
+
+    def rounds(value: frozenset[int] | None) -> dict[str, Any]:
+        return {} if value is None else {"available_rounds": sorted(value)}
+
+    def location(value: str | None) -> dict[str, Any]:
+        return {} if value is None else {"location": value}
+
+    return {
+        "format": INSTANCE_FORMAT,
+        "name": problem.name,
+        "rounds": problem.rounds,
+        "round_minutes": problem.round_minutes,
+        "tables": [
+            {
+                "id": table.id,
+                "label": table.label,
+                "specialty": table.specialty,
+                "track": table.track.value,
+                "capacity": table.capacity,
+                **rounds(table.available_rounds),
+                "sites": list(table.sites),
+                **location(table.location),
+            }
+            for table in problem.tables
+        ],
+        "groups": [
+            {
+                "id": group.id,
+                "name": group.name,
+                "track": group.track.value,
+                "size": group.size,
+                **({} if group.site is None else {"site": group.site}),
+                **rounds(group.available_rounds),
+                **location(group.location),
+            }
+            for group in problem.groups
+        ],
+        "affinity": [
+            {"group": group, "table": table, "weight": weight}
+            for group, table, weight in problem.affinity
+        ],
+        "met_before": [
+            {"group": group, "table": table} for group, table in sorted(problem.met_before)
+        ],
+        "pinned": [
+            {"round": visit.round, "group": visit.group, "table": visit.table}
+            for visit in problem.pinned
+        ],
+    }
+
+
 def solution_to_json(problem: Problem, solution: Solution) -> dict[str, Any]:
     """The rotation-schedule/1 document of ``solution``."""
     document: dict[str, Any] = {

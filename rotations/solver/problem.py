@@ -1,6 +1,6 @@
 """The solver's vocabulary: plain frozen dataclasses in, plain frozen dataclasses out.
 
-Nothing here imports Django or the apps. ``rotations/services.py`` turns an event into a
+Nothing here imports Django or the apps. ``rotations/services/adapter.py`` turns an event into a
 ``Problem`` and writes a ``Solution`` back; the command line reads and writes the JSON of
 ``instance-format.md`` (see ``rotations/solver/instance.py``).
 

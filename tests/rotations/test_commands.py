@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from events.models import Event
 from rotations import services
@@ -124,7 +125,7 @@ def test_solve_event_infeasible_exits_1_with_the_reasons(small):
 @pytest.mark.django_db(transaction=True)
 def test_solve_event_failed_run_exits_1_with_the_error(small):
     def deliver(args, **options):
-        services.fail_stalled_runs(now=services.timezone.now() + services.QUEUED_TOO_LONG * 2)
+        services.fail_stalled_runs(now=timezone.now() + services.QUEUED_TOO_LONG * 2)
 
     with (
         mock.patch("rotations.tasks.solve_task.apply_async", side_effect=deliver),

@@ -10,11 +10,12 @@ from accounts.models import AuditEntry
 from clinicians.models import Track
 from events.models import Attendance, Event, TravelGroup
 from events.services import set_attendance_status
-from rotations import services
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.services import (
+    LOST_ERROR,
     EventNotReady,
     SolveAlreadyRunning,
+    adapter,
     apply_solution,
     build_problem,
     cancel_solve,
@@ -22,8 +23,10 @@ from rotations.services import (
     export_instance,
     fail_stalled_runs,
     publish_schedule,
+    readiness_problems,
     run_solve,
     run_status,
+    solving,
     start_solve,
 )
 from rotations.solver import (
@@ -33,6 +36,7 @@ from rotations.solver import (
     Solution,
     Status,
     parse_instance,
+    problem_to_json,
 )
 from rotations.solver import Table as SolverTable
 from rotations.solver import Track as SolverTrack
@@ -350,7 +354,7 @@ def test_replan_flow_keeps_the_held_rounds_and_leaves_out_the_missing_table(orga
 
 
 def test_readiness_problems_ready_event_has_none(small):
-    assert services.readiness_problems(event=small.event) == []
+    assert readiness_problems(event=small.event) == []
 
 
 def test_start_solve_event_not_ready_lists_every_problem(small, organizer):
@@ -379,7 +383,7 @@ def test_readiness_problems_group_without_a_table_of_its_track(db):
     make_anchor(table=make_table(event=event))
     make_group(event=event, name="Kids", track=Track.PEDIATRIC)
 
-    assert services.readiness_problems(event=event) == [
+    assert readiness_problems(event=event) == [
         "Group Kids sees pediatric patients but no table serves them."
     ]
 
@@ -445,7 +449,7 @@ def test_export_instance_reads_back_as_the_same_problem(small):
     schedule = make_schedule(
         small.event, [(3, small.peds, small.t2)], pinned={(3, small.peds, small.t2)}
     )
-    document = services.problem_to_json(build_problem(event=small.event, pinned_from=schedule))
+    document = problem_to_json(build_problem(event=small.event, pinned_from=schedule))
 
     assert parse_instance(document) == build_problem(event=small.event, pinned_from=schedule)
 
@@ -494,7 +498,7 @@ def test_apply_solution_failing_midway_writes_nothing(small):
     ]
     solution = solution_of(visits)
 
-    with mock.patch.object(services, "VISIT_BATCH", 2), pytest.raises(IntegrityError):
+    with mock.patch.object(adapter, "VISIT_BATCH", 2), pytest.raises(IntegrityError):
         apply_solution(event=small.event, solution=solution)
 
     small.event.refresh_from_db()
@@ -692,14 +696,14 @@ def test_run_solve_cancel_requested_before_it_starts_ends_cancelled(small):
 
 def test_run_solve_cancelled_during_the_solve_writes_no_schedule(small):
     run = _queued(small.event)
-    real_solve = services.solve
+    real_solve = solving.solve
 
     def solve_then_cancel(problem, **kwargs):
         SolveRun.objects.filter(pk=run.pk).update(cancel_requested=True)
         return real_solve(problem, **kwargs)
 
     # The only stand-in: the organizer's click, arriving while the solver works.
-    with mock.patch.object(services, "solve", side_effect=solve_then_cancel):
+    with mock.patch.object(solving, "solve", side_effect=solve_then_cancel):
         run_solve(run_id=run.pk)
 
     run.refresh_from_db()
@@ -733,7 +737,7 @@ def test_run_solve_solver_error_fails_with_one_sentence(small, caplog):
     run = _queued(small.event)
 
     # Stands in for a solver bug: the failure path must not depend on finding a real one.
-    with mock.patch.object(services, "solve", side_effect=ZeroDivisionError("boom")):
+    with mock.patch.object(solving, "solve", side_effect=ZeroDivisionError("boom")):
         run_solve(run_id=run.pk)
 
     run.refresh_from_db()
@@ -750,7 +754,7 @@ def test_watch_tick_writes_progress_and_reads_the_cancel_flag(small):
     run = SolveRun.objects.create(
         event=small.event, status=SolveRun.Status.RUNNING, claimed_by="me", cancel_requested=True
     )
-    watch = services._Watch(run.pk, "me")
+    watch = solving._Watch(run.pk, "me")
     watch.on_progress(Progress(0.354, "118 of at most 122 visits in rounds", 118, 122))
 
     watch.tick(now=10.0)
@@ -767,7 +771,7 @@ def test_watch_tick_writes_progress_and_reads_the_cancel_flag(small):
 
 def test_watch_tick_of_a_run_taken_over_writes_nothing(small):
     run = SolveRun.objects.create(event=small.event, status=SolveRun.Status.RUNNING, claimed_by="b")
-    watch = services._Watch(run.pk, "a")
+    watch = solving._Watch(run.pk, "a")
     watch.on_progress(Progress(0.5, "half", None, None))
 
     watch.tick(now=10.0)
@@ -821,7 +825,7 @@ def test_fail_stalled_runs_queued_run_nobody_took_for_half_an_hour_fails(small):
     count = fail_stalled_runs(now=timezone.now() + datetime.timedelta(minutes=31))
 
     run.refresh_from_db()
-    assert (count, run.status, run.error) == (1, "failed", services.LOST_ERROR)
+    assert (count, run.status, run.error) == (1, "failed", LOST_ERROR)
 
 
 def test_run_status_running_run_reports_its_progress(small):

@@ -14,6 +14,7 @@ from rotations.solver import (
     Visit,
     load_instance,
     parse_instance,
+    problem_to_json,
     solution_to_json,
 )
 
@@ -276,3 +277,32 @@ def test_parse_instance_bad_location():
     message = error_of(doc)
 
     assert message == 'groups[0] (id "G01"): "location" must be a non-empty location name'
+
+
+def test_problem_to_json_reads_back_as_the_same_problem_with_every_optional_field():
+    problem = Problem(
+        name="Two halls",
+        rounds=3,
+        round_minutes=12,
+        tables=(
+            Table("T1", "Cardiology", Track.ADULT, capacity=2, sites=("Quincy",), label="table 1"),
+            Table(
+                "T2",
+                "Neonatology",
+                Track.PEDIATRIC,
+                available_rounds=frozenset({2, 3}),
+                location="Hall B",
+            ),
+        ),
+        groups=(
+            Group("G1", "IM, Quincy", Track.ADULT, size=5, site="Quincy"),
+            Group(
+                "G2", "Peds", Track.ALL_AGES, available_rounds=frozenset({1, 3}), location="Hall B"
+            ),
+        ),
+        affinity=(("G1", "T1", 2),),
+        met_before=frozenset({("G2", "T2")}),
+        pinned=(Visit(3, "G2", "T2"),),
+    )
+
+    assert parse_instance(problem_to_json(problem)) == problem

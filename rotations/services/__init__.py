@@ -1,0 +1,58 @@
+"""Writes of the rotations app, and the one adapter between Django and the solver.
+
+- ``adapter``: an event becomes a solver ``Problem``; a ``Solution`` becomes a schedule version.
+- ``solving``: solve runs, from ``start_solve`` to the Celery task's ``run_solve`` and the
+  watchdog ``fail_stalled_runs``.
+- ``publishing``: ``publish_schedule`` and ``changed_itineraries``.
+
+Callers use the names re-exported here: ``from rotations import services``.
+"""
+
+from rotations.services.adapter import (
+    apply_solution,
+    build_problem,
+    export_instance,
+    group_id,
+    readiness_problems,
+    table_id,
+    table_label,
+)
+from rotations.services.publishing import changed_itineraries, publish_schedule
+from rotations.services.solving import (
+    LOST_ERROR,
+    QUEUED_TOO_LONG,
+    STALLED_AFTER,
+    STALLED_ERROR,
+    EventNotReady,
+    SolveAlreadyRunning,
+    cancel_solve,
+    fail_stalled_runs,
+    replan_note,
+    run_solve,
+    run_status,
+    start_solve,
+)
+
+__all__ = [
+    "LOST_ERROR",
+    "QUEUED_TOO_LONG",
+    "STALLED_AFTER",
+    "STALLED_ERROR",
+    "EventNotReady",
+    "SolveAlreadyRunning",
+    "apply_solution",
+    "build_problem",
+    "cancel_solve",
+    "changed_itineraries",
+    "export_instance",
+    "fail_stalled_runs",
+    "group_id",
+    "publish_schedule",
+    "readiness_problems",
+    "replan_note",
+    "run_solve",
+    "run_status",
+    "start_solve",
+    "table_id",
+    "table_label",
+]

@@ -1,0 +1,379 @@
+"""The one adapter between Django and the solver: an event becomes a solver ``Problem``
+(ids "T<table pk>", "G<group pk>"), and a ``Solution`` becomes a new schedule version written
+in one transaction. Nothing else in Rounds touches both worlds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, Max, Prefetch, Q
+
+from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from rotations.models import Schedule, SolveRun, Visit
+from rotations.solver import (
+    Group,
+    Problem,
+    Solution,
+    Track,
+    problem_to_json,
+    track_allows,
+)
+from rotations.solver import Table as SolverTable
+from rotations.solver import Visit as SolverVisit
+
+VISIT_BATCH = 500
+
+
+# --- Event -> Problem -------------------------------------------------------------------
+
+
+def table_id(table: Table | int) -> str:
+    """The solver id of a table: "T<pk>"."""
+    return f"T{table if isinstance(table, int) else table.pk}"
+
+
+def group_id(group: TravelGroup | int) -> str:
+    """The solver id of a travelling group: "G<pk>"."""
+    return f"G{group if isinstance(group, int) else group.pk}"
+
+
+def _pk(solver_id: str, prefix: str) -> int:
+    if not solver_id.startswith(prefix) or not solver_id[1:].isdigit():
+        raise ValueError(f"{solver_id!r} is not a {prefix}<number> id")
+    return int(solver_id[1:])
+
+
+def table_label(table: Table) -> str:
+    """How the organizer names a table in messages: "table 7 (Neonatology)"."""
+    return f"table {table.number} ({table.specialty.name})"
+
+
+@dataclass(frozen=True, slots=True)
+class _EventRows:
+    event: Event
+    tables: list[Table]
+    groups: list[TravelGroup]
+
+
+def _load_event(event: Event) -> _EventRows:
+    """Tables with specialty, anchors and anchors' sites; groups with site and size: four
+    queries whatever the event's size."""
+    anchors = Anchor.objects.select_related("clinician").prefetch_related("clinician__sites")
+    tables = list(
+        Table.objects.filter(event=event)
+        .select_related("specialty")
+        .prefetch_related(Prefetch("anchors", queryset=anchors))
+        .order_by("number")
+    )
+    groups = list(
+        TravelGroup.objects.filter(event=event)
+        .select_related("department__site")
+        .annotate(member_count=Count("memberships"))
+        .order_by("name", "pk")
+    )
+    return _EventRows(event=event, tables=tables, groups=groups)
+
+
+def _rounds_or_none(rounds: set[int], total: int) -> frozenset[int] | None:
+    # None is the solver's "every round", as in the JSON format where the field is left out.
+    return None if rounds >= set(range(1, total + 1)) else frozenset(rounds)
+
+
+def _table_rounds(
+    table: Table, total: int, *, gone: frozenset[int] = frozenset(), from_round: int = 0
+) -> set[int]:
+    # An anchor in ``gone`` (a no-show at a re-plan) counts only before ``from_round``.
+    present: set[int] = set()
+    for anchor in table.anchors.all():
+        rounds = anchor.present_rounds(total)
+        if anchor.clinician_id in gone:
+            rounds = [number for number in rounds if number < from_round]
+        present.update(rounds)
+    return present
+
+
+@dataclass(frozen=True, slots=True)
+class _Replan:
+    """What a re-plan from round ``from_round`` knows about the day: who did not come."""
+
+    from_round: int
+    no_shows: frozenset[int]
+    members: dict[int, list[int]]  # group pk -> its members' clinician pks
+
+    @classmethod
+    def load(cls, event: Event, from_round: int) -> _Replan:
+        members: dict[int, list[int]] = defaultdict(list)
+        for group, clinician in GroupMember.objects.filter(event=event).values_list(
+            "group_id", "clinician_id"
+        ):
+            members[group].append(clinician)
+        no_shows = frozenset(
+            Attendance.objects.filter(event=event, status=Attendance.Status.NO_SHOW).values_list(
+                "clinician_id", flat=True
+            )
+        )
+        return cls(from_round=from_round, no_shows=no_shows, members=members)
+
+    def present_members(self, group: TravelGroup) -> int:
+        return sum(1 for pk in self.members.get(group.pk, ()) if pk not in self.no_shows)
+
+    def group_gone(self, group: TravelGroup) -> bool:
+        # An empty group was never somebody, so it does not go missing.
+        members = self.members.get(group.pk, ())
+        return bool(members) and all(pk in self.no_shows for pk in members)
+
+
+def build_problem(
+    *,
+    event: Event,
+    pinned_from: Schedule | None = None,
+    replan_from_round: int | None = None,
+) -> Problem:
+    """The solver's ``Problem`` for ``event``. Reads only; a fixed number of queries.
+
+    - Tables: id "T<pk>", label "table 7 (Neonatology)", track of the specialty, available in
+      the rounds where at least one anchor is present (a table without anchors: no round),
+      sites where its anchors practise.
+    - Groups: id "G<pk>", size = number of members (at least 1: an empty group still takes a
+      seat), site = the department's site, available in every round but its absent rounds.
+    - Affinity: weight 1 for each anchor of the table who practises at the group's site (the
+      specialist already shares patients with that site), for tables the group may visit.
+    - Met before: a group whose department met the table's specialty in the published schedule
+      of a finished event.
+    - Pinned: the pinned visits of ``pinned_from``, if given.
+
+    A re-plan (``replan_from_round`` N, with ``pinned_from`` the published schedule) plans
+    rounds N.. again around who is missing; rounds before N happened and stay as they are:
+
+    - every visit of ``pinned_from`` in rounds < N is pinned, and so are its pinned visits in
+      later rounds whose group and table are still there;
+    - no-show members no longer count in their group's size; a group whose members are all
+      no-shows is unavailable from round N;
+    - a no-show anchor no longer makes the table available from round N (nor counts for
+      its sites or affinity), so a table with no anchor left is unavailable from N.
+
+    Groups cannot go back to tables they visited before N: those visits are pinned, and a
+    table at most once per group is a hard rule over the whole event.
+    """
+    if replan_from_round is not None and pinned_from is None:
+        raise ValueError("a re-plan keeps the rounds before it from pinned_from")
+    rows = _load_event(event)
+    total = event.rounds
+    replan = None if replan_from_round is None else _Replan.load(event, replan_from_round)
+    gone = replan.no_shows if replan else frozenset()
+    from_round = replan.from_round if replan else 0
+
+    def anchors_there(table: Table) -> list[Anchor]:
+        return [a for a in table.anchors.all() if a.clinician_id not in gone]
+
+    def group_size(group: TravelGroup) -> int:
+        return max(1, replan.present_members(group) if replan else group.member_count)
+
+    def group_rounds(group: TravelGroup) -> set[int]:
+        rounds = set(range(1, total + 1)) - set(group.absent_rounds)
+        if replan and replan.group_gone(group):
+            rounds = {number for number in rounds if number < from_round}
+        return rounds
+
+    tables = tuple(
+        SolverTable(
+            id=table_id(table),
+            specialty=table.specialty.name,
+            track=Track(table.specialty.track),
+            capacity=table.capacity,
+            available_rounds=_rounds_or_none(
+                _table_rounds(table, total, gone=gone, from_round=from_round), total
+            ),
+            sites=tuple(
+                sorted(
+                    {
+                        site.name
+                        for anchor in anchors_there(table)
+                        for site in anchor.clinician.sites.all()
+                    }
+                )
+            ),
+            label=table_label(table),
+        )
+        for table in rows.tables
+    )
+    groups = tuple(
+        Group(
+            id=group_id(group),
+            name=group.name,
+            track=Track(group.track),
+            size=group_size(group),
+            site=group.department.site.name if group.department else None,
+            available_rounds=_rounds_or_none(group_rounds(group), total),
+        )
+        for group in rows.groups
+    )
+
+    affinity = []
+    for group in rows.groups:
+        if group.department is None:
+            continue
+        site_id = group.department.site_id
+        for table in rows.tables:
+            if not track_allows(Track(group.track), Track(table.specialty.track)):
+                continue
+            weight = sum(
+                1
+                for anchor in anchors_there(table)
+                if any(site.pk == site_id for site in anchor.clinician.sites.all())
+            )
+            if weight:
+                affinity.append((group_id(group), table_id(table), weight))
+
+    met_pairs = set(
+        Visit.objects.filter(
+            schedule__is_published=True, schedule__event__status=Event.Status.FINISHED
+        )
+        .exclude(schedule__event=event)
+        .exclude(group__department__isnull=True)
+        .values_list("group__department_id", "table__specialty_id")
+        .distinct()
+    )
+    met_before = frozenset(
+        (group_id(group), table_id(table))
+        for group in rows.groups
+        for table in rows.tables
+        if (group.department_id, table.specialty_id) in met_pairs
+    )
+
+    pinned: tuple[SolverVisit, ...] = ()
+    if pinned_from is not None:
+        visits = pinned_from.visits.all()
+        if replan is None:
+            visits = visits.filter(pinned=True)
+        else:
+            visits = visits.filter(Q(round__lt=replan.from_round) | Q(pinned=True))
+        pins = [
+            SolverVisit(round=round_, group=group_id(group), table=table_id(table))
+            for round_, group, table in visits.values_list("round", "group_id", "table_id")
+        ]
+        if replan is not None:
+            # A later pin stays only if its group and table are still there in its round.
+            available = {item.id: item.available_rounds for item in (*tables, *groups)}
+
+            def there(solver_id: str, round_: int) -> bool:
+                rounds = available.get(solver_id)
+                return rounds is None or round_ in rounds
+
+            pins = [
+                pin
+                for pin in pins
+                if pin.round < replan.from_round
+                or (there(pin.group, pin.round) and there(pin.table, pin.round))
+            ]
+        pinned = tuple(sorted(pins))
+
+    return Problem(
+        name=event.name,
+        rounds=total,
+        tables=tables,
+        groups=groups,
+        round_minutes=event.round_minutes,
+        affinity=tuple(affinity),
+        met_before=met_before,
+        pinned=pinned,
+    )
+
+
+def readiness_problems(*, event: Event) -> list[str]:
+    """Everything that keeps ``event`` from being solved, in the organizer's words; empty when
+    it is ready. Reads only."""
+    rows = _load_event(event)
+    problems = []
+    if not rows.tables:
+        problems.append("The event has no tables.")
+    if not rows.groups:
+        problems.append("The event has no travelling groups.")
+    for table in rows.tables:
+        label = "T" + table_label(table)[1:]
+        if not table.anchors.all():
+            problems.append(f"{label} has no anchor.")
+        elif not _table_rounds(table, event.rounds):
+            problems.append(f"{label}: its anchors are absent in every round.")
+    for group in rows.groups:
+        track = Track(group.track)
+        if rows.tables and not any(
+            track_allows(track, Track(table.specialty.track)) for table in rows.tables
+        ):
+            problems.append(
+                f"Group {group.name} sees {Track(group.track).value} patients "
+                "but no table serves them."
+            )
+        if set(range(1, event.rounds + 1)) <= set(group.absent_rounds):
+            problems.append(f"Group {group.name} is absent in every round.")
+    return problems
+
+
+def export_instance(*, event: Event) -> dict[str, Any]:
+    """``event`` as a rotation-instance/1 document, with the ids of ``build_problem``."""
+    return problem_to_json(build_problem(event=event))
+
+
+# --- Solution -> Schedule ---------------------------------------------------------------
+
+
+def apply_solution(
+    *,
+    event: Event,
+    solution: Solution,
+    run: SolveRun | None = None,
+    by: AbstractBaseUser | None = None,
+    based_on: Schedule | None = None,
+    note: str = "",
+    also_pinned: Iterable[SolverVisit] = (),
+) -> Schedule:
+    """Write ``solution`` as a new, unpublished schedule version of ``event``, with all its
+    visits, in one transaction: either the whole schedule exists afterwards or nothing does.
+
+    The version number is the next one, taken under a lock on the event row so two writers
+    cannot take the same. Visits pinned in ``based_on`` stay pinned, and so do those in
+    ``also_pinned`` (a re-plan's past rounds). The published schedule is never touched; a
+    draft event becomes scheduled.
+    """
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        last = Schedule.objects.filter(event=locked).aggregate(last=Max("version"))["last"]
+        pinned: set[tuple[int, int, int]] = set()
+        if based_on is not None:
+            pinned = set(
+                based_on.visits.filter(pinned=True).values_list("round", "group_id", "table_id")
+            )
+        pinned.update(
+            (visit.round, _pk(visit.group, "G"), _pk(visit.table, "T")) for visit in also_pinned
+        )
+        schedule = Schedule.objects.create(
+            event=locked,
+            version=(last or 0) + 1,
+            solve_run=run,
+            based_on=based_on,
+            note=note[:200],
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+        visits = []
+        for visit in solution.visits:
+            key = (visit.round, _pk(visit.group, "G"), _pk(visit.table, "T"))
+            visits.append(
+                Visit(
+                    schedule=schedule,
+                    round=key[0],
+                    group_id=key[1],
+                    table_id=key[2],
+                    pinned=key in pinned,
+                )
+            )
+        Visit.objects.bulk_create(visits, batch_size=VISIT_BATCH)
+        if locked.status == Event.Status.DRAFT:
+            locked.status = Event.Status.SCHEDULED
+            locked.save(update_fields=["status", "updated_at"])
+            event.status = locked.status
+    return schedule

@@ -1,0 +1,84 @@
+"""Publishing: ``publish_schedule`` makes a version the one clinicians see, and
+``changed_itineraries`` lists whose itinerary changed between two versions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from accounts.services import record_audit
+from events.models import Anchor, Event, GroupMember
+from rotations.models import Schedule
+
+# --- Publishing -------------------------------------------------------------------------
+
+
+def _visit_sets(
+    schedule: Schedule | None,
+) -> tuple[dict[int, set[tuple[int, int]]], dict[int, set[tuple[int, int]]]]:
+    by_group: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    by_table: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    if schedule is not None:
+        for round_, group, table in schedule.visits.values_list("round", "group_id", "table_id"):
+            by_group[group].add((round_, table))
+            by_table[table].add((round_, group))
+    return by_group, by_table
+
+
+def changed_itineraries(*, old: Schedule | None, new: Schedule) -> list[int]:
+    """Ids of the clinicians whose itinerary differs between ``old`` and ``new`` (sorted): the
+    members of each group whose set of (round, table) changed, and the anchors of each table
+    whose set of (round, group) changed. With no ``old``, everyone with a visit in ``new``.
+    Reads only; four queries."""
+    old_groups, old_tables = _visit_sets(old)
+    new_groups, new_tables = _visit_sets(new)
+    groups = {g for g in old_groups.keys() | new_groups.keys() if old_groups[g] != new_groups[g]}
+    tables = {t for t in old_tables.keys() | new_tables.keys() if old_tables[t] != new_tables[t]}
+    travellers = GroupMember.objects.filter(group_id__in=groups).values_list(
+        "clinician_id", flat=True
+    )
+    anchors = Anchor.objects.filter(table_id__in=tables).values_list("clinician_id", flat=True)
+    return sorted(set(travellers) | set(anchors))
+
+
+def publish_schedule(*, schedule: Schedule, by: AbstractBaseUser | None) -> Schedule:
+    """Make ``schedule`` the one version clinicians see, in one transaction: the previously
+    published version of its event is unpublished, this one published, the event set to
+    published, and an audit entry (SCHEDULE_PUBLISHED) records the previous version and the
+    clinicians whose itinerary changed (to reprint). Publishing the published version again
+    changes nothing."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=schedule.event_id)
+        if Schedule.objects.filter(pk=schedule.pk, is_published=True).exists():
+            schedule.refresh_from_db()
+            return schedule
+        previous = Schedule.objects.filter(event=event, is_published=True).first()
+        if previous is not None:
+            # First, so the one-published-per-event constraint holds at every statement.
+            Schedule.objects.filter(pk=previous.pk).update(is_published=False)
+        changed = changed_itineraries(old=previous, new=schedule)
+        schedule.is_published = True
+        schedule.published_at = timezone.now()
+        schedule.published_by = by if by is not None and by.is_authenticated else None
+        schedule.save(update_fields=["is_published", "published_at", "published_by"])
+        if event.status != Event.Status.PUBLISHED:
+            event.status = Event.Status.PUBLISHED
+            event.save(update_fields=["status", "updated_at"])
+        record_audit(
+            actor=by,
+            action=AuditEntry.Action.SCHEDULE_PUBLISHED,
+            target=f"{event.name}, version {schedule.version}",
+            details={
+                "event": event.pk,
+                "schedule": schedule.pk,
+                "version": schedule.version,
+                "previous_version": previous.version if previous else None,
+                "changed_clinicians": changed,
+                "changed_count": len(changed),
+            },
+        )
+    return schedule
