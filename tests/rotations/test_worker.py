@@ -69,7 +69,7 @@ def broker(request, tmp_path, monkeypatch):
         env["CELERY_BROKER_URL"] = url
     else:
         folder = tmp_path / "celery-broker"
-        for name in ("queue", "processed"):
+        for name in ("queue", "processed", "control"):
             (folder / name).mkdir(parents=True)
         url = "filesystem://"
         options = {
@@ -77,6 +77,7 @@ def broker(request, tmp_path, monkeypatch):
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
+            "control_folder": str(folder / "control"),
         }
     saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
     # Celery reads CELERY_BROKER_URL from the environment before its configuration.
