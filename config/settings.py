@@ -252,6 +252,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 30.0},
+    "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
 }
 
 LOGGING = {

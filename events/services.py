@@ -6,6 +6,7 @@ message for the organizer when the change is refused.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -66,6 +67,29 @@ def set_attendance_status(*, attendance: Attendance, status: str, by) -> Attenda
         attendance.checked_in_at = None
     attendance.save(update_fields=["status", "checked_in_at"])
     return attendance
+
+
+def finish_event(*, event: Event, by) -> Event:
+    """Mark a published event finished, in one transaction. Its published schedule then counts
+    as who has met whom: the next events prefer new connections over these."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.status == Event.Status.FINISHED:
+            return locked
+        if locked.status != Event.Status.PUBLISHED:
+            raise ValidationError("Publish a schedule before marking the event finished.")
+        locked.status = Event.Status.FINISHED
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def finish_past_events(*, today: datetime.date | None = None) -> int:
+    """Mark finished every published event whose date has passed; returns how many. The
+    periodic task runs this so history builds up even when nobody presses the button."""
+    today = today or timezone.localdate()
+    return Event.objects.filter(status=Event.Status.PUBLISHED, date__lt=today).update(
+        status=Event.Status.FINISHED, updated_at=timezone.now()
+    )
 
 
 # Tables and anchors

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.EventCreateView.as_view(), name="create"),
     path("<int:pk>/", views.EventDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.EventUpdateView.as_view(), name="update"),
+    path("<int:event_pk>/finish/", views.EventFinishView.as_view(), name="finish"),
     # Attendance
     path(
         "<int:event_pk>/attendance/",

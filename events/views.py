@@ -248,6 +248,26 @@ class CheckInView(OrganizerMixin, EventScopedMixin, ListView):
         return context
 
 
+class EventFinishView(OrganizerMixin, EventScopedMixin, View):
+    """After the day: the published schedule becomes history of who has met whom."""
+
+    permission_required = "events.change_event"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.finish_event(event=self.event, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                f"{self.event.name} is finished. The next events will prefer tables its "
+                "groups have not met yet.",
+            )
+        return redirect("events:checkin", event_pk=self.event.pk)
+
+
 # Tables and anchors
 
 

@@ -101,6 +101,7 @@ MATRIX = {
     "events:attendance_list": (EVENT_PAGE, {"event_pk": "event"}),
     "events:attendance_create": (EVENT_PAGE, {"event_pk": "event"}),
     "events:attendance_status": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
+    "events:finish": (EVENT_POST, {"event_pk": "event"}),
     "events:attendance_delete": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "events:checkin": (EVENT_PAGE, {"event_pk": "event"}),
     "events:table_list": (EVENT_PAGE, {"event_pk": "event"}),

@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from clinicians.models import Track
 from events import services
-from events.models import Anchor, Attendance, GroupMember
+from events.models import Anchor, Attendance, Event, GroupMember
+from events.tasks import finish_past_events_task
 from rotations.models import Schedule
 from tests.factories import (
     make_anchor,
@@ -281,3 +284,43 @@ def test_set_attendance_status_records_check_in_time_and_clears_it():
 
     assert checked is not None
     assert attendance.checked_in_at is None
+
+
+def test_finish_event_keeps_a_finished_event_finished():
+    event = make_event(status=Event.Status.FINISHED)
+
+    finished = services.finish_event(event=event, by=None)
+
+    assert finished.status == Event.Status.FINISHED
+
+
+def test_finish_event_refuses_a_draft():
+    event = make_event()
+
+    with pytest.raises(ValidationError) as error:
+        services.finish_event(event=event, by=None)
+
+    assert error.value.messages == ["Publish a schedule before marking the event finished."]
+
+
+def test_finish_past_events_finishes_only_published_events_whose_date_has_passed():
+    today = datetime.date(2026, 11, 22)
+    yesterday = make_event(date=today - datetime.timedelta(days=1), status="published")
+    tonight = make_event(date=today, status="published")
+    old_draft = make_event(date=today - datetime.timedelta(days=3))
+
+    count = services.finish_past_events(today=today)
+
+    statuses = dict(Event.objects.values_list("pk", "status"))
+    assert (count, statuses[yesterday.pk], statuses[tonight.pk], statuses[old_draft.pk]) == (
+        1,
+        "finished",
+        "published",
+        "draft",
+    )
+
+
+def test_finish_past_events_task_calls_the_service():
+    make_event(date=datetime.date(2020, 1, 1), status="published")
+
+    assert finish_past_events_task() == 1

@@ -44,6 +44,7 @@ def _targets(event):
         ("events:attendance_status", "post", {**e, "pk": attendance.pk}),
         ("events:attendance_delete", "post", {**e, "pk": attendance.pk}),
         ("events:checkin", "get", e),
+        ("events:finish", "post", e),
         ("events:table_list", "get", e),
         ("events:table_create", "get", e),
         ("events:table_update", "get", {**e, "pk": table.pk}),
@@ -725,3 +726,41 @@ def test_group_create_and_delete_empty_group(organizer_client):
 
     assert group.name == "Late arrivals"
     assert not TravelGroup.objects.filter(event=event).exists()
+
+
+def test_finish_marks_a_published_event_finished(organizer_client):
+    event = make_event(status=Event.Status.PUBLISHED)
+
+    response = organizer_client.post(reverse("events:finish", kwargs={"event_pk": event.pk}))
+
+    event.refresh_from_db()
+    assert response.url == reverse("events:checkin", kwargs={"event_pk": event.pk})
+    assert event.status == Event.Status.FINISHED
+
+
+def test_finish_refuses_an_event_without_a_published_schedule(organizer_client):
+    event = make_event(status=Event.Status.SCHEDULED)
+
+    response = organizer_client.post(
+        reverse("events:finish", kwargs={"event_pk": event.pk}), follow=True
+    )
+
+    event.refresh_from_db()
+    assert event.status == Event.Status.SCHEDULED
+    assert [str(m) for m in response.context["messages"]] == [
+        "Publish a schedule before marking the event finished."
+    ]
+
+
+def test_checkin_page_offers_finishing_only_a_published_event(organizer_client):
+    published = make_event(status=Event.Status.PUBLISHED)
+    draft = make_event()
+
+    published_page = organizer_client.get(
+        reverse("events:checkin", kwargs={"event_pk": published.pk})
+    )
+    draft_page = organizer_client.get(reverse("events:checkin", kwargs={"event_pk": draft.pk}))
+
+    finish = reverse("events:finish", kwargs={"event_pk": published.pk})
+    assert f'action="{finish}"' in published_page.content.decode()
+    assert "Mark the event finished" not in draft_page.content.decode()
