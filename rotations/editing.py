@@ -16,32 +16,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 
 from clinicians.models import Track
-from events.models import Event, Table, TravelGroup
+from events.models import Table, TravelGroup
 from events.queries import track_allows
 
 from .models import Schedule, Visit
+from .services.adapter import Availability, create_schedule_version, table_label
 
 TRACK_WORDS = {Track.ADULT: "adult", Track.PEDIATRIC: "pediatric", Track.ALL_AGES: "all-ages"}
-
-
-def table_label(table: Table) -> str:
-    return f"table {table.number} ({table.specialty.name})"
-
-
-def table_rounds(table: Table, rounds: int) -> set[int]:
-    """Rounds in which at least one anchor is at the table; none without an anchor (as the
-    solver sees it)."""
-    present: set[int] = set()
-    for anchor in table.anchors.all():
-        present.update(anchor.present_rounds(rounds))
-    return present
-
-
-def group_rounds(group: TravelGroup, rounds: int) -> set[int]:
-    return set(range(1, rounds + 1)) - set(group.absent_rounds)
 
 
 @dataclass(frozen=True)
@@ -56,15 +39,13 @@ class EditResult:
 @transaction.atomic
 def copy_schedule(*, schedule: Schedule, by, note: str = "") -> Schedule:
     """A new unpublished version of the event with the same visits (pins included), based on
-    ``schedule``. The version number is taken under a lock on the event row."""
-    event = Event.objects.select_for_update().get(pk=schedule.event_id)
-    last = Schedule.objects.filter(event=event).aggregate(last=Max("version"))["last"] or 0
-    copy = Schedule.objects.create(
-        event=event,
-        version=last + 1,
+    ``schedule``; a re-planned version's copy stays re-planned from the same round."""
+    copy = create_schedule_version(
+        event=schedule.event,
+        by=by,
         based_on=schedule,
-        note=(note or f"Edited from version {schedule.version}")[:200],
-        created_by=by if by is not None and by.is_authenticated else None,
+        note=note or f"Edited from version {schedule.version}",
+        replan_from_round=schedule.replan_from_round,
     )
     Visit.objects.bulk_create(
         Visit(
@@ -95,9 +76,10 @@ def check_move(*, schedule: Schedule, group: TravelGroup, round: int, table: Tab
             f"{group.name} follows the {TRACK_WORDS[group.track]} track; "
             f"{table_label(table)} serves {TRACK_WORDS[table.specialty.track]} patients."
         )
-    if round not in table_rounds(table, event.rounds):
+    there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
+    if round not in there.table_rounds(table):
         reasons.append(f"No anchor is at {table_label(table)} in round {round}.")
-    if round not in group_rounds(group, event.rounds):
+    if round not in there.group_rounds(group):
         reasons.append(f"{group.name} is not there in round {round}.")
     visits = list(schedule.visits.filter(table=table).exclude(group=group).select_related("group"))
     here = [v for v in visits if v.round == round]

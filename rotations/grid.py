@@ -11,8 +11,8 @@ from django.db.models import Count, Prefetch
 from events.models import Anchor, Table, TravelGroup
 from events.queries import track_allows
 
-from .editing import group_rounds, table_rounds
 from .models import Schedule, SolveRun, Visit
+from .services.adapter import Availability
 
 
 @dataclass
@@ -56,12 +56,14 @@ class Grid:
 
 def build_grid(schedule: Schedule) -> Grid:
     event = schedule.event
-    rounds = event.rounds
     tables = list(
         Table.objects.filter(event=event)
         .select_related("specialty")
         .prefetch_related(
-            Prefetch("anchors", queryset=Anchor.objects.only("id", "table_id", "absent_rounds"))
+            Prefetch(
+                "anchors",
+                queryset=Anchor.objects.only("id", "table_id", "clinician_id", "absent_rounds"),
+            )
         )
         .order_by("number")
     )
@@ -71,7 +73,8 @@ def build_grid(schedule: Schedule) -> Grid:
         .order_by("name", "pk")
     )
     visits = list(schedule.visits.select_related("group").order_by("round", "group__name"))
-    table_open = {t.pk: table_rounds(t, rounds) for t in tables}
+    there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
+    table_open = {t.pk: there.table_rounds(t) for t in tables}
     cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
     per_group: dict[int, int] = defaultdict(int)
     per_table: dict[int, int] = defaultdict(int)
@@ -99,7 +102,7 @@ def build_grid(schedule: Schedule) -> Grid:
         )
     group_summaries = []
     for group in groups:
-        present = group_rounds(group, rounds)
+        present = there.group_rounds(group)
         eligible = [t for t in tables if track_allows(group.track, t.specialty.track)]
         reachable = sum(1 for t in eligible if table_open[t.pk] & present)
         possible = min(len(present), reachable)
@@ -121,7 +124,7 @@ def build_grid(schedule: Schedule) -> Grid:
         slot.number: [
             g
             for g in groups
-            if slot.number in group_rounds(g, rounds) and g.pk not in busy[slot.number]
+            if slot.number in there.group_rounds(g) and g.pk not in busy[slot.number]
         ]
         for slot in event.timetable()
     }

@@ -6,6 +6,17 @@ from django.urls import reverse
 from events.models import Event, Table, TravelGroup
 
 
+def replan_note(from_round: int | None) -> str:
+    """How a version re-planned from ``from_round`` says what it kept."""
+    if from_round is None:
+        return ""
+    if from_round == 1:
+        return "Re-planned from round 1: every round planned again."
+    if from_round == 2:
+        return "Re-planned from round 2: round 1 kept as it happened."
+    return f"Re-planned from round {from_round}: rounds 1–{from_round - 1} kept as they happened."
+
+
 class SolveRun(models.Model):
     """One run of the solver for an event, from queued to finished, watched by the browser."""
 
@@ -90,6 +101,9 @@ class Schedule(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=200, blank=True)
+    # Set on a version re-planned on the day: rounds before it are kept as they happened,
+    # and from it on the no-shows are gone (see services.adapter.Availability).
+    replan_from_round = models.PositiveSmallIntegerField(null=True, blank=True)
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -116,6 +130,10 @@ class Schedule(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("rotations:schedule", kwargs={"event_pk": self.event_id, "pk": self.pk})
+
+    @property
+    def replan_note(self) -> str:
+        return replan_note(self.replan_from_round)
 
 
 class Visit(models.Model):

@@ -5,8 +5,8 @@ in one transaction. Nothing else in Rounds touches both worlds."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -84,48 +84,69 @@ def _rounds_or_none(rounds: set[int], total: int) -> frozenset[int] | None:
     return None if rounds >= set(range(1, total + 1)) else frozenset(rounds)
 
 
-def _table_rounds(
-    table: Table, total: int, *, gone: frozenset[int] = frozenset(), from_round: int = 0
-) -> set[int]:
-    # An anchor in ``gone`` (a no-show at a re-plan) counts only before ``from_round``.
-    present: set[int] = set()
-    for anchor in table.anchors.all():
-        rounds = anchor.present_rounds(total)
-        if anchor.clinician_id in gone:
-            rounds = [number for number in rounds if number < from_round]
-        present.update(rounds)
-    return present
-
-
 @dataclass(frozen=True, slots=True)
-class _Replan:
-    """What a re-plan from round ``from_round`` knows about the day: who did not come."""
+class Availability:
+    """Who is there in which round: the one rule for the solver's problem, the checks on hand
+    moves and the grid's hatching.
 
-    from_round: int
-    no_shows: frozenset[int]
-    members: dict[int, list[int]]  # group pk -> its members' clinician pks
+    A table is open in the rounds where at least one anchor is present (none without an
+    anchor); a group in every round but its absent rounds. In a version re-planned from
+    round ``from_round``, the no-shows (``gone``) count only before that round: a no-show
+    anchor no longer keeps a table open, and a group whose members all did not come is gone.
+    """
+
+    total: int
+    from_round: int = 0
+    gone: frozenset[int] = frozenset()
+    members: Mapping[int, Sequence[int]] = field(default_factory=dict)  # group pk -> clinicians
 
     @classmethod
-    def load(cls, event: Event, from_round: int) -> _Replan:
+    def load(cls, *, event: Event, replan_from_round: int | None = None) -> Availability:
+        """The availability of ``event``; for a re-plan, two queries read who did not come."""
+        if replan_from_round is None:
+            return cls(total=event.rounds)
         members: dict[int, list[int]] = defaultdict(list)
         for group, clinician in GroupMember.objects.filter(event=event).values_list(
             "group_id", "clinician_id"
         ):
             members[group].append(clinician)
-        no_shows = frozenset(
+        gone = frozenset(
             Attendance.objects.filter(event=event, status=Attendance.Status.NO_SHOW).values_list(
                 "clinician_id", flat=True
             )
         )
-        return cls(from_round=from_round, no_shows=no_shows, members=members)
+        return cls(total=event.rounds, from_round=replan_from_round, gone=gone, members=members)
 
-    def present_members(self, group: TravelGroup) -> int:
-        return sum(1 for pk in self.members.get(group.pk, ()) if pk not in self.no_shows)
+    def anchors_there(self, table: Table) -> list[Anchor]:
+        """The table's anchors who count from the re-plan on (all of them otherwise)."""
+        return [anchor for anchor in table.anchors.all() if anchor.clinician_id not in self.gone]
+
+    def table_rounds(self, table: Table) -> set[int]:
+        """Rounds in which at least one anchor is at ``table`` (its anchors prefetched)."""
+        present: set[int] = set()
+        for anchor in table.anchors.all():
+            rounds = anchor.present_rounds(self.total)
+            if anchor.clinician_id in self.gone:
+                rounds = [number for number in rounds if number < self.from_round]
+            present.update(rounds)
+        return present
+
+    def group_rounds(self, group: TravelGroup) -> set[int]:
+        rounds = set(range(1, self.total + 1)) - set(group.absent_rounds)
+        if self.group_gone(group):
+            rounds = {number for number in rounds if number < self.from_round}
+        return rounds
+
+    def group_size(self, group: TravelGroup, member_count: int) -> int:
+        """Members still there; at least 1, as the instance format asks."""
+        if not self.gone:
+            return max(1, member_count)
+        return max(1, sum(1 for pk in self.members.get(group.pk, ()) if pk not in self.gone))
 
     def group_gone(self, group: TravelGroup) -> bool:
         # An empty group was never somebody, so it does not go missing.
         members = self.members.get(group.pk, ())
-        return bool(members) and all(pk in self.no_shows for pk in members)
+        return bool(members) and all(pk in self.gone for pk in members)
 
 
 def build_problem(
@@ -164,21 +185,7 @@ def build_problem(
         raise ValueError("a re-plan keeps the rounds before it from pinned_from")
     rows = _load_event(event)
     total = event.rounds
-    replan = None if replan_from_round is None else _Replan.load(event, replan_from_round)
-    gone = replan.no_shows if replan else frozenset()
-    from_round = replan.from_round if replan else 0
-
-    def anchors_there(table: Table) -> list[Anchor]:
-        return [a for a in table.anchors.all() if a.clinician_id not in gone]
-
-    def group_size(group: TravelGroup) -> int:
-        return max(1, replan.present_members(group) if replan else group.member_count)
-
-    def group_rounds(group: TravelGroup) -> set[int]:
-        rounds = set(range(1, total + 1)) - set(group.absent_rounds)
-        if replan and replan.group_gone(group):
-            rounds = {number for number in rounds if number < from_round}
-        return rounds
+    there = Availability.load(event=event, replan_from_round=replan_from_round)
 
     tables = tuple(
         SolverTable(
@@ -186,14 +193,12 @@ def build_problem(
             specialty=table.specialty.name,
             track=Track(table.specialty.track),
             capacity=table.capacity,
-            available_rounds=_rounds_or_none(
-                _table_rounds(table, total, gone=gone, from_round=from_round), total
-            ),
+            available_rounds=_rounds_or_none(there.table_rounds(table), total),
             sites=tuple(
                 sorted(
                     {
                         site.name
-                        for anchor in anchors_there(table)
+                        for anchor in there.anchors_there(table)
                         for site in anchor.clinician.sites.all()
                     }
                 )
@@ -207,9 +212,9 @@ def build_problem(
             id=group_id(group),
             name=group.name,
             track=Track(group.track),
-            size=group_size(group),
+            size=there.group_size(group, group.member_count),
             site=group.department.site.name if group.department else None,
-            available_rounds=_rounds_or_none(group_rounds(group), total),
+            available_rounds=_rounds_or_none(there.group_rounds(group), total),
         )
         for group in rows.groups
     )
@@ -224,7 +229,7 @@ def build_problem(
                 continue
             weight = sum(
                 1
-                for anchor in anchors_there(table)
+                for anchor in there.anchors_there(table)
                 if any(site.pk == site_id for site in anchor.clinician.sites.all())
             )
             if weight:
@@ -249,27 +254,27 @@ def build_problem(
     pinned: tuple[SolverVisit, ...] = ()
     if pinned_from is not None:
         visits = pinned_from.visits.all()
-        if replan is None:
+        if replan_from_round is None:
             visits = visits.filter(pinned=True)
         else:
-            visits = visits.filter(Q(round__lt=replan.from_round) | Q(pinned=True))
+            visits = visits.filter(Q(round__lt=replan_from_round) | Q(pinned=True))
         pins = [
             SolverVisit(round=round_, group=group_id(group), table=table_id(table))
             for round_, group, table in visits.values_list("round", "group_id", "table_id")
         ]
-        if replan is not None:
+        if replan_from_round is not None:
             # A later pin stays only if its group and table are still there in its round.
             available = {item.id: item.available_rounds for item in (*tables, *groups)}
 
-            def there(solver_id: str, round_: int) -> bool:
+            def present(solver_id: str, round_: int) -> bool:
                 rounds = available.get(solver_id)
                 return rounds is None or round_ in rounds
 
             pins = [
                 pin
                 for pin in pins
-                if pin.round < replan.from_round
-                or (there(pin.group, pin.round) and there(pin.table, pin.round))
+                if pin.round < replan_from_round
+                or (present(pin.group, pin.round) and present(pin.table, pin.round))
             ]
         pinned = tuple(sorted(pins))
 
@@ -298,7 +303,7 @@ def readiness_problems(*, event: Event) -> list[str]:
         label = "T" + table_label(table)[1:]
         if not table.anchors.all():
             problems.append(f"{label} has no anchor.")
-        elif not _table_rounds(table, event.rounds):
+        elif not Availability(total=event.rounds).table_rounds(table):
             problems.append(f"{label}: its anchors are absent in every round.")
     for group in rows.groups:
         track = Track(group.track)
@@ -341,8 +346,6 @@ def apply_solution(
     draft event becomes scheduled.
     """
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
-        last = Schedule.objects.filter(event=locked).aggregate(last=Max("version"))["last"]
         pinned: set[tuple[int, int, int]] = set()
         if based_on is not None:
             pinned = set(
@@ -351,13 +354,13 @@ def apply_solution(
         pinned.update(
             (visit.round, _pk(visit.group, "G"), _pk(visit.table, "T")) for visit in also_pinned
         )
-        schedule = Schedule.objects.create(
-            event=locked,
-            version=(last or 0) + 1,
+        schedule = create_schedule_version(
+            event=event,
+            by=by,
             solve_run=run,
             based_on=based_on,
-            note=note[:200],
-            created_by=by if by is not None and by.is_authenticated else None,
+            note=note,
+            replan_from_round=run.replan_from_round if run is not None else None,
         )
         visits = []
         for visit in solution.visits:
@@ -372,8 +375,33 @@ def apply_solution(
                 )
             )
         Visit.objects.bulk_create(visits, batch_size=VISIT_BATCH)
-        if locked.status == Event.Status.DRAFT:
-            locked.status = Event.Status.SCHEDULED
-            locked.save(update_fields=["status", "updated_at"])
-            event.status = locked.status
+        if schedule.event.status == Event.Status.DRAFT:
+            schedule.event.status = Event.Status.SCHEDULED
+            schedule.event.save(update_fields=["status", "updated_at"])
+            event.status = schedule.event.status
     return schedule
+
+
+def create_schedule_version(
+    *,
+    event: Event,
+    by: AbstractBaseUser | None,
+    based_on: Schedule | None = None,
+    solve_run: SolveRun | None = None,
+    note: str = "",
+    replan_from_round: int | None = None,
+) -> Schedule:
+    """A new, empty, unpublished version of ``event``, numbered after the last one. Call it
+    inside the transaction that writes the visits: the event row stays locked until then, so
+    two writers cannot take the same number."""
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    last = Schedule.objects.filter(event=locked).aggregate(last=Max("version"))["last"] or 0
+    return Schedule.objects.create(
+        event=locked,
+        version=last + 1,
+        solve_run=solve_run,
+        based_on=based_on,
+        note=note[:200],
+        replan_from_round=replan_from_round,
+        created_by=by if by is not None and by.is_authenticated else None,
+    )

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Event
-from rotations.models import Schedule, SolveRun
+from rotations.models import Schedule, SolveRun, replan_note
 from rotations.services.adapter import apply_solution, build_problem, readiness_problems
 from rotations.solver import Progress, Status, solve
 
@@ -443,17 +443,6 @@ def run_solve(*, run_id: int) -> SolveRun | None:
                 optimal=optimal,
             )
     return _reload(run)
-
-
-def replan_note(from_round: int | None) -> str:
-    """How a re-planned version says what it kept."""
-    if from_round is None:
-        return ""
-    if from_round == 1:
-        return "Re-planned from round 1: every round planned again."
-    if from_round == 2:
-        return "Re-planned from round 2: round 1 kept as it happened."
-    return f"Re-planned from round {from_round}: rounds 1–{from_round - 1} kept as they happened."
 
 
 def _reload(run: SolveRun) -> SolveRun | None:

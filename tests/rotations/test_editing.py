@@ -2,9 +2,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from clinicians.models import Track
+from events.models import Attendance
 from rotations import editing
 from rotations.models import Schedule, Visit
-from tests.factories import make_anchor, make_event, make_group, make_specialty, make_table
+from tests.factories import (
+    make_anchor,
+    make_attendance,
+    make_event,
+    make_group,
+    make_specialty,
+    make_table,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +165,40 @@ def test_compare_schedules_lists_changed_visits(setup):
         )
         for c in changes
     ] == [(1, "B", 2, None), (2, "A", None, 2)]
+
+
+def _no_show_at(table):
+    anchor = table.anchors.get()
+    return make_attendance(
+        event=table.event, clinician=anchor.clinician, status=Attendance.Status.NO_SHOW
+    )
+
+
+def test_check_move_in_a_replanned_version_closes_a_no_show_anchors_table_from_its_round(setup):
+    event, schedule, (t1, _t2, _t3), _groups = setup
+    c = make_group(event=event, name="C")
+    _no_show_at(t1)
+    replanned = Schedule.objects.create(event=event, version=2, replan_from_round=3)
+
+    before = editing.check_move(schedule=replanned, group=c, round=2, table=t1)
+    after = editing.check_move(schedule=replanned, group=c, round=3, table=t1)
+    not_replanned = editing.check_move(schedule=schedule, group=c, round=3, table=t1)
+
+    assert (before, after, not_replanned) == (
+        [],
+        ["No anchor is at table 1 (Cardiology) in round 3."],
+        [],
+    )
+
+
+def test_copy_of_a_replanned_version_stays_replanned_from_the_same_round(setup):
+    event, _schedule, _tables, _groups = setup
+    replanned = Schedule.objects.create(event=event, version=2, replan_from_round=3)
+
+    copy = editing.copy_schedule(schedule=replanned, by=None)
+
+    assert (copy.version, copy.replan_from_round, copy.replan_note) == (
+        3,
+        3,
+        "Re-planned from round 3: rounds 1–2 kept as they happened.",
+    )
