@@ -23,6 +23,8 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    # Every clinician the file names, new or not: for adding them to an event next.
+    clinician_ids: tuple[int, ...] = ()
 
 
 def import_roster(
@@ -74,10 +76,12 @@ def import_roster(
             target=f"roster {filename}",
             details={"created": len(created), "updated": len(updated)},
         )
+    existing = [row.existing.pk for row in preview.rows if row.existing is not None]
     return ImportResult(
         created=len(created),
         updated=len(updated),
         unchanged=preview.count(RosterRow.UNCHANGED),
+        clinician_ids=tuple(sorted([clinician.pk for clinician in created] + existing)),
     )
 
 

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
@@ -30,6 +30,18 @@ from .services import (
 )
 
 SESSION_UPLOADS = "roster_uploads"
+# The clinicians of the last confirmed import, so an event's page can offer to add them.
+SESSION_LAST_IMPORT = "roster_last_import"
+
+
+def _safe_next(request) -> str | None:
+    """The ``next`` URL the import was opened with, if it stays on this site."""
+    target = request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 # Roster import -----------------------------------------------------------------------------
@@ -43,6 +55,10 @@ class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     template_name = "clinicians/roster_import.html"
     extra_context = {"columns": [(c, COLUMN_HELP[c]) for c in COLUMNS], "max_rows": MAX_ROWS}
 
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("next_url", _safe_next(self.request))
+        return super().get_context_data(**kwargs)
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         content = upload.read()
@@ -54,13 +70,22 @@ class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         extension = "." + upload.name.rsplit(".", 1)[-1].lower()
         token = store_roster_upload(content=content, extension=extension)
         uploads = self.request.session.get(SESSION_UPLOADS, {})
-        uploads[token] = {"name": upload.name, "extension": extension}
+        uploads[token] = {
+            "name": upload.name,
+            "extension": extension,
+            "next": _safe_next(self.request),
+        }
         self.request.session[SESSION_UPLOADS] = uploads
         return redirect("clinicians:import_preview", token=token)
 
 
 class RosterUploadMixin:
     """Finds the upload named in the URL among this session's uploads (404 otherwise)."""
+
+    def get_next(self) -> str | None:
+        """Where the organizer came from (e.g. an event's attendance), to go back after."""
+        upload = self.request.session.get(SESSION_UPLOADS, {}).get(self.kwargs["token"], {})
+        return upload.get("next")
 
     def get_upload(self) -> tuple[str, str, bytes]:
         token = self.kwargs["token"]
@@ -114,21 +139,25 @@ class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploa
             # Someone added one of these emails between the check and the write.
             messages.error(request, "The clinicians changed meanwhile; check the file again.")
             return redirect("clinicians:import_preview", token=token)
+        next_url = self.get_next()
         self.forget_upload()
+        request.session[SESSION_LAST_IMPORT] = list(result.clinician_ids)
         messages.success(
             request,
             f"Imported {name}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged.",
         )
-        return redirect("clinicians:list")
+        return redirect(next_url or "clinicians:list")
 
 
 class RosterCancelView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
     permission_required = "clinicians.add_clinician"
 
     def post(self, request, token):
+        next_url = self.get_next()
         self.forget_upload()
-        return redirect("clinicians:import")
+        url = reverse("clinicians:import")
+        return redirect(f"{url}?{urlencode({'next': next_url})}" if next_url else url)
 
 
 class RosterTemplateView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -8,11 +8,12 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from clinicians.models import Clinician
+from clinicians.views import SESSION_LAST_IMPORT
 
 from . import queries, services
 from .forms import (
@@ -47,6 +48,12 @@ def _safe_next(request, default: str) -> str:
     ):
         return target
     return default
+
+
+def roster_import_url(event: Event) -> str:
+    """The roster import, coming back to this event's catalogue showing who was imported."""
+    back = reverse("events:attendance_create", kwargs={"event_pk": event.pk}) + "?imported=1"
+    return f"{reverse('clinicians:import')}?{urlencode({'next': back})}"
 
 
 # Events
@@ -140,6 +147,7 @@ class AttendanceListView(OrganizerMixin, EventScopedMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["counts"] = queries.attendance_counts(context["attendances"])
         context["statuses"] = Attendance.Status.choices
+        context["import_url"] = roster_import_url(self.event)
         return context
 
 
@@ -167,11 +175,16 @@ class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
                 )
             )
         )
+        if self.request.GET.get("imported"):
+            # Only the clinicians of this session's last roster import.
+            clinicians = clinicians.filter(pk__in=self.request.session.get(SESSION_LAST_IMPORT, []))
         return self.filter_form.filter(clinicians).order_by("last_name", "first_name", "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
+        context["only_imported"] = bool(self.request.GET.get("imported"))
+        context["import_url"] = roster_import_url(self.event)
         queryset = self.object_list
         context["matching"] = queryset.count()
         context["matching_new"] = queryset.filter(attending=False).count()

@@ -28,7 +28,8 @@ def test_import_roster_creates_clinicians_with_sites(catalogue):
 
     result = import_roster(preview=preview, actor=None, filename="r.csv")
 
-    assert result == ImportResult(created=2, updated=0, unchanged=0)
+    everyone = tuple(sorted(Clinician.objects.values_list("pk", flat=True)))
+    assert result == ImportResult(created=2, updated=0, unchanged=0, clinician_ids=everyone)
     specialist = Clinician.objects.get(email="ben.okafor@example.org")
     assert (specialist.full_name, specialist.credentials, specialist.specialty) == (
         "Ben Okafor",
@@ -39,7 +40,7 @@ def test_import_roster_creates_clinicians_with_sites(catalogue):
 
 
 def test_import_roster_again_updates_instead_of_duplicating(catalogue):
-    import_roster(
+    first = import_roster(
         preview=parse_roster(name="r.csv", content=roster_csv(PCP_ROW, SPECIALIST_ROW)),
         actor=None,
         filename="r.csv",
@@ -50,7 +51,9 @@ def test_import_roster_again_updates_instead_of_duplicating(catalogue):
 
     result = import_roster(preview=preview, actor=None, filename="r.csv")
 
-    assert result == ImportResult(created=0, updated=1, unchanged=1)
+    assert result == ImportResult(
+        created=0, updated=1, unchanged=1, clinician_ids=first.clinician_ids
+    )
     assert Clinician.objects.count() == 2
     specialist = Clinician.objects.get(email="ben.okafor@example.org")
     assert (specialist.first_name, list(specialist.sites.all())) == (

@@ -113,6 +113,35 @@ def test_import_confirm_writes_and_deletes_the_upload(importer_client, catalogue
     assert list((media_root / "imports").iterdir()) == []
 
 
+def test_import_confirm_goes_back_where_it_was_opened_and_remembers_who(importer_client, catalogue):
+    back = "/events/7/attendance/add/?imported=1"
+    response = importer_client.post(
+        f"{reverse('clinicians:import')}?next={back}",
+        {"file": SimpleUploadedFile("roster.csv", roster_csv(PCP_ROW, SPECIALIST_ROW))},
+    )
+    token = token_of(response)
+
+    confirmed = importer_client.post(reverse("clinicians:import_confirm", kwargs={"token": token}))
+
+    assert confirmed.url == back
+    assert importer_client.session["roster_last_import"] == sorted(
+        Clinician.objects.values_list("pk", flat=True)
+    )
+
+
+def test_import_ignores_a_next_that_leaves_the_site(importer_client, catalogue):
+    response = importer_client.post(
+        f"{reverse('clinicians:import')}?next=https://evil.example.org/",
+        {"file": SimpleUploadedFile("roster.csv", roster_csv(PCP_ROW))},
+    )
+
+    confirmed = importer_client.post(
+        reverse("clinicians:import_confirm", kwargs={"token": token_of(response)})
+    )
+
+    assert confirmed.url == reverse("clinicians:list")
+
+
 def test_import_confirm_with_errors_writes_nothing(importer_client, catalogue):
     bad = list(PCP_ROW)
     bad[3] = ""

@@ -340,6 +340,33 @@ def test_attendance_add_all_filtered(organizer_client):
     assert set(event.attendances.values_list("clinician", flat=True)) == {k.pk for k in kids}
 
 
+def test_attendance_catalogue_offers_the_last_import_and_adds_all_of_it(organizer_client):
+    event = make_event()
+    imported = [make_clinician(last_name=f"New{n}") for n in range(3)]
+    make_clinician(last_name="Old")
+    session = organizer_client.session
+    session["roster_last_import"] = [c.pk for c in imported]
+    session.save()
+    url = reverse("events:attendance_create", kwargs={"event_pk": event.pk})
+
+    page = organizer_client.get(url, {"imported": "1"})
+    organizer_client.post(f"{url}?imported=1", {"add_all": ""})
+
+    assert [c.last_name for c in page.context["clinicians"]] == ["New0", "New1", "New2"]
+    assert set(event.attendances.values_list("clinician", flat=True)) == {c.pk for c in imported}
+
+
+def test_attendance_pages_link_the_import_back_to_the_event(organizer_client):
+    event = make_event()
+
+    page = organizer_client.get(reverse("events:attendance_list", kwargs={"event_pk": event.pk}))
+
+    assert (
+        f'href="/clinicians/import/?next=%2Fevents%2F{event.pk}%2Fattendance%2Fadd%2F%3Fimported%3D1"'
+        in page.content.decode()
+    )
+
+
 def test_attendance_list_counts_per_track_and_role(organizer_client):
     event = make_event()
     make_attendance(event=event, clinician=make_clinician())
