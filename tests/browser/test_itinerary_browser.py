@@ -1,6 +1,8 @@
 import pytest
 
-from tests.rotations.itinerary_factories import make_small_event
+from events.models import Anchor
+from tests.browser.conftest import SCREENSHOTS
+from tests.rotations.itinerary_factories import make_demo_shaped_event, make_small_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,8 +27,9 @@ def test_itinerary_on_phone_is_readable_and_prints_one_person(live_server, page,
     page.emulate_media(media="print")
     shoot("itinerary-traveller-print")
     hidden_in_print = [
-        page.locator(selector).is_hidden() for selector in (".it-bar", ".it-actions")
+        page.locator(selector).is_hidden() for selector in (".it-bar", ".it-actions", ".it-rounds")
     ]
+    printed_rows = page.locator(".sheet-round").all_inner_texts()
 
     assert scroll_width <= PHONE["width"]
     assert [" ".join(text.split()) for text in table_numbers] == [
@@ -36,7 +39,12 @@ def test_itinerary_on_phone_is_readable_and_prints_one_person(live_server, page,
     ]
     assert table_font_px >= 40
     assert (printed, page.url) == (True, url)
-    assert hidden_in_print == [True, True]
+    assert hidden_in_print == [True, True, True]
+    assert [" ".join(text.split()) for text in printed_rows] == [
+        "1 18:00–18:10 1 Cardiology Hall A Ann Heart, MD; Cara Pulse, MD",
+        "2 18:12–18:22 2 Dermatology Hall B Bob Skin, DO",
+        "3 18:24–18:34 3 Endocrinology Gus Sugar, MD",
+    ]
 
 
 def test_itinerary_anchor_on_phone_lists_groups(live_server, page, shoot):
@@ -59,7 +67,29 @@ def test_itinerary_print_view_without_javascript_fallback(live_server, page, sho
     page.goto(f"{live_server.url}/i/{small.attendance(small.fay).link_token}/print/")
     page.emulate_media(media="print")
     shoot("itinerary-print-view")
-    rounds = page.locator(".it-round").count()
+    rounds = page.locator(".sheet-round").count()
 
     assert rounds == 3
     assert page.locator(".it-print-bar").is_hidden()
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+
+
+def test_itinerary_printed_from_the_browser_is_one_letter_page(live_server, page, shoot):
+    event = make_demo_shaped_event()
+    traveller = event.attendances.filter(clinician__role="primary-care").first()
+    busiest = Anchor.objects.filter(event=event, table__number=1).first()
+    anchor = event.attendances.get(clinician=busiest.clinician)
+    pages = {}
+
+    for name, attendance in (("traveller", traveller), ("anchor", anchor)):
+        page.goto(f"{live_server.url}/i/{attendance.link_token}/")
+        page.emulate_media(media="print")
+        shoot(f"itinerary-demo-{name}-print")
+        pdf = page.pdf(format="Letter", print_background=True)
+        (SCREENSHOTS / f"itinerary-demo-{name}-print.pdf").write_bytes(pdf)
+        pages[name] = pdf_pages(pdf)
+
+    assert pages == {"traveller": 1, "anchor": 1}

@@ -1,6 +1,8 @@
-"""Schedules and visits for the itinerary tests, and one small event with people to name."""
+"""Schedules and visits for the itinerary tests, one small event with people to name, and one
+shaped like the demo event for printing."""
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -156,3 +158,116 @@ def make_large_event(*, groups: int, tables: int, rounds: int = 4, members: int 
     traveller = make_attendance(event=event, clinician=group_rows[0].members.first())
     anchor = make_attendance(event=event, clinician=anchors[0].clinician)
     return event, traveller, anchor
+
+
+# Names as long as the demo's (the printed pages must fit real names, not worst-case ones).
+FIRST_NAMES = ("Alejandro", "Valentina", "Omar", "Elizabeth", "Wei", "Patrick", "Jacqueline")
+LAST_NAMES = ("Fitzgerald", "MacDonald", "Hernandez", "Chowdhury", "Lopez", "Kim", "Oyelaran")
+CREDENTIALS = ("MD", "DO", "MD, PhD", "NP")
+SPECIALTIES = (
+    "Allergy & Immunology", "Behavioral Health", "Cardiology", "Dermatology",
+    "Developmental-Behavioral Pediatrics", "Endocrinology", "Gastroenterology", "Geriatrics",
+    "Hematology", "Infectious Disease", "Nephrology", "Neurology", "Oncology",
+    "Ophthalmology", "Orthopedics", "Otolaryngology", "Pediatric Cardiology",
+    "Pediatric Endocrinology", "Pulmonology", "Rheumatology", "Sleep Medicine",
+    "Sports Medicine", "Urology",
+)  # fmt: skip
+SITES = (
+    "Andover", "Back Bay", "Beverly", "Braintree", "Charlestown", "Dorchester", "Falmouth",
+    "Gloucester", "Hingham", "Hyannis", "Jamaica Plain", "Lawrence", "Lowell", "Lynn",
+    "Natick", "Nantucket", "Newton", "Orleans", "Peabody", "Plymouth", "Quincy", "Salem",
+    "Sandwich", "Somerville", "Waltham", "Wellesley", "Weymouth", "Woburn", "Worcester",
+    "Chelmsford",
+)  # fmt: skip
+
+
+def _long_names():
+    """Keyword arguments of clinicians with demo-like names, a different pair each time."""
+    for n in itertools.count():
+        yield {"first_name": FIRST_NAMES[n % 7], "last_name": LAST_NAMES[(n // 7) % 7]}
+
+
+def _table_with_anchors(*, event, number: int, names) -> tuple:
+    table = make_table(
+        event=event,
+        number=number,
+        specialty=make_specialty(name=SPECIALTIES[number - 1]),
+        location=f"Hall {'AB'[number % 2]}, table {number}",
+    )
+    anchors = [
+        make_anchor(
+            table=table,
+            clinician=make_specialist(
+                **next(names), credentials=CREDENTIALS[(number + n) % 4], specialty=table.specialty
+            ),
+        )
+        for n in range(3)
+    ]
+    return table, anchors
+
+
+def _group_of_six(*, event, number: int, names):
+    return make_group(
+        event=event,
+        name=f"Internal Medicine, {SITES[number % 30]}"
+        + (f" {number // 30 + 1}" if number >= 30 else ""),
+        members=[make_clinician(**next(names), credentials="MD") for _ in range(6)],
+    )
+
+
+def make_demo_shaped_event(*, rounds: int = 10, tables: int = 11, anchors_attend: bool = True):
+    """An event shaped like the demo (142 attendees: 11 tables of three anchors, 18 groups of
+    six, a leader with no rounds; 10 rounds), with long names so that printed pages are as
+    full as real ones. The groups form three families of six; family k's group i is at table
+    (i + (k + 1) r) mod `tables` in round r, so no group sees a table twice and a table gets
+    up to three groups a round; now and then a group has a break. Without `anchors_attend`
+    only the travellers and the leader have an itinerary."""
+    event = make_event(
+        name="Primary Care Meets Specialty",
+        venue="Hilltop Conference Center, Waltham",
+        start_time=datetime.time(17, 30),
+        rounds=rounds,
+    )
+    names = _long_names()
+    table_rows, anchors = [], []
+    for number in range(1, tables + 1):
+        table, table_anchors = _table_with_anchors(event=event, number=number, names=names)
+        table_rows.append(table)
+        anchors += table_anchors
+    groups = [_group_of_six(event=event, number=g, names=names) for g in range(18)]
+    schedule = make_schedule(event=event)
+    for r in range(rounds):
+        for g, group in enumerate(groups):
+            family, i = divmod(g, 6)
+            if (g + r) % 7 == 6:
+                continue  # a break
+            table = table_rows[(i + 2 * family + (family + 1) * r) % tables]
+            make_visit(schedule=schedule, round=r + 1, group=group, table=table)
+    attendees = [member for group in groups for member in group.members.all()]
+    if anchors_attend:
+        attendees += [anchor.clinician for anchor in anchors]
+    attendees.append(make_clinician(**next(names), role="leader"))
+    for clinician in attendees:
+        make_attendance(event=event, clinician=clinician)
+    return event
+
+
+def make_busy_table_event(*, rounds: int = 10):
+    """One table of three anchors that three groups of six visit every round: the longest
+    anchor itinerary and table sign. Only the anchors attend."""
+    event = make_event(
+        name="Primary Care Meets Specialty",
+        venue="Hilltop Conference Center, Waltham",
+        start_time=datetime.time(17, 30),
+        rounds=rounds,
+    )
+    names = _long_names()
+    table, anchors = _table_with_anchors(event=event, number=1, names=names)
+    schedule = make_schedule(event=event)
+    for r in range(rounds):
+        for g in range(3 * r, 3 * r + 3):
+            group = _group_of_six(event=event, number=g, names=names)
+            make_visit(schedule=schedule, round=r + 1, group=group, table=table)
+    for anchor in anchors:
+        make_attendance(event=event, clinician=anchor.clinician)
+    return event

@@ -1,5 +1,6 @@
 import pytest
 
+from events.models import Attendance
 from rotations.documents import (
     itineraries_document,
     qr_code_data_uri,
@@ -8,7 +9,11 @@ from rotations.documents import (
     table_signs_document,
 )
 from rotations.itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
-from tests.rotations.itinerary_factories import make_small_event
+from tests.rotations.itinerary_factories import (
+    make_busy_table_event,
+    make_demo_shaped_event,
+    make_small_event,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +30,22 @@ def page_texts(document) -> list[str]:
         return own + " ".join(text(child) for child in getattr(box, "children", []))
 
     return [" ".join(text(page._page_box).split()) for page in document.pages]
+
+
+def rows_by_page(document) -> dict:
+    """For each round's row of a rendered document, the pages it is drawn on."""
+    pages: dict = {}
+
+    def walk(box, number):
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", None) == "tr" and "sheet-round" in element.get("class"):
+            pages.setdefault(id(box.element), set()).add(number)
+        for child in getattr(box, "children", []):
+            walk(child, number)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box, number)
+    return pages
 
 
 def test_itineraries_document_one_page_per_attendee():
@@ -47,6 +68,59 @@ def test_itineraries_document_one_page_per_attendee():
     assert "Break — no table this round" in texts[3]
 
 
+def test_itineraries_document_demo_shaped_event_one_page_per_clinician():
+    event = make_demo_shaped_event()
+    names = [
+        attendance.clinician.full_name
+        for attendance in Attendance.objects.filter(event=event)
+        .select_related("clinician")
+        .order_by("clinician__last_name", "clinician__first_name", "pk")
+    ]
+
+    document = itineraries_document(event=event)
+
+    texts = page_texts(document)
+    assert (len(names), len(document.pages)) == (142, 142)
+    assert [name in text for name, text in zip(names, texts, strict=True)] == [True] * 142
+
+
+def test_itineraries_document_twenty_rounds_fit_a_traveller_page():
+    event = make_demo_shaped_event(rounds=20, tables=23, anchors_attend=False)
+
+    document = itineraries_document(event=event)
+
+    assert (event.attendances.count(), len(document.pages)) == (109, 109)
+
+
+def test_table_signs_document_demo_shaped_event_one_page_per_table():
+    event = make_demo_shaped_event()
+
+    document = table_signs_document(event=event, absolute_url=absolute)
+
+    texts = page_texts(document)
+    assert len(document.pages) == 11
+    assert [text.split(" ")[1] for text in texts] == [str(n) for n in range(1, 12)]
+
+
+def test_itineraries_and_sign_of_a_table_with_three_groups_every_round_fit_a_page():
+    event = make_busy_table_event()
+
+    itineraries = itineraries_document(event=event)
+    signs = table_signs_document(event=event, absolute_url=absolute)
+
+    assert (len(itineraries.pages), len(signs.pages)) == (3, 1)
+
+
+def test_itineraries_document_too_long_for_a_page_runs_on_without_cutting_a_row():
+    event = make_busy_table_event(rounds=20)
+
+    document = itineraries_document(event=event)
+
+    pages_of_rows = rows_by_page(document)
+    assert len(document.pages) == 6
+    assert sorted(len(pages) for pages in pages_of_rows.values()) == [1] * 60
+
+
 def test_render_itineraries_pdf_is_a_pdf():
     small = make_small_event()
 
@@ -67,7 +141,10 @@ def test_table_signs_document_one_page_per_table_with_qr_code():
         "TABLE 2 Dermatology Hall B Bob Skin, DO Scan for this table's rounds",
         "TABLE 3 Endocrinology Gus Sugar, MD Scan for this table's rounds",
     ]
-    assert "Braintree FM : Fay Cole" in texts[1]
+    assert (
+        "1 18:00–18:10 Braintree FM Fay Cole 2 18:12–18:22 Quincy IM Dana Able, Eli Baker"
+        in texts[1]
+    )
     assert render_table_signs_pdf(event=small.event, absolute_url=absolute)[:5] == b"%PDF-"
 
 

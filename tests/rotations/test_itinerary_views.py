@@ -182,7 +182,19 @@ def test_itinerary_print_view_shows_one_page_without_navigation(client, small):
     assert response.status_code == 200
     assert html.count('class="print-page"') == 1
     assert "navbar" not in html
-    assert len(round_texts(response)) == 3
+    assert (len(round_texts(response)), html.count('<tr class="sheet-round')) == (0, 3)
+
+
+def test_itinerary_page_prints_the_compact_sheet_not_the_cards(client, small):
+    attendance = small.attendance(small.dana)
+
+    html = client.get(detail_url(attendance)).content.decode()
+
+    assert (
+        len(re.findall(r'<div class="d-print-none">\s*<article class="it"', html)),
+        len(re.findall(r'<div class="d-none d-print-block">\s*<article class="sheet"', html)),
+        html.count('<tr class="sheet-round'),
+    ) == (1, 1, 3)
 
 
 def test_itinerary_page_revoked_link_after_reissue_is_404(client, small, manager):
