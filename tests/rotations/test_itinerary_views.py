@@ -445,3 +445,39 @@ def test_organizer_pages_keep_same_origin_referrer_for_csrf(organizer_client):
     response = organizer_client.get(reverse("events:list"))
 
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_event_tabs_show_itineraries_once_the_schedule_is_published(client, admin_user, small):
+    client.force_login(admin_user)
+    tab = f'href="{list_url(small.event)}">Itineraries</a>'
+    shown = {}
+
+    for status in ("draft", "scheduled", "published", "finished"):
+        small.event.status = status
+        small.event.save(update_fields=["status"])
+        shown[status] = tab in client.get(small.event.get_absolute_url()).content.decode()
+
+    assert shown == {"draft": False, "scheduled": False, "published": True, "finished": True}
+
+
+def test_itineraries_page_is_the_active_event_tab(manager_client, small):
+    html = manager_client.get(list_url(small.event)).content.decode()
+
+    assert f'class="nav-link active" href="{list_url(small.event)}">Itineraries</a>' in html
+
+
+def test_publish_page_of_the_published_version_links_to_printing(client, admin_user, small):
+    client.force_login(admin_user)
+    url = reverse(
+        "rotations:schedule_publish", kwargs={"event_pk": small.event.pk, "pk": small.schedule.pk}
+    )
+
+    html = client.get(url).content.decode()
+
+    links = re.findall(r'<a class="btn [^"]+" href="([^"]+)">([^<]+)</a>', html)
+    event_pk = small.event.pk
+    assert links == [
+        (f"/events/{event_pk}/itineraries/print/", "Print all itineraries (PDF)"),
+        (f"/events/{event_pk}/itineraries/table-signs/", "Table signs (PDF)"),
+        (f"/events/{event_pk}/itineraries/", "Itineraries and links"),
+    ]
