@@ -3,11 +3,15 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from .ratelimit import client_ip, hit, parse_rules
+from .ratelimit import client_ip, hit, parse_rules, peek
 
 
 class RateLimitMiddleware:
     """Applies ROUNDS_RATE_LIMITS by the resolved URL name, so views need no decorator.
+
+    A rule without a status counts the request before the view runs. A rule with a status
+    (failures) checks the address's count before the view, so a refused address costs no
+    lookup, and counts the response after it when its status is the rule's.
 
     The settings are read per request (cheap to parse), so tests can change them.
     """
@@ -16,22 +20,31 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        for rule in getattr(request, "_rate_limit_failure_rules", ()):
+            if response.status_code == rule.status:
+                hit(scope=rule.scope, key=client_ip(request) or "unknown", rate=rule.rate)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if match is None or not match.view_name:
             return None
+        key = client_ip(request) or "unknown"
+        failure_rules = []
         for rule in parse_rules(getattr(settings, "ROUNDS_RATE_LIMITS", {})):
             if not rule.applies(view_name=match.view_name, method=request.method):
                 continue
-            allowed, retry_after = hit(
-                scope=rule.pattern, key=client_ip(request) or "unknown", rate=rule.rate
-            )
+            if rule.status is None:
+                allowed, retry_after = hit(scope=rule.scope, key=key, rate=rule.rate)
+            else:
+                allowed, retry_after = peek(scope=rule.scope, key=key, rate=rule.rate)
+                failure_rules.append(rule)
             if not allowed:
                 response = render(request, "429.html", {"retry_after": retry_after}, status=429)
                 response["Retry-After"] = str(retry_after)
                 return response
+        request._rate_limit_failure_rules = failure_rules
         return None
 
 

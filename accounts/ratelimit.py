@@ -1,5 +1,9 @@
 """Fixed-window rate limits per client address, counted in Django's cache.
 
+A rule counts either every request it covers, or only the responses of one status (failures:
+"404 itineraries:detail" counts failed personal-link lookups, so that guessing is stopped
+while the many valid requests from a venue's one address are never refused).
+
 With the default per-process memory cache each gunicorn worker counts on its own; set
 REDIS_URL (or CACHE_URL) so that all workers and machines share one count.
 """
@@ -15,6 +19,8 @@ from django.http import HttpRequest
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 RATE_PATTERN = re.compile(r"(\d+)/(\d*)([smh])")
+METHOD_PATTERN = re.compile(r"[A-Z]+")
+STATUS_PATTERN = re.compile(r"\d{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +31,21 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One entry of ROUNDS_RATE_LIMITS: a URL name pattern, the methods it counts, its rate."""
+    """One entry of ROUNDS_RATE_LIMITS, "[METHOD ...] [STATUS] PATTERN [PATTERN ...]": the URL
+    name patterns it covers, the methods it counts (all when none), and its rate. With a
+    status it counts only responses of that status, and refuses an address whose count has
+    reached the limit, until the window ends."""
 
-    pattern: str
+    scope: str
+    patterns: tuple[str, ...]
     methods: frozenset[str]
     rate: Rate
+    status: int | None = None
 
     def applies(self, *, view_name: str, method: str) -> bool:
         if self.methods and method not in self.methods:
             return False
-        return fnmatchcase(view_name, self.pattern)
+        return any(fnmatchcase(view_name, pattern) for pattern in self.patterns)
 
 
 def parse_rate(text: str) -> Rate:
@@ -46,18 +57,25 @@ def parse_rate(text: str) -> Rate:
     return Rate(limit=int(count), period_s=int(multiple or 1) * PERIODS[unit])
 
 
+def parse_rule(key: str, rate: str) -> Rule:
+    """'POST clinicians:import*' or '404 itineraries:detail itineraries:print' -> Rule."""
+    words = key.split()
+    methods = [word for word in words if METHOD_PATTERN.fullmatch(word)]
+    statuses = [int(word) for word in words if STATUS_PATTERN.fullmatch(word)]
+    patterns = tuple(word for word in words if word not in methods and not word.isdigit())
+    if not patterns or len(statuses) > 1:
+        raise ValueError(f"Bad rate limit {key!r}: use '[METHOD ...] [STATUS] PATTERN ...'.")
+    return Rule(
+        scope="|".join(words),  # no spaces: memcached-safe cache keys
+        patterns=patterns,
+        methods=frozenset(methods),
+        rate=parse_rate(rate),
+        status=statuses[0] if statuses else None,
+    )
+
+
 def parse_rules(config: dict[str, str]) -> list[Rule]:
-    rules = []
-    for key, rate in config.items():
-        *methods, pattern = key.split()
-        rules.append(
-            Rule(
-                pattern=pattern,
-                methods=frozenset(method.upper() for method in methods),
-                rate=parse_rate(rate),
-            )
-        )
-    return rules
+    return [parse_rule(key, rate) for key, rate in config.items()]
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -74,15 +92,29 @@ def client_ip(request: HttpRequest) -> str | None:
     return forwarded[-proxies]
 
 
+def _window(*, scope: str, key: str, rate: Rate, now: float | None) -> tuple[str, int]:
+    """The cache key of the current window, and the seconds until it ends."""
+    now = time.time() if now is None else now
+    window = int(now // rate.period_s)
+    retry_after = max(1, int((window + 1) * rate.period_s - now))
+    return f"ratelimit:{scope}:{key}:{window}", retry_after
+
+
+def peek(*, scope: str, key: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
+    """Whether `key` is still under `scope`'s limit in the current window, counting nothing.
+
+    Returns (allowed, seconds until the window ends).
+    """
+    cache_key, retry_after = _window(scope=scope, key=key, rate=rate, now=now)
+    return cache.get(cache_key, 0) < rate.limit, retry_after
+
+
 def hit(*, scope: str, key: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
     """Count one request for `key` in `scope`'s current window.
 
     Returns (allowed, seconds until the window ends).
     """
-    now = time.time() if now is None else now
-    window = int(now // rate.period_s)
-    retry_after = max(1, int((window + 1) * rate.period_s - now))
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
+    cache_key, retry_after = _window(scope=scope, key=key, rate=rate, now=now)
     # add() is a no-op when the key exists, so concurrent first hits do not reset the count.
     cache.add(cache_key, 0, timeout=rate.period_s + 1)
     try:

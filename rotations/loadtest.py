@@ -219,9 +219,8 @@ def main(argv: list[str] | None = None) -> None:
         "ROUNDS_VAR_DIR": str(workdir / "var"),
         "STATIC_ROOT": str(workdir / "static"),
         "LOG_LEVEL": "WARNING",
-        # Every virtual clinician comes from 127.0.0.1: the per-address limit would measure
-        # itself, not the pages. The middleware still runs, so its cost is counted.
-        "ROUNDS_RATE_LIMIT_LINKS": "1000000/m",
+        # The real rate limits: every virtual clinician comes from 127.0.0.1, like a venue
+        # behind one Wi-Fi address, so a 429 here is one a venue would see.
     }
     os.environ.update(env)
 

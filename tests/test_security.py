@@ -5,9 +5,12 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.ratelimit import Rate, client_ip, hit, parse_rate
+from accounts.ratelimit import Rate, Rule, client_ip, hit, parse_rate, parse_rule, peek
+from config import settings as production_settings
+from rotations.itineraries import table_token
 from tests.accounts.helpers import make_organizer
 from tests.factories import make_clinician, make_event, make_user
+from tests.rotations.itinerary_factories import make_small_event
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +130,39 @@ def test_hit_allows_the_limit_then_refuses_until_the_window_ends():
     assert results + [next_window] == [(True, 60), (True, 60), (True, 60), (False, 60), (True, 60)]
 
 
+def test_peek_counts_nothing():
+    rate = Rate(limit=1, period_s=60)
+
+    peeks = [peek(scope="s", key="1.2.3.4", rate=rate, now=0.0) for _ in range(3)]
+    hit(scope="s", key="1.2.3.4", rate=rate, now=0.0)
+    after = peek(scope="s", key="1.2.3.4", rate=rate, now=0.0)
+
+    assert peeks + [after] == [(True, 60), (True, 60), (True, 60), (False, 60)]
+
+
+def test_parse_rule_reads_methods_status_and_patterns():
+    rules = [
+        parse_rule("POST clinicians:import*", "20/m"),
+        parse_rule("404 itineraries:detail itineraries:table", "60/10m"),
+    ]
+
+    assert rules == [
+        Rule(
+            scope="POST|clinicians:import*",
+            patterns=("clinicians:import*",),
+            methods=frozenset({"POST"}),
+            rate=Rate(limit=20, period_s=60),
+        ),
+        Rule(
+            scope="404|itineraries:detail|itineraries:table",
+            patterns=("itineraries:detail", "itineraries:table"),
+            methods=frozenset(),
+            rate=Rate(limit=60, period_s=600),
+            status=404,
+        ),
+    ]
+
+
 def test_hit_counts_each_address_apart():
     rate = Rate(limit=1, period_s=60)
 
@@ -166,12 +202,100 @@ def test_rate_limit_leaves_other_urls_alone(client, settings):
 
 
 def test_guessing_personal_links_is_rate_limited(client, settings):
-    settings.ROUNDS_RATE_LIMITS = {"itineraries:*": "2/m"}
+    settings.ROUNDS_RATE_LIMITS = {"404 itineraries:detail": "2/m"}
     urls = [reverse("itineraries:detail", kwargs={"token": f"guess-{n}"}) for n in range(3)]
 
     statuses = [client.get(url).status_code for url in urls]
 
     assert statuses == [404, 404, 429]
+
+
+def test_failure_limit_counts_only_failures(client, settings):
+    settings.ROUNDS_RATE_LIMITS = {"404 itineraries:detail": "1/m"}
+    small = make_small_event()
+    valid = reverse(
+        "itineraries:detail", kwargs={"token": small.event.attendances.first().link_token}
+    )
+    guess = reverse("itineraries:detail", kwargs={"token": "guess"})
+
+    valid_first = [client.get(valid).status_code for _ in range(5)]
+    then = [
+        client.get(guess).status_code,
+        client.get(guess).status_code,
+        client.get(valid).status_code,
+    ]
+
+    assert (valid_first, then) == ([200] * 5, [404, 429, 429])
+
+
+def personal_urls(small) -> list[str]:
+    """Every kind of personal link of the small event: itinerary, print view, calendar, table."""
+    urls = []
+    for attendance in small.event.attendances.all():
+        token = attendance.link_token
+        urls += [
+            reverse("itineraries:detail", kwargs={"token": token}),
+            reverse("itineraries:print", kwargs={"token": token}),
+            reverse("itineraries:calendar", kwargs={"token": token}),
+        ]
+    table = table_token(event_id=small.event.pk, table_id=small.cardiology.pk)
+    return urls + [reverse("itineraries:table", kwargs={"token": table})]
+
+
+def test_venue_on_one_address_is_never_refused_but_a_guesser_is(client, settings):
+    settings.ROUNDS_RATE_LIMITS = production_settings.ROUNDS_RATE_LIMITS
+    small = make_small_event()
+    urls = personal_urls(small)
+    venue, guesser, elsewhere = "203.0.113.10", "198.51.100.66", "192.0.2.7"
+    guesses = [reverse("itineraries:detail", kwargs={"token": f"guess-{n}"}) for n in range(30)] + [
+        reverse("itineraries:table", kwargs={"token": f"guess-{n}"}) for n in range(31)
+    ]
+
+    at_the_venue = {
+        client.get(urls[n % len(urls)], REMOTE_ADDR=venue).status_code for n in range(500)
+    }
+    guessed = [client.get(url, REMOTE_ADDR=guesser).status_code for url in guesses]
+    guesser_valid = client.get(urls[0], REMOTE_ADDR=guesser)
+    others = [
+        client.get(urls[0], REMOTE_ADDR=elsewhere).status_code,
+        client.get(guesses[0], REMOTE_ADDR=elsewhere).status_code,
+        client.get(urls[0], REMOTE_ADDR=venue).status_code,
+    ]
+
+    assert at_the_venue == {200}
+    assert guessed == [404] * 60 + [429]
+    assert (guesser_valid.status_code, int(guesser_valid["Retry-After"]) <= 600) == (429, True)
+    assert others == [200, 404, 200]
+
+
+def test_failure_budget_leaves_organizer_pages_alone(client, settings):
+    settings.ROUNDS_RATE_LIMITS = {**production_settings.ROUNDS_RATE_LIMITS}
+    small = make_small_event()
+    address = "198.51.100.66"
+    for n in range(61):
+        client.get(
+            reverse("itineraries:detail", kwargs={"token": f"guess-{n}"}), REMOTE_ADDR=address
+        )
+    client.force_login(make_user(is_superuser=True))
+
+    blocked = client.get(personal_urls(small)[0], REMOTE_ADDR=address).status_code
+    organizer = client.get(
+        reverse("itineraries:list", kwargs={"event_pk": small.event.pk}), REMOTE_ADDR=address
+    ).status_code
+
+    assert (blocked, organizer) == (429, 200)
+
+
+def test_flood_cap_refuses_valid_links_past_it(client, settings):
+    settings.ROUNDS_RATE_LIMITS = {"itineraries:detail itineraries:print": "3/m"}
+    small = make_small_event()
+    token = small.event.attendances.first().link_token
+    detail = reverse("itineraries:detail", kwargs={"token": token})
+    printed = reverse("itineraries:print", kwargs={"token": token})
+
+    statuses = [client.get(url).status_code for url in (detail, printed, detail, printed)]
+
+    assert statuses == [200, 200, 200, 429]
 
 
 def test_roster_import_posts_are_rate_limited(client, settings):
@@ -185,10 +309,12 @@ def test_roster_import_posts_are_rate_limited(client, settings):
 
 
 def test_production_rate_limits_cover_links_and_imports():
-    from config import settings as production_settings
+    links = "itineraries:detail itineraries:print itineraries:calendar itineraries:table"
+    limits = production_settings.ROUNDS_RATE_LIMITS
 
-    assert production_settings.ROUNDS_RATE_LIMITS == {
-        "itineraries:*": "120/m",
+    assert limits == {
+        links: "20000/m",
+        f"404 {links}": "60/10m",
         "POST clinicians:import*": "20/m",
         "accounts:password_set": "30/m",
     }
