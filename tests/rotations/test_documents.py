@@ -38,7 +38,9 @@ def rows_by_page(document) -> dict:
 
     def walk(box, number):
         element = getattr(box, "element", None)
-        if getattr(box, "element_tag", None) == "tr" and "sheet-round" in element.get("class"):
+        if getattr(box, "element_tag", None) == "tr" and "sheet-round" in (
+            element.get("class") or ""
+        ):
             pages.setdefault(id(box.element), set()).add(number)
         for child in getattr(box, "children", []):
             walk(child, number)
@@ -84,6 +86,7 @@ def test_itineraries_document_demo_shaped_event_one_page_per_clinician():
     assert [name in text for name, text in zip(names, texts, strict=True)] == [True] * 142
 
 
+@pytest.mark.slow  # 109 pages
 def test_itineraries_document_twenty_rounds_fit_a_traveller_page():
     event = make_demo_shaped_event(rounds=20, tables=23, anchors_attend=False)
 
