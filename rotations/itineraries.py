@@ -7,12 +7,15 @@ together in Python, so a 2,000-clinician event costs the same queries as a 20-cl
 The one write, `reissue_link`, sits here beside the reads of the link it replaces.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -72,6 +75,10 @@ class ItineraryRound:
         return self.table is None and not self.groups
 
 
+# The rendered rounds of a group (or table) are kept this long for its other members.
+ROUNDS_CACHE_SECONDS = 60
+
+
 @dataclass(frozen=True)
 class Itinerary:
     """A clinician's itinerary, or the reason they have none."""
@@ -92,6 +99,9 @@ class Itinerary:
     anchors: tuple[Person, ...] = ()
     rounds: tuple[ItineraryRound, ...] = ()
     changes: tuple[str, ...] = field(default=())
+    # Whose rounds these are, when others share them: "g<group>" for everyone travelling in
+    # a group, "t<table>-<absent rounds>" for a table and its anchors. Empty: not shared.
+    shared_id: str = ""
 
     @property
     def html_id(self) -> str:
@@ -99,6 +109,20 @@ class Itinerary:
         if self.attendance is not None:
             return f"it-{self.attendance.pk}"
         return f"it-table-{self.table.id}" if self.table else "it"
+
+    @property
+    def rounds_cache_key(self) -> str:
+        """What the rounds part of the page depends on: the published version, the one before
+        it (for what changed) and whose rounds they are. Published versions never change."""
+        schedule = self.schedule.pk if self.schedule else 0
+        previous = self.previous.pk if self.previous else 0
+        return f"{self.kind}-{self.shared_id}-{schedule}-{previous}"
+
+    @property
+    def rounds_cache_seconds(self) -> int:
+        """How long the rendered rounds are kept for others of the group or table: not at all
+        when nobody shares them. A short while, so a corrected name shows soon."""
+        return ROUNDS_CACHE_SECONDS if self.shared_id else 0
 
     @property
     def changes_since(self) -> str:
@@ -113,6 +137,13 @@ class Itinerary:
 
 
 # Reading the published versions ---------------------------------------------------------------
+
+
+def version_key(published: tuple[Schedule | None, Schedule | None]) -> str:
+    """The published version and the one before it as a short cache-key word ("12-9"); a
+    published version never changes, so this names what an itinerary shows."""
+    schedule, previous = published
+    return f"{schedule.pk if schedule else 0}-{previous.pk if previous else 0}"
 
 
 def get_published_schedules(*, event: Event) -> tuple[Schedule | None, Schedule | None]:
@@ -265,13 +296,19 @@ def _by_round(visits, schedule: Schedule | None, attribute: str, *, many: bool) 
 # Itineraries ----------------------------------------------------------------------------------
 
 
-def get_itinerary(*, attendance: Attendance) -> Itinerary:
+def get_itinerary(
+    *,
+    attendance: Attendance,
+    published: tuple[Schedule | None, Schedule | None] | None = None,
+) -> Itinerary:
     """A clinician's itinerary at one event, from the published schedule, with what changed since
-    the version published before it. Up to seven queries, whatever the size of the event; the
-    attendance should come with `event` and `clinician` selected."""
+    the version published before it. Up to seven queries, whatever the size of the event (fewer
+    when the group's rounds are cached); the attendance should come with `event` and
+    `clinician` selected. ``published`` is ``get_published_schedules``' answer when the caller
+    has it already."""
     event = attendance.event
     base = {"event": event, "clinician": attendance.clinician, "attendance": attendance}
-    schedule, previous = get_published_schedules(event=event)
+    schedule, previous = published or get_published_schedules(event=event)
     if schedule is None:
         return Itinerary(kind=Itinerary.UNPUBLISHED, **base)
     base.update(schedule=schedule, previous=previous)
@@ -284,30 +321,33 @@ def get_itinerary(*, attendance: Attendance) -> Itinerary:
         .first()
     )
     if membership is not None:
-        visits = list(
-            Visit.objects.filter(schedule__in=schedules, group_id=membership.group_id)
-            .select_related("table__specialty")
-            .order_by("round")
-        )
-        tables_now = _by_round(visits, schedule, "table", many=False)
-        anchors_by_table = defaultdict(list)
-        for anchor in _anchors_queryset().filter(
-            table_id__in={table.pk for table in tables_now.values()}
-        ):
-            anchors_by_table[anchor.table_id].append(anchor)
-        rounds, changes = _traveller_rounds(
-            slots=slots,
-            tables_now=tables_now,
-            tables_before=_by_round(visits, previous, "table", many=False),
-            anchors_by_table=anchors_by_table,
-        )
-        return Itinerary(
+
+        def group_rounds():
+            visits = list(
+                Visit.objects.filter(schedule__in=schedules, group_id=membership.group_id)
+                .select_related("table__specialty")
+                .order_by("round")
+            )
+            tables_now = _by_round(visits, schedule, "table", many=False)
+            anchors_by_table = defaultdict(list)
+            for anchor in _anchors_queryset().filter(
+                table_id__in={table.pk for table in tables_now.values()}
+            ):
+                anchors_by_table[anchor.table_id].append(anchor)
+            return _traveller_rounds(
+                slots=slots,
+                tables_now=tables_now,
+                tables_before=_by_round(visits, previous, "table", many=False),
+                anchors_by_table=anchors_by_table,
+            )
+
+        itinerary = Itinerary(
             kind=Itinerary.TRAVELLER,
             group_name=membership.group.name,
-            rounds=rounds,
-            changes=changes,
+            shared_id=f"g{membership.group_id}",
             **base,
         )
+        return _with_shared_rounds(itinerary, group_rounds)
 
     anchoring = (
         _anchors_queryset().filter(event=event, clinician_id=attendance.clinician_id).first()
@@ -316,22 +356,36 @@ def get_itinerary(*, attendance: Attendance) -> Itinerary:
         return Itinerary(kind=Itinerary.NO_ROUNDS, **base)
     table = anchoring.table
     colleagues = list(_anchors_queryset().filter(table=table).exclude(pk=anchoring.pk))
-    rounds, changes = _table_rounds_for(
-        table=table,
-        schedules=schedules,
-        schedule=schedule,
-        previous=previous,
-        slots=slots,
-        absent_rounds=anchoring.absent_rounds,
-    )
-    return Itinerary(
+    itinerary = Itinerary(
         kind=Itinerary.ANCHOR,
         table=_table_info(table),
         anchors=tuple(_person(anchor.clinician) for anchor in colleagues),
-        rounds=rounds,
-        changes=changes,
+        shared_id=f"t{table.pk}-{'.'.join(map(str, sorted(anchoring.absent_rounds)))}",
         **base,
     )
+    return _with_shared_rounds(
+        itinerary,
+        lambda: _table_rounds_for(
+            table=table,
+            schedules=schedules,
+            schedule=schedule,
+            previous=previous,
+            slots=slots,
+            absent_rounds=anchoring.absent_rounds,
+        ),
+    )
+
+
+def _with_shared_rounds(
+    itinerary: Itinerary,
+    build: Callable[[], tuple[tuple[ItineraryRound, ...], tuple[str, ...]]],
+) -> Itinerary:
+    """``itinerary`` with its rounds and changes, built once for everyone of its group (or at
+    its table) and kept with the rendered rounds (``Itinerary.rounds_cache_key``): at the start
+    of an event, the group's members open their links within minutes of each other."""
+    key = f"itinerary-rounds:{itinerary.rounds_cache_key}"
+    rounds, changes = cache.get_or_set(key, build, itinerary.rounds_cache_seconds)
+    return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
 
 
 def _table_rounds_for(*, table, schedules, schedule, previous, slots, absent_rounds=()):

@@ -3,6 +3,7 @@ pages for links, emails and printing (login and `events.view_event`)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.cache import cache
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -26,11 +27,14 @@ from .itineraries import (
     get_table_itinerary,
     itinerary_path,
     reissue_link,
+    version_key,
 )
 from .itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
 
 # Larger events get their itineraries PDF from a Celery task, not within the request.
 SYNC_PDF_MAX_ATTENDEES = 300
+# How long a rendered personal page is kept for its token and published version.
+ITINERARY_CACHE_SECONDS = 60
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -56,13 +60,51 @@ class PersonalLinkMixin:
         )
 
 
-class ItineraryDetailView(PersonalLinkMixin, TemplateView):
+class CachedByVersionMixin:
+    """Keep a personal page's rendered response for a short while, keyed on the token and the
+    published version: at the start of an event everyone opens their link at once.
+
+    Still checked on every request: the token (a reissued link is a 404 at once) and which
+    version is published (a republish shows at once). Other edits, such as a name spelt anew,
+    show within ``ITINERARY_CACHE_SECONDS``."""
+
+    def get(self, request, *args, **kwargs):
+        self.attendance = self.get_attendance()
+        self.published = get_published_schedules(event=self.attendance.event)
+        token, version = self.attendance.link_token, version_key(self.published)
+        key = f"itinerary:{self.cache_name}:{token}:{version}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            return _private(HttpResponse(content, headers=headers))
+        response = self.render_fresh(request, *args, **kwargs)
+        headers = {
+            name: response[name]
+            for name in ("Content-Type", "Content-Disposition")
+            if name in response
+        }
+        cache.set(key, (response.content, headers), ITINERARY_CACHE_SECONDS)
+        return response
+
+    def render_fresh(self, request, *args, **kwargs) -> HttpResponse:
+        """The response itself, rendered now (a TemplateView's by default)."""
+        response = super().get(request, *args, **kwargs)
+        response.render()
+        return response
+
+    def get_attendance(self) -> Attendance:
+        # Looked up once a request: get() does it before anything else.
+        return getattr(self, "attendance", None) or super().get_attendance()
+
+
+class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView):
     """A clinician's itinerary from the published schedule."""
 
     template_name = "rotations/itinerary_detail.html"
+    cache_name = "page"
 
     def get_context_data(self, **kwargs):
-        itinerary = get_itinerary(attendance=self.get_attendance())
+        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
         return super().get_context_data(itinerary=itinerary, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
@@ -73,13 +115,16 @@ class ItineraryPrintView(ItineraryDetailView):
     """The same itinerary on a page made for printing."""
 
     template_name = "rotations/itinerary_print.html"
+    cache_name = "print"
 
 
-class ItineraryCalendarView(PersonalLinkMixin, View):
+class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
     """The itinerary as an .ics file."""
 
-    def get(self, request, token):
-        itinerary = get_itinerary(attendance=self.get_attendance())
+    cache_name = "ics"
+
+    def render_fresh(self, request, token):
+        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
         response = HttpResponse(
             build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"
         )

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rounds_loadtest"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 EVENT_NAME = "Load test: 2,000 clinicians"
 TABLES, ANCHORS_PER_TABLE, GROUPS, MEMBERS_PER_GROUP, ROUNDS = 100, 2, 300, 6, 10
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -203,7 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=int, default=50)
     parser.add_argument("--duration", default="30s")
-    parser.add_argument("--workers", type=int, default=4)
+    # One more than the cores: the load generator shares the machine.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="rounds-loadtest-"))
@@ -219,6 +221,8 @@ def main(argv: list[str] | None = None) -> None:
         "ROUNDS_VAR_DIR": str(workdir / "var"),
         "STATIC_ROOT": str(workdir / "static"),
         "LOG_LEVEL": "WARNING",
+        # As in production: one cache for every gunicorn worker (rate limits, itineraries).
+        "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
         # The real rate limits: every virtual clinician comes from 127.0.0.1, like a venue
         # behind one Wi-Fi address, so a 429 here is one a venue would see.
     }

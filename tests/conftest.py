@@ -17,3 +17,11 @@ def admin_user(db):
 def organizer_client(client, organizer):
     client.force_login(organizer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (rate-limit counts, cached itinerary pages)."""
+    from django.core.cache import cache
+
+    cache.clear()

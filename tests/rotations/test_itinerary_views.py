@@ -207,6 +207,30 @@ def test_itinerary_page_revoked_link_after_reissue_is_404(client, small, manager
     assert client.get(detail_url(attendance)).status_code == 200
 
 
+def test_itinerary_page_seen_before_still_shows_a_republish_at_once(client):
+    first = timezone.make_aware(datetime.datetime(2030, 5, 1, 18, 5))
+    small = make_small_event(published_at=first)
+    url = detail_url(small.attendance(small.fay))
+    before = client.get(url)
+    new = republish(old=small.schedule, published_at=first + datetime.timedelta(minutes=30))
+    make_visit(schedule=new, round=1, group=small.braintree, table=small.dermatology)
+
+    after = client.get(url)
+
+    assert "Changed since" not in page_text(before)
+    assert "Changed since 18:05" in page_text(after)
+
+
+def test_itinerary_page_seen_before_is_404_once_the_link_is_reissued(client, small, manager):
+    attendance = small.attendance(small.dana)
+    old_url = detail_url(attendance)
+    assert client.get(old_url).status_code == 200
+
+    reissue_link(attendance=attendance, by=manager)
+
+    assert client.get(old_url).status_code == 404
+
+
 def test_itinerary_page_tampered_token_is_404_like_unknown(client, small):
     token = small.attendance(small.dana).link_token
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
@@ -237,6 +261,9 @@ def test_itinerary_page_queries_fixed_whatever_the_size(client, django_assert_nu
         client.get(detail_url(traveller))
     with django_assert_num_queries(8):
         client.get(detail_url(anchor))
+    # Seen again: the token and the published version are checked, the page is kept.
+    with django_assert_num_queries(2):
+        client.get(detail_url(traveller))
 
 
 def test_table_page_shows_rounds_for_signed_token(client, small):
