@@ -6,9 +6,11 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from accounts.http import safe_next_url
 
 from .forms import (
     ClinicianFilterForm,
@@ -34,16 +36,6 @@ SESSION_UPLOADS = "roster_uploads"
 SESSION_LAST_IMPORT = "roster_last_import"
 
 
-def _safe_next(request) -> str | None:
-    """The ``next`` URL the import was opened with, if it stays on this site."""
-    target = request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 # Roster import -----------------------------------------------------------------------------
 
 
@@ -56,7 +48,7 @@ class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     extra_context = {"columns": [(c, COLUMN_HELP[c]) for c in COLUMNS], "max_rows": MAX_ROWS}
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("next_url", _safe_next(self.request))
+        kwargs.setdefault("next_url", safe_next_url(self.request))
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
@@ -73,7 +65,7 @@ class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         uploads[token] = {
             "name": upload.name,
             "extension": extension,
-            "next": _safe_next(self.request),
+            "next": safe_next_url(self.request),
         }
         self.request.session[SESSION_UPLOADS] = uploads
         return redirect("clinicians:import_preview", token=token)
@@ -196,15 +188,6 @@ class ClinicianListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         return context
 
 
-def _next_url(request, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
-
-
 def _clinician_home(clinician: Clinician) -> str:
     if clinician.role == Clinician.Role.SPECIALIST and clinician.specialty_id:
         return reverse("clinicians:specialty_detail", kwargs={"pk": clinician.specialty_id})
@@ -226,7 +209,7 @@ class ClinicianCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
 
     def get_success_url(self):
         messages.success(self.request, f"Added {self.object}.")
-        return _next_url(self.request, _clinician_home(self.object))
+        return safe_next_url(self.request, _clinician_home(self.object))
 
 
 class ClinicianUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateView):
@@ -237,7 +220,7 @@ class ClinicianUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateVie
 
     def get_success_url(self):
         messages.success(self.request, f"Saved {self.object}.")
-        return _next_url(self.request, _clinician_home(self.object))
+        return safe_next_url(self.request, _clinician_home(self.object))
 
 
 class ClinicianRetireView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -249,7 +232,7 @@ class ClinicianRetireView(LoginRequiredMixin, PermissionRequiredMixin, View):
         clinician = get_object_or_404(Clinician, pk=pk)
         retire_clinician(clinician=clinician, by=request.user)
         messages.success(request, f"Retired {clinician}.")
-        return HttpResponseRedirect(_next_url(request, _clinician_home(clinician)))
+        return HttpResponseRedirect(safe_next_url(request, _clinician_home(clinician)))
 
 
 class ClinicianReactivateView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -259,7 +242,7 @@ class ClinicianReactivateView(LoginRequiredMixin, PermissionRequiredMixin, View)
         clinician = get_object_or_404(Clinician, pk=pk)
         reactivate_clinician(clinician=clinician)
         messages.success(request, f"Reactivated {clinician}.")
-        return HttpResponseRedirect(_next_url(request, _clinician_home(clinician)))
+        return HttpResponseRedirect(safe_next_url(request, _clinician_home(clinician)))
 
 
 # Specialties -------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
+from accounts.http import safe_next_url
 from clinicians.models import Clinician
 from clinicians.views import SESSION_LAST_IMPORT
 
@@ -39,15 +40,6 @@ class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def roster_import_url(event: Event) -> str:
@@ -226,7 +218,7 @@ class AttendanceStatusView(OrganizerMixin, EventScopedMixin, View):
         else:
             messages.error(request, "Choose one of the listed statuses.")
         default = reverse("events:attendance_list", kwargs={"event_pk": self.event.pk})
-        return redirect(_safe_next(request, default))
+        return redirect(safe_next_url(request, default))
 
 
 class AttendanceDeleteView(OrganizerMixin, EventScopedMixin, View):
