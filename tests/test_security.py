@@ -1,5 +1,7 @@
 """Defences that cover the whole site: headers, rate limits, escaping, CSRF."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -13,6 +15,14 @@ from tests.factories import make_clinician, make_event, make_user
 from tests.rotations.itinerary_factories import make_small_event
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def limiter_clock_mid_window(monkeypatch):
+    """The limiter's windows are fixed (per minute, per ten minutes): a test whose requests
+    straddled a window's end would see its count start again. Its clock stands still, 30 s
+    into a window of every length the tests use; the rest of Django keeps the real time."""
+    monkeypatch.setattr("accounts.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_030.0))
 
 
 @pytest.fixture(autouse=True)
