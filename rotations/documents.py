@@ -1,24 +1,31 @@
 """PDF documents read from a published schedule, rendered with WeasyPrint: every attendee's
 itinerary one a page, and one sign a table with a QR code of the table's page."""
 
+from __future__ import annotations
+
 import base64
 import io
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint import CSS, HTML, Document
 
 from events.models import Event
 
 from .itineraries import get_event_itineraries, get_table_signs, table_path
 
+if TYPE_CHECKING:
+    from weasyprint import CSS, Document
+
 STYLESHEETS = ("css/itinerary.css", "css/print.css")
 
 
 def _stylesheets() -> list[CSS]:
+    from weasyprint import CSS
+
     return [CSS(filename=finders.find(name)) for name in STYLESHEETS]
 
 
@@ -32,6 +39,10 @@ def qr_code_data_uri(data: str) -> str:
 
 def _render(template: str, context: dict) -> Document:
     html = render_to_string(template, context)
+    # Imported here, not at the top: WeasyPrint takes half a second to import, which every
+    # web worker would otherwise pay on its first request, PDF or not.
+    from weasyprint import HTML
+
     return HTML(string=html, base_url=".").render(stylesheets=_stylesheets())
 
 

@@ -6,7 +6,7 @@ a free loopback port with production settings, runs Locust headless against rand
 links for a bounded time, prints requests/s, p95 and errors, and stops gunicorn. All traffic
 stays on 127.0.0.1.
 
-    python -m rotations.loadtest [--users 200] [--spawn-rate 50] [--duration 30s]
+    python -m rotations.loadtest [--users 200] [--spawn-rate 50] [--duration 30s] [--think 0.5,1.5]
 """
 
 import argparse
@@ -24,6 +24,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rounds_loadtest"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+WARM_UP_REQUESTS = 40
 EVENT_NAME = "Load test: 2,000 clinicians"
 TABLES, ANCHORS_PER_TABLE, GROUPS, MEMBERS_PER_GROUP, ROUNDS = 100, 2, 300, 6, 10
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -191,6 +192,15 @@ def wait_until_up(url: str, *, timeout_s: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer at {url} within {timeout_s:.0f} s")
 
 
+def warm_up(base_url: str, tokens: list[str]) -> None:
+    """A few itinerary pages before measuring, so every gunicorn worker has loaded its URLs
+    and templates: at an event the workers have been up since long before the doors open.
+    The measured requests use other tokens, so no page of theirs is ready beforehand."""
+    for token in tokens:
+        with urllib.request.urlopen(f"{base_url}/i/{token}/", timeout=10) as response:
+            response.read()
+
+
 def read_summary(stats_csv: Path) -> dict[str, str]:
     with stats_csv.open(newline="") as file:
         for row in csv.DictReader(file):
@@ -204,6 +214,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=int, default=50)
     parser.add_argument("--duration", default="30s")
+    parser.add_argument(
+        "--think",
+        default="0.5,1.5",
+        help="seconds each user waits between requests, MIN,MAX (default: a stress test)",
+    )
     # One more than the cores: the load generator shares the machine.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
@@ -244,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     tokens = list(Attendance.objects.filter(event=event).values_list("link_token", flat=True))
     print(f"Event {event.pk}: {len(tokens)} clinicians ready in {time.monotonic() - started:.1f} s")
     tokens_file = workdir / "tokens.txt"
-    tokens_file.write_text("\n".join(tokens))
+    warm, measured = tokens[:WARM_UP_REQUESTS], tokens[WARM_UP_REQUESTS:]
+    tokens_file.write_text("\n".join(measured))
     from django.db import connections
 
     connections.close_all()
@@ -263,16 +279,19 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     try:
         wait_until_up(f"{base_url}/healthz")
+        warm_up(base_url, warm)
         print(
             f"gunicorn at {base_url} ({args.workers} workers x 2 threads); Locust: "
-            f"{args.users} users, {args.spawn_rate}/s, {args.duration}"
+            f"{args.users} users, {args.spawn_rate}/s, {args.duration}, think {args.think} s"
         )
         prefix = workdir / "locust"
         subprocess.run(
             [
                 sys.executable, "-m", "locust",
                 "-f", str(Path(__file__).with_name("locustfile.py")),
-                "--headless", "--only-summary",
+                # Measure from when every user is running: the ramp-up is the load
+                # generator's own work, not the site's.
+                "--headless", "--only-summary", "--reset-stats",
                 "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,
                 "--stop-timeout", "5",
                 "--host", base_url,
@@ -280,7 +299,11 @@ def main(argv: list[str] | None = None) -> None:
                 "--loglevel", "WARNING",
             ],
             cwd=BASE_DIR,
-            env={**env, "ROUNDS_LOADTEST_TOKENS": str(tokens_file)},
+            env={
+                **env,
+                "ROUNDS_LOADTEST_TOKENS": str(tokens_file),
+                "ROUNDS_LOADTEST_THINK": args.think,
+            },
             check=False,
             timeout=600,
         )  # fmt: skip

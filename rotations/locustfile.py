@@ -10,9 +10,12 @@ from locust import HttpUser, between, task
 TOKENS = Path(os.environ["ROUNDS_LOADTEST_TOKENS"]).read_text().split()
 
 
+# Seconds a clinician reads before the next request: "MIN,MAX" (make loadtest --think).
+THINK = [float(part) for part in os.environ.get("ROUNDS_LOADTEST_THINK", "0.5,1.5").split(",")]
+
+
 class Clinician(HttpUser):
-    # A person reads the page for a moment before the next request.
-    wait_time = between(0.5, 1.5)
+    wait_time = between(*THINK)
 
     @task(9)
     def itinerary(self):
