@@ -3,11 +3,9 @@
 from django import template
 from django.utils.html import format_html
 
-from clinicians.models import Track
+from events.queries import TRACK_LABELS
 
 register = template.Library()
-
-TRACK_LABELS = dict(Track.choices)
 
 STATUS_CLASSES = {
     # Event statuses
