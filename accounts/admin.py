@@ -7,11 +7,11 @@ from .models import AuditEntry, OrganizerProfile
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "target"]
+    list_display = ["at", "actor", "action", "message"]
     list_filter = ["action"]
     search_fields = ["target", "actor__username"]
     date_hierarchy = "at"
-    readonly_fields = ["at", "actor", "action", "target", "details"]
+    readonly_fields = ["at", "actor", "action", "target", "message", "details"]
 
     def has_add_permission(self, request):
         return False

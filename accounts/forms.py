@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UsernameField
 
 from clinicians.models import Region
 
-from .models import AuditEntry
+from .models import AuditEntry, action_label
 from .roles import Role
 
 User = get_user_model()
@@ -128,9 +128,7 @@ class AccountUpdateForm(AccountFormBase):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("", "Any action"), *AuditEntry.Action.choices], required=False
-    )
+    action = forms.ChoiceField(required=False)
     actor = forms.ModelChoiceField(
         queryset=User.objects.order_by("username"), required=False, empty_label="Anyone"
     )
@@ -143,6 +141,12 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The actions are whatever the apps have written: accounts keeps no list of them.
+        actions = AuditEntry.objects.order_by("action").values_list("action", flat=True)
+        self.fields["action"].choices = [
+            ("", "Any action"),
+            *((action, action_label(action)) for action in actions.distinct()),
+        ]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

@@ -13,21 +13,53 @@ from .roles import ADMINS, ORGANIZERS, Role
 
 User = get_user_model()
 
+ROLE_CHANGED = "role.changed"
+
+
+def display_name(user: AbstractBaseUser | None) -> str:
+    """How the audit log and messages name a person who acted: full name, else username;
+    nobody (a task, a command) is "Rounds"."""
+    if user is None or not user.is_authenticated:
+        return "Rounds"
+    return user.get_full_name() or user.get_username()
+
 
 def record_audit(
     *,
     actor: AbstractBaseUser | None,
-    action: AuditEntry.Action,
+    action: str,
     target: str,
+    message: str,
     details: dict | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log, in the caller's transaction (so a change that rolls
-    back leaves no entry behind)."""
+    back leaves no entry behind). ``message`` says what happened in a sentence an organizer
+    reads ("Ann Lee published version 3 of North, spring."); ``details`` keeps ids for
+    support."""
     if actor is not None and not actor.is_authenticated:
         actor = None
     return AuditEntry.objects.create(
-        actor=actor, action=action, target=target[:200], details=details or {}
+        actor=actor,
+        action=action,
+        target=target[:200],
+        message=message,
+        details=details or {},
     )
+
+
+def _change_words(changes: dict) -> list[str]:
+    words = []
+    if "to" in changes:
+        words.append(
+            f"role {Role(changes['from']).label.lower()} → {Role(changes['to']).label.lower()}"
+        )
+    if "active" in changes:
+        words.append("reactivated" if changes["active"] else "deactivated")
+    if "regions" in changes:
+        before = ", ".join(changes["regions"]["from"]) or "every region"
+        after = ", ".join(changes["regions"]["to"]) or "every region"
+        words.append(f"regions {before} → {after}")
+    return words
 
 
 def role_of(user) -> Role:
@@ -80,8 +112,9 @@ def create_account(
     _apply_role(user, role)
     record_audit(
         actor=by,
-        action=AuditEntry.Action.ROLE_CHANGED,
+        action=ROLE_CHANGED,
         target=f"account {user.username}",
+        message=f"{display_name(by)} created the account {user.username} as {role.label.lower()}.",
         details={"from": None, "to": role.value, "created": True},
     )
     return user
@@ -130,8 +163,11 @@ def update_account(
     if changes:
         record_audit(
             actor=by,
-            action=AuditEntry.Action.ROLE_CHANGED,
+            action=ROLE_CHANGED,
             target=f"account {user.username}",
+            message=f"{display_name(by)} changed the account {user.username}: "
+            + "; ".join(_change_words(changes))
+            + ".",
             details=changes,
         )
     return user

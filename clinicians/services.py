@@ -11,11 +11,15 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accounts.models import AuditEntry
-from accounts.services import record_audit
+from accounts.services import display_name, record_audit
 
 from .models import Clinician
 from .roster import ROSTER_FIELDS, RosterPreview, RosterRow, roster_values
+
+# Audit log actions written by the catalogue.
+ROSTER_IMPORTED = "roster.imported"
+CLINICIAN_RETIRED = "clinician.retired"
+CLINICIANS_MERGED = "clinicians.merged"
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,10 @@ def import_roster(
         SiteLink.objects.bulk_create(links, batch_size=1000)
         record_audit(
             actor=actor,
-            action=AuditEntry.Action.ROSTER_IMPORTED,
+            action=ROSTER_IMPORTED,
             target=f"roster {filename}",
+            message=f"{display_name(actor)} imported the roster {filename}: "
+            f"{len(created)} clinicians added, {len(updated)} updated.",
             details={"created": len(created), "updated": len(updated)},
         )
     existing = [row.existing.pk for row in preview.rows if row.existing is not None]
@@ -136,8 +142,9 @@ def retire_clinician(*, clinician: Clinician, by: AbstractBaseUser | None) -> Cl
         clinician.save(update_fields=["is_active", "updated_at"])
         record_audit(
             actor=by,
-            action=AuditEntry.Action.CLINICIAN_RETIRED,
+            action=CLINICIAN_RETIRED,
             target=str(clinician),
+            message=f"{display_name(by)} retired {clinician}.",
             details={"clinician": clinician.pk, "email": clinician.email},
         )
     return clinician
@@ -213,8 +220,10 @@ def merge_clinicians(
             Clinician.objects.filter(pk=duplicate.pk).delete()
         record_audit(
             actor=by,
-            action=AuditEntry.Action.CLINICIANS_MERGED,
+            action=CLINICIANS_MERGED,
             target=f"{duplicate} into {keep}",
+            message=f"{display_name(by)} merged {duplicate} into {keep}"
+            + ("." if still_referenced else " and deleted the duplicate."),
             details=details,
         )
     return keep

@@ -21,14 +21,14 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry
-from accounts.services import record_audit
+from accounts.services import display_name, record_audit
 from clinicians.models import Clinician, Site
 from events.models import Anchor, Attendance, Event, GroupMember, RoundSlot, Table, new_link_token
 
 from .models import Schedule, Visit
 
 TABLE_TOKEN_SALT = "rounds.itineraries.table"
+LINK_REISSUED = "link.reissued"
 
 
 @dataclass(frozen=True)
@@ -601,8 +601,10 @@ def reissue_link(*, attendance: Attendance, by: AbstractBaseUser | None) -> Atte
         attendance.save(update_fields=["link_token", "link_issued_at"])
         record_audit(
             actor=by,
-            action=AuditEntry.Action.LINK_REISSUED,
+            action=LINK_REISSUED,
             target=str(attendance),
+            message=f"{display_name(by)} reissued the personal link of {attendance.clinician} "
+            f"for {attendance.event.name}; the old link stopped working.",
             details={"event": attendance.event_id, "attendance": attendance.pk},
         )
     return attendance

@@ -332,7 +332,7 @@ class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
         if schedule.is_published:
             entry = (
                 AuditEntry.objects.filter(
-                    action=AuditEntry.Action.SCHEDULE_PUBLISHED, details__schedule=schedule.pk
+                    action=services.SCHEDULE_PUBLISHED, details__schedule=schedule.pk
                 )
                 .order_by("-at")
                 .first()

@@ -17,7 +17,12 @@ from rotations.services.adapter import (
     table_id,
     table_label,
 )
-from rotations.services.publishing import changed_itineraries, publish_schedule
+from rotations.services.publishing import (
+    SCHEDULE_CHANGED,
+    SCHEDULE_PUBLISHED,
+    changed_itineraries,
+    publish_schedule,
+)
 from rotations.services.solving import (
     LOST_ERROR,
     QUEUED_TOO_LONG,
@@ -33,6 +38,8 @@ from rotations.services.solving import (
 )
 
 __all__ = [
+    "SCHEDULE_CHANGED",
+    "SCHEDULE_PUBLISHED",
     "LOST_ERROR",
     "QUEUED_TOO_LONG",
     "STALLED_AFTER",

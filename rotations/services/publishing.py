@@ -9,10 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEntry
-from accounts.services import record_audit
+from accounts.services import display_name, record_audit
 from events.models import Anchor, Event, GroupMember
 from rotations.models import Schedule
+
+# Audit log actions written by rotations.
+SCHEDULE_PUBLISHED = "schedule.published"
+SCHEDULE_CHANGED = "schedule.changed"
 
 # --- Publishing -------------------------------------------------------------------------
 
@@ -70,8 +73,9 @@ def publish_schedule(*, schedule: Schedule, by: AbstractBaseUser | None) -> Sche
             event.save(update_fields=["status", "updated_at"])
         record_audit(
             actor=by,
-            action=AuditEntry.Action.SCHEDULE_PUBLISHED,
+            action=SCHEDULE_PUBLISHED,
             target=f"{event.name}, version {schedule.version}",
+            message=_published_words(by, event, schedule, previous, len(changed)),
             details={
                 "event": event.pk,
                 "schedule": schedule.pk,
@@ -82,3 +86,13 @@ def publish_schedule(*, schedule: Schedule, by: AbstractBaseUser | None) -> Sche
             },
         )
     return schedule
+
+
+def _published_words(by, event: Event, schedule: Schedule, previous, changed: int) -> str:
+    who = display_name(by)
+    if previous is None:
+        return f"{who} published version {schedule.version} of {event.name}: {changed} itineraries."
+    return (
+        f"{who} published version {schedule.version} of {event.name} in place of version "
+        f"{previous.version}: {changed} itinerar{'y' if changed == 1 else 'ies'} changed."
+    )

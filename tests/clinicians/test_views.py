@@ -381,7 +381,7 @@ def test_retire_keeps_the_row_and_is_audited(admin_client):
     clinician.refresh_from_db()
     assert response.status_code == 302
     assert clinician.is_active is False
-    assert AuditEntry.objects.get().action == AuditEntry.Action.CLINICIAN_RETIRED
+    assert AuditEntry.objects.get().action == "clinician.retired"
 
 
 def test_reactivate_offers_the_clinician_again(admin_client):

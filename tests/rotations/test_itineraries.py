@@ -311,7 +311,7 @@ def test_reissue_link_changes_token_and_records_audit():
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.details) == (
         user,
-        AuditEntry.Action.LINK_REISSUED,
+        "link.reissued",
         {"event": small.event.pk, "attendance": attendance.pk},
     )
 

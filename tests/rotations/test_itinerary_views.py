@@ -369,7 +369,7 @@ def test_reissue_view_replaces_link_and_records_audit(manager_client, manager, s
     assert manager_client.get(old_url).status_code == 404
     assert manager_client.get(detail_url(attendance)).status_code == 200
     assert list(AuditEntry.objects.values_list("action", "actor")) == [
-        (AuditEntry.Action.LINK_REISSUED, manager.pk)
+        ("link.reissued", manager.pk)
     ]
 
 

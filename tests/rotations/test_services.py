@@ -932,7 +932,7 @@ def test_publish_schedule_replaces_the_published_version_and_records_the_changes
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.target) == (
         organizer,
-        AuditEntry.Action.SCHEDULE_PUBLISHED,
+        "schedule.published",
         "North spring, version 2",
     )
     assert entry.details == {
