@@ -44,10 +44,10 @@ test-quick: $(VENV)/.installed
 	$(PY) -m pytest -m "not slow and not browser and not services"
 
 bench: $(VENV)/.installed
-	$(PY) -m rotations.solver.bench
+	$(PY) -m benchmarks.bench
 
 loadtest: $(VENV)/.installed
-	$(PY) -m rotations.loadtest
+	$(PY) -m benchmarks.loadtest
 
 fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
@@ -56,7 +56,7 @@ fmt: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(PY) -m mypy rotations/solver
+	$(PY) -m mypy rotations/solver benchmarks/bench.py benchmarks/greedy.py benchmarks/synthetic.py
 
 clean:
 	rm -rf var/test var/celery-broker var/.demo-loaded

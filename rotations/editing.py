@@ -4,7 +4,7 @@ One rule for versions: an unpublished version is edited in place; a published ve
 never changed — the first edit copies it into a new unpublished version (``copy_schedule``)
 and changes the copy, in the same transaction. Publishing that version is a separate step.
 
-Every move is checked against the hard rules of ``instance-format.md`` (track, table
+Every move is checked against the hard rules of ``docs/solver-format.md`` (track, table
 capacity, one table per group and round, a table at most once per group, the table's anchors
 and the group present in the round) before anything is written; a refused move raises
 ``ValidationError`` with the reason in the organizer's words.

@@ -1,5 +1,5 @@
 """Test helpers: database events built from solver problems (the shapes of real instances in
-``/work/shared/instances``, or hard random ones), and schedules from visit rows."""
+``benchmarks/instances``, or hard random ones), and schedules from visit rows."""
 
 import datetime
 import itertools

@@ -4,12 +4,12 @@ import importlib
 import time
 from fractions import Fraction
 
+from benchmarks.synthetic import windowed_event
 from rotations.solver import check_schedule
 from rotations.solver.bounds import build_relaxation, fairness_bound
 from rotations.solver.indexed import index_problem
 from rotations.solver.lns import improve
 from rotations.solver.metrics import figures
-from rotations.solver.synthetic import windowed_event
 
 solve_module = importlib.import_module("rotations.solver.solve")
 

@@ -16,7 +16,7 @@ from rotations.solver import (
     solve,
 )
 
-INSTANCES = Path(__file__).resolve().parents[4] / "shared" / "instances"
+INSTANCES = Path(__file__).resolve().parents[3] / "benchmarks" / "instances"
 
 
 def table(id: str, track: Track = Track.ALL_AGES, capacity: int = 1, rounds=None) -> Table:
@@ -285,11 +285,8 @@ def test_solve_reports_progress():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "bound"), [("practice-140", 122), ("regional-45", 38)])
-def test_solve_shared_instance_reaches_bound(name, bound):
-    path = INSTANCES / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"{path} is not there")
-    p = load_instance(path)
+def test_solve_example_instance_reaches_bound(name, bound):
+    p = load_instance(INSTANCES / f"{name}.json")
 
     solution = solve(p)
 

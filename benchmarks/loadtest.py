@@ -6,7 +6,7 @@ a free loopback port with production settings, runs Locust headless against rand
 links for a bounded time, prints requests/s, p95 and errors, and stops gunicorn. All traffic
 stays on 127.0.0.1.
 
-    python -m rotations.loadtest [--users 200] [--spawn-rate 50] [--duration 30s] [--think 0.5,1.5]
+    python -m benchmarks.loadtest [--users 200] [--spawn-rate 50] [--duration 30s] [--think 0.5,1.5]
 """
 
 import argparse
@@ -153,7 +153,7 @@ def collect_static() -> None:
 
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "rotations.loadtest.StaticFilesWithoutSourceMaps"},
+        "staticfiles": {"BACKEND": "benchmarks.loadtest.StaticFilesWithoutSourceMaps"},
     }
     call_command("collectstatic", verbosity=0, interactive=False)
 

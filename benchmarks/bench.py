@@ -1,10 +1,10 @@
 """Benchmark: the solver against the greedy baseline on every instance of a folder.
 
-``python -m rotations.solver.bench [--instances DIR] [--time-limit S] [--synthetic N]``. Not a
+``python -m benchmarks.bench [--instances DIR] [--time-limit S] [--synthetic N]``. Not a
 test: it prints figures. ``--synthetic N`` adds N generated events with availability windows
 (``synthetic.windowed_event``, seeds 0..N-1: 100 tables, 200 groups, 60% windowed). Each run
 happens in its own process so the peak memory shown is that run's own.
-The default folder is ``shared/instances`` beside the repository (or ``$ROUNDS_INSTANCES``).
+The default folder is ``benchmarks/instances`` (or ``$ROUNDS_INSTANCES``).
 """
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.greedy import greedy_triples
+from benchmarks.synthetic import windowed_event
 from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bound
 from rotations.solver.checks import check_schedule
-from rotations.solver.greedy import greedy_triples
 from rotations.solver.indexed import index_problem
 from rotations.solver.instance import load_instance
 from rotations.solver.metrics import figures
 from rotations.solver.solve import solve
-from rotations.solver.synthetic import windowed_event
 
 
 def default_instances() -> Path:
     env = os.environ.get("ROUNDS_INSTANCES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "instances"
+    return Path(__file__).resolve().with_name("instances")
 
 
 def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rotations.solver.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench")
     parser.add_argument("--instances", type=Path, default=default_instances(), metavar="DIR")
     parser.add_argument("--time-limit", type=float, default=30.0, metavar="S")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N")
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     sys.executable,
                     "-m",
-                    "rotations.solver.bench",
+                    "benchmarks.bench",
                     "--time-limit",
                     str(args.time_limit),
                     "--one",

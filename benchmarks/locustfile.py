@@ -1,4 +1,4 @@
-"""Locust users for `make loadtest` (rotations/loadtest.py starts Locust with this file):
+"""Locust users for `make loadtest` (benchmarks/loadtest.py starts Locust with this file):
 clinicians opening their itinerary links, now and then their calendar."""
 
 import os
