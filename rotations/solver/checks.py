@@ -1,21 +1,118 @@
-"""Hard-rule checks of a schedule, in words (rules 1-6 of ``instance-format.md``, and the
-location rule of ``problem.py``)."""
+"""The hard rules of a schedule: rules 1-6 of ``docs/solver-format.md``, the location rule of
+``problem.py`` and, for a re-plan, the frozen rounds. This is their one home.
+
+``violations`` finds every broken rule in a set of visits as plain data; each caller words
+them for its reader: ``check_schedule`` for a whole schedule, ``move_violations`` for an
+organizer's hand move, ``reasons.pin_conflicts`` for pinned visits that cannot all be kept.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from rotations.solver.names import group_name, rounds_text, table_name
-from rotations.solver.problem import Problem, Visit, location_allows, track_allows
+from rotations.solver.problem import Group, Problem, Table, Visit, location_allows, track_allows
+
+
+class Rule(StrEnum):
+    ONE_TABLE = "one-table"  # rule 1: a group is at one table a round
+    CAPACITY = "capacity"  # rule 2
+    ONCE = "once"  # rule 3: a group visits a table at most once
+    TRACK = "track"  # rule 4
+    LOCATION = "location"
+    TABLE_ABSENT = "table-absent"  # rule 5, the table's side
+    GROUP_ABSENT = "group-absent"  # rule 5, the group's side
+    PINNED = "pinned"  # rule 6: a pinned visit is missing
+    # A re-plan: rounds before ``replan_from_round`` hold exactly the published visits.
+    FROZEN_ADDED = "frozen-added"
+    FROZEN_MISSING = "frozen-missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule and the visits that break it together, in order (for ``PINNED`` and
+    ``FROZEN_MISSING``: the one visit that is missing)."""
+
+    rule: Rule
+    visits: tuple[Visit, ...]
+
+
+def frozen_visits(problem: Problem) -> tuple[Visit, ...]:
+    """The published visits a re-plan keeps exactly: those before ``replan_from_round``."""
+    start = problem.replan_from_round
+    if start is None:
+        return ()
+    return tuple(sorted({visit for visit in problem.previous if visit.round < start}))
+
+
+def violations(problem: Problem, visits: Iterable[Visit]) -> list[Violation]:
+    """Every hard rule that ``visits`` break, rule by rule. Visits with unknown ids or rounds
+    outside 1..rounds are left out ; a visit listed twice counts once.
+
+    In a re-plan the rounds before ``replan_from_round`` are history: they must hold exactly
+    the published visits (``FROZEN_*``), and who was present then is not checked again."""
+    groups = {group.id: group for group in problem.groups}
+    tables = {table.id: table for table in problem.tables}
+    start = problem.replan_from_round
+    unique = sorted(
+        {
+            v
+            for v in visits
+            if v.group in groups and v.table in tables and 1 <= v.round <= problem.rounds
+        }
+    )
+    found: list[Violation] = []
+
+    at: dict[tuple[int, str], list[Visit]] = defaultdict(list)
+    hosted: dict[tuple[int, str], list[Visit]] = defaultdict(list)
+    pair: dict[tuple[str, str], list[Visit]] = defaultdict(list)
+    for visit in unique:
+        at[visit.round, visit.group].append(visit)
+        hosted[visit.round, visit.table].append(visit)
+        pair[visit.group, visit.table].append(visit)
+    found += [Violation(Rule.ONE_TABLE, tuple(vs)) for _, vs in sorted(at.items()) if len(vs) > 1]
+    found += [
+        Violation(Rule.CAPACITY, tuple(vs))
+        for (_, table_id), vs in sorted(hosted.items())
+        if len(vs) > tables[table_id].capacity
+    ]
+    found += [Violation(Rule.ONCE, tuple(vs)) for _, vs in sorted(pair.items()) if len(vs) > 1]
+    for (group_id, table_id), vs in sorted(pair.items()):
+        group, table = groups[group_id], tables[table_id]
+        if not track_allows(group.track, table.track):
+            found.append(Violation(Rule.TRACK, tuple(vs)))
+        if not location_allows(group.location, table.location):
+            found.append(Violation(Rule.LOCATION, tuple(vs)))
+        for visit in vs:
+            if start is not None and visit.round < start:
+                continue
+            if not _there(table.available_rounds, visit.round):
+                found.append(Violation(Rule.TABLE_ABSENT, (visit,)))
+            if not _there(group.available_rounds, visit.round):
+                found.append(Violation(Rule.GROUP_ABSENT, (visit,)))
+    present = set(unique)
+    found += [Violation(Rule.PINNED, (pin,)) for pin in sorted(set(problem.pinned) - present)]
+    if start is not None:
+        frozen = set(frozen_visits(problem))
+        found += [
+            Violation(Rule.FROZEN_ADDED, (visit,))
+            for visit in unique
+            if visit.round < start and visit not in frozen
+        ]
+        found += [Violation(Rule.FROZEN_MISSING, (visit,)) for visit in sorted(frozen - present)]
+    return found
 
 
 def check_schedule(problem: Problem, visits: Iterable[Visit]) -> list[str]:
     """Every hard-rule violation of ``visits`` for ``problem``; empty when the schedule is valid."""
     groups = {group.id: group for group in problem.groups}
     tables = {table.id: table for table in problem.tables}
+    visits = list(visits)
     problems: list[str] = []
-    known: list[Visit] = []
+    good: list[Visit] = []
     for visit in visits:
         if visit.group not in groups:
             problems.append(f'round {visit.round}: group "{visit.group}" is not in the event')
@@ -27,77 +124,145 @@ def check_schedule(problem: Problem, visits: Iterable[Visit]) -> list[str]:
                 f"in round {visit.round}, outside 1..{problem.rounds}"
             )
         else:
-            known.append(visit)
-
-    tables_of: dict[tuple[str, int], list[str]] = defaultdict(list)
-    load: Counter[tuple[str, int]] = Counter()
-    rounds_of: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for visit in sorted(set(known)):
-        tables_of[visit.group, visit.round].append(visit.table)
-        load[visit.table, visit.round] += 1
-        rounds_of[visit.group, visit.table].append(visit.round)
-    duplicates = Counter(known) - Counter(set(known))
+            good.append(visit)
+    duplicates = Counter(good) - Counter(set(good))
     for visit in sorted(duplicates):
         problems.append(
             f"{group_name(groups[visit.group])} is listed {duplicates[visit] + 1} times at "
             f"{table_name(tables[visit.table])} in round {visit.round}"
         )
-
-    # Rule 1: one table per group and round.
-    for (group_id, round_), at in sorted(tables_of.items(), key=lambda item: item[0][::-1]):
-        if len(at) > 1:
-            names = ", ".join(table_name(tables[t]) for t in at)
-            problems.append(
-                f"{group_name(groups[group_id])} is at {len(at)} tables in round {round_}: {names}"
-            )
-    # Rule 2: capacity.
-    for (table_id, round_), count in sorted(load.items(), key=lambda item: item[0][::-1]):
-        table = tables[table_id]
-        if count > table.capacity:
-            problems.append(
-                f"{table_name(table)} has {count} groups in round {round_} but hosts "
-                f"{table.capacity}"
-            )
-    # Rule 3: no revisits.
-    for (group_id, table_id), rounds in sorted(rounds_of.items()):
-        if len(rounds) > 1:
-            problems.append(
-                f"{group_name(groups[group_id])} visits {table_name(tables[table_id])} more "
-                f"than once: {rounds_text(rounds)}"
-            )
-    for (group_id, table_id), rounds in sorted(rounds_of.items()):
-        group, table = groups[group_id], tables[table_id]
-        # Rule 4: tracks.
-        if not track_allows(group.track, table.track):
-            problems.append(
-                f"{group_name(group)} ({group.track.value}) visits {table_name(table)} "
-                f"({table.track.value})"
-            )
-        # The location rule.
-        if not location_allows(group.location, table.location):
-            problems.append(
-                f"{group_name(group)} (at {group.location}) visits {table_name(table)} "
-                f"(at {table.location})"
-            )
-        # Rule 5: both present.
-        for round_ in rounds:
-            if table.available_rounds is not None and round_ not in table.available_rounds:
-                problems.append(
-                    f"{group_name(group)} visits {table_name(table)} in round {round_} "
-                    f"but its anchor is not there in round {round_}"
-                )
-            if group.available_rounds is not None and round_ not in group.available_rounds:
-                problems.append(
-                    f"{group_name(group)} visits {table_name(table)} in round {round_} "
-                    f"but the group is not there in round {round_}"
-                )
-    # Rule 6: pins kept.
-    present = set(known)
-    for pin in problem.pinned:
-        if pin not in present:
-            pin_group = groups.get(pin.group)
-            pin_table = tables.get(pin.table)
-            who = group_name(pin_group) if pin_group else f'group "{pin.group}"'
-            where = table_name(pin_table) if pin_table else f'table "{pin.table}"'
-            problems.append(f"{who} is pinned to {where} in round {pin.round} but is not there")
+    for violation in violations(problem, good):
+        problems += _schedule_words(problem, groups, tables, violation)
     return problems
+
+
+def move_violations(
+    problem: Problem, visits: Iterable[Visit], *, group: str, round: int, table: str | None
+) -> list[str]:
+    """What putting ``group`` at ``table`` in ``round`` would break, in an organizer's words;
+    empty when the move is allowed. The move replaces the group's visit in that round
+    (``table`` None: takes the group out of it) and leaves every other visit alone.
+
+    Only violations the move creates are listed: those of the moved visit, and a published
+    visit of a re-plan's past rounds taken away. A hand move may replace a pinned visit:
+    pins are the organizer's own earlier moves."""
+    groups = {g.id: g for g in problem.groups}
+    tables = {t.id: t for t in problem.tables}
+    if group not in groups:
+        return [f'Group "{group}" is not in the event.']
+    if table is not None and table not in tables:
+        return [f'Table "{table}" is not in the event.']
+    if not 1 <= round <= problem.rounds:
+        return [f"The event has rounds 1 to {problem.rounds}."]
+    before_visits = set(visits)
+    removed = {v for v in before_visits if v.group == group and v.round == round}
+    moved = None if table is None else Visit(round=round, group=group, table=table)
+    after_visits = (before_visits - removed) | ({moved} if moved else set())
+    # Pins do not hold a hand move back, so rule 6 is left out on both sides.
+    unpinned = replace(problem, pinned=())
+    before = set(violations(unpinned, before_visits))
+    messages = []
+    for violation in violations(unpinned, after_visits):
+        if violation in before:
+            continue
+        if moved in violation.visits or (
+            violation.rule is Rule.FROZEN_MISSING and violation.visits[0] in removed
+        ):
+            messages.append(_move_words(problem, groups, tables, violation, group))
+    return messages
+
+
+def _there(rounds: frozenset[int] | None, round_: int) -> bool:
+    return rounds is None or round_ in rounds
+
+
+def _schedule_words(
+    problem: Problem, groups: dict[str, Group], tables: dict[str, Table], violation: Violation
+) -> list[str]:
+    first = violation.visits[0]
+    group, table = groups[first.group], tables[first.table]
+    who, where = group_name(group), table_name(table)
+    rounds = [v.round for v in violation.visits]
+    match violation.rule:
+        case Rule.ONE_TABLE:
+            names = ", ".join(table_name(tables[v.table]) for v in violation.visits)
+            return [f"{who} is at {len(rounds)} tables in round {first.round}: {names}"]
+        case Rule.CAPACITY:
+            return [
+                f"{where} has {len(rounds)} groups in round {first.round} but hosts "
+                f"{table.capacity}"
+            ]
+        case Rule.ONCE:
+            return [f"{who} visits {where} more than once: {rounds_text(rounds)}"]
+        case Rule.TRACK:
+            return [f"{who} ({group.track.value}) visits {where} ({table.track.value})"]
+        case Rule.LOCATION:
+            return [f"{who} (at {group.location}) visits {where} (at {table.location})"]
+        case Rule.TABLE_ABSENT:
+            return [
+                f"{who} visits {where} in round {first.round} but its anchor is not there in "
+                f"round {first.round}"
+            ]
+        case Rule.GROUP_ABSENT:
+            return [
+                f"{who} visits {where} in round {first.round} but the group is not there in "
+                f"round {first.round}"
+            ]
+        case Rule.PINNED:
+            return [f"{who} is pinned to {where} in round {first.round} but is not there"]
+        case Rule.FROZEN_ADDED:
+            return [
+                f"{who} visits {where} in round {first.round}, before the re-plan from round "
+                f"{problem.replan_from_round}, but the published schedule has no such visit"
+            ]
+        case Rule.FROZEN_MISSING:
+            return [
+                f"the published schedule has {who} at {where} in round {first.round}, before "
+                f"the re-plan from round {problem.replan_from_round}, but this one does not"
+            ]
+
+
+def _move_words(
+    problem: Problem,
+    groups: dict[str, Group],
+    tables: dict[str, Table],
+    violation: Violation,
+    moving: str,
+) -> str:
+    mine = next((v for v in violation.visits if v.group == moving), violation.visits[0])
+    group, table = groups[mine.group], tables[mine.table]
+    who, where = group.name or group.id, table_name(table)
+    match violation.rule:
+        case Rule.ONE_TABLE:
+            text = f"{who} is already at another table in round {mine.round}."
+        case Rule.CAPACITY:
+            names = ", ".join(
+                groups[v.group].name or v.group for v in violation.visits if v.group != moving
+            )
+            plural = "" if table.capacity == 1 else "s"
+            text = (
+                f"{where} hosts {table.capacity} group{plural} a round and already has "
+                f"{names} in round {mine.round}."
+            )
+        case Rule.ONCE:
+            other = next(v.round for v in violation.visits if v.round != mine.round)
+            text = f"{who} already visits {where} in round {other}: a group meets each table once."
+        case Rule.TRACK:
+            text = (
+                f"{who} follows the {group.track.value} track; {where} serves "
+                f"{table.track.value} patients."
+            )
+        case Rule.LOCATION:
+            text = f"{who} attends {group.location}; {where} is at {table.location}."
+        case Rule.TABLE_ABSENT:
+            text = f"No anchor is at {where} in round {mine.round}."
+        case Rule.GROUP_ABSENT:
+            text = f"{who} is not there in round {mine.round}."
+        case Rule.PINNED:
+            text = f"{who} is pinned to {where} in round {mine.round}."
+        case Rule.FROZEN_ADDED | Rule.FROZEN_MISSING:
+            text = (
+                f"Round {mine.round} came before the re-plan from round "
+                f"{problem.replan_from_round}: its visits stay as published."
+            )
+    return text[0].upper() + text[1:]

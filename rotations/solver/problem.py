@@ -2,11 +2,11 @@
 
 Nothing here imports Django or the apps. ``rotations/services/adapter.py`` turns an event into a
 ``Problem`` and writes a ``Solution`` back; the command line reads and writes the JSON of
-``instance-format.md`` (see ``rotations/solver/instance.py``).
+``docs/solver-format.md`` (see ``rotations/solver/instance.py``).
 
 Locations (multi-location events, e.g. a regional event held in several hospitals at once):
 a table or group may name the ``location`` it belongs to. A hard rule beside rules 1-6 of
-``instance-format.md``: when a group and a table both name a location, the group visits the
+``docs/solver-format.md``: when a group and a table both name a location, the group visits the
 table only if it is the same one. ``None`` (the default) is at no particular location and
 meets everyone the other rules allow. ``sites`` and ``site`` are where people practise, not
 where the event happens; they only feed affinity and never restrict a visit.
@@ -97,6 +97,21 @@ class Problem:
     met_before: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     # Visits the organizer fixed by hand; the solver keeps them.
     pinned: tuple[Visit, ...] = ()
+    # A re-plan on the day: the published schedule, and the first round planned again. The
+    # rounds before it happened: their visits of ``previous`` are kept exactly and no other
+    # visit is added to them. ``previous`` is ignored while ``replan_from_round`` is None.
+    previous: tuple[Visit, ...] = ()
+    replan_from_round: int | None = None
+
+
+class Strategy(StrEnum):
+    """How a re-plan treats the rounds from ``replan_from_round`` on."""
+
+    # Keep every published visit that is still valid; give the open seats to the groups
+    # that lost a visit (or are newly there), moving nobody else.
+    FEWEST_CHANGES = "fewest-changes"
+    # Plan those rounds again for the best schedule; kept visits only break ties.
+    BEST = "best"
 
 
 class Status(StrEnum):
@@ -135,3 +150,9 @@ class Solution:
     # Balance (level 5): the sum over tables of their visits squared; at equal visits, lower
     # is more even.
     table_spread: int = 0
+    # A re-plan's changes against ``Problem.previous`` from ``replan_from_round`` on: the
+    # (round, group) slots whose table changed, appeared or disappeared; the groups with at
+    # least one such slot; and the published visits of those rounds that are still there.
+    changed_visits: int = 0
+    changed_groups: int = 0
+    kept_visits: int = 0

@@ -222,15 +222,15 @@ def test_solve_conflicting_pins_are_infeasible():
 
     assert (solution.status, solution.visits) == (Status.INFEASIBLE, ())
     assert solution.reasons == (
-        "group G02 (Internal Medicine, Quincy) (adult) is pinned to table T07 (Neonatology) "
-        "(pediatric) in round 1, but adult groups may not visit pediatric tables",
-        "table T07 (Neonatology) is pinned in round 2 for group G03 (Pediatrics, Quincy) but "
-        "its anchor is not there in round 2",
         "group G02 (Internal Medicine, Quincy) is pinned 2 times in round 1: "
         "table 1 (Cardiology), table T07 (Neonatology)",
         "pinned visits put 2 groups at table 1 (Cardiology) in round 3 but it hosts 1",
         "group G02 (Internal Medicine, Quincy) is pinned to table 1 (Cardiology) in rounds 1 "
         "and 3, but a group visits a table at most once",
+        "group G02 (Internal Medicine, Quincy) (adult) is pinned to table T07 (Neonatology) "
+        "(pediatric) in round 1, but adult groups may not visit pediatric tables",
+        "table T07 (Neonatology) is pinned in round 2 for group G03 (Pediatrics, Quincy) but "
+        "its anchor is not there in round 2",
     )
 
 
