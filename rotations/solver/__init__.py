@@ -1,10 +1,10 @@
 """Rotation solver: which group visits which table in each round of an event.
 
 Pure Python and OR-Tools, no Django. See ``solve`` for the entry point and
-``instance-format.md`` for the problem.
+``docs/solver-format.md`` for the problem.
 """
 
-from rotations.solver.checks import check_schedule
+from rotations.solver.checks import Rule, Violation, check_schedule, move_violations, violations
 from rotations.solver.instance import (
     InstanceError,
     load_instance,
@@ -18,6 +18,7 @@ from rotations.solver.problem import (
     Progress,
     Solution,
     Status,
+    Strategy,
     Table,
     Track,
     Visit,
@@ -32,18 +33,23 @@ __all__ = [
     "InstanceError",
     "Problem",
     "Progress",
+    "Rule",
     "Solution",
     "Status",
+    "Strategy",
     "Table",
     "Track",
+    "Violation",
     "Visit",
     "check_schedule",
     "load_instance",
     "location_allows",
     "may_visit",
+    "move_violations",
     "parse_instance",
     "problem_to_json",
     "solution_to_json",
     "solve",
     "track_allows",
+    "violations",
 ]

@@ -1,7 +1,8 @@
 """Command line: ``python -m rotations.solver INSTANCE.json [--time-limit S] [--seed N]
-[--output OUT.json]``.
+[--strategy fewest-changes|best] [--output OUT.json]``.
 
-Reads rotation-instance/1, writes rotation-schedule/1. Exit status 0 for an optimal or
+Reads rotation-instance/1, writes rotation-schedule/1 (``docs/solver-format.md``). For a
+re-plan, ``--strategy`` overrides the instance's ``"strategy"``. Exit status 0 for an optimal or
 feasible schedule, 1 when the problem is infeasible, 2 for bad input (one line on stderr).
 """
 
@@ -12,8 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from rotations.solver.instance import InstanceError, load_instance, solution_to_json
-from rotations.solver.problem import Status
+from rotations.solver.instance import (
+    InstanceError,
+    instance_strategy,
+    load_document,
+    parse_instance,
+    solution_to_json,
+)
+from rotations.solver.problem import Status, Strategy
 from rotations.solver.solve import solve
 
 
@@ -27,17 +34,29 @@ def main(argv: list[str] | None = None) -> int:
         "--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)"
     )
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed")
+    parser.add_argument(
+        "--strategy",
+        choices=[strategy.value for strategy in Strategy],
+        help="how a re-plan treats the rounds it plans again (default: the instance's, else best)",
+    )
     parser.add_argument("--output", metavar="OUT.json", help="write here instead of stdout")
     args = parser.parse_args(argv)
     if args.time_limit <= 0:
         parser.error("--time-limit must be positive")
 
     try:
-        problem = load_instance(args.instance)
+        document = load_document(args.instance)
+        problem = parse_instance(document)
+        strategy = Strategy(args.strategy) if args.strategy else instance_strategy(document)
     except InstanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    solution = solve(problem, time_limit_s=args.time_limit, seed=args.seed)
+    solution = solve(
+        problem,
+        strategy=strategy or Strategy.BEST,
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+    )
     text = json.dumps(solution_to_json(problem, solution), indent=1) + "\n"
     if args.output:
         try:

@@ -1,12 +1,14 @@
 """Reading rotation-instance/1 JSON into a ``Problem`` and writing rotation-schedule/1 JSON.
 
-The format is described in ``instance-format.md``. Every input error raises
+The format is described in ``docs/solver-format.md``. Every input error raises
 ``InstanceError`` with one message that names the offending entry, e.g.
 ``groups[3] (id "G04"): track "kids" is not one of adult, pediatric, all-ages``.
 
-Beyond ``instance-format.md``: tables and groups may carry an optional ``location`` (a string;
-missing or null means none), the location they belong to at a multi-location event. A group
-then visits only tables of its own location when both name one (see ``problem.py``).
+Tables and groups may carry an optional ``location`` (a string; missing or null means none),
+the location they belong to at a multi-location event. A re-plan names the published schedule
+(``previous``), the first round planned again (``replan_from_round``) and optionally the
+``strategy``; ``previous`` without ``replan_from_round`` is an error, since solving it from
+scratch would silently throw the published schedule away.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rotations.solver.problem import Group, Problem, Solution, Table, Track, Visit
+from rotations.solver.problem import Group, Problem, Solution, Strategy, Table, Track, Visit
 
 INSTANCE_FORMAT = "rotation-instance/1"
 SCHEDULE_FORMAT = "rotation-schedule/1"
 _TRACKS = ", ".join(track.value for track in Track)
+_STRATEGIES = ", ".join(strategy.value for strategy in Strategy)
 
 
 class InstanceError(ValueError):
@@ -29,6 +32,12 @@ class InstanceError(ValueError):
 
 def load_instance(path: str | Path) -> Problem:
     """Read and validate the instance file at ``path``."""
+    return parse_instance(load_document(path))
+
+
+def load_document(path: str | Path) -> Any:
+    """The decoded JSON of the file at ``path``, for ``parse_instance`` and
+    ``instance_strategy``."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -43,7 +52,7 @@ def load_instance(path: str | Path) -> Problem:
         raise InstanceError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
-    return parse_instance(data)
+    return data
 
 
 def parse_instance(data: Any) -> Problem:
@@ -80,13 +89,17 @@ def parse_instance(data: Any) -> Problem:
         _pair(entry, f"met_before[{index}]", group_ids, table_ids)
         for index, entry in enumerate(_list(data, "met_before"))
     )
-    pinned: list[Visit] = []
-    for index, entry in enumerate(_list(data, "pinned")):
-        where = f"pinned[{index}]"
-        group, table = _pair(entry, where, group_ids, table_ids)
-        round_ = _integer(entry, "round", where)
-        _check_round(round_, rounds, where, '"round"')
-        pinned.append(Visit(round=round_, group=group, table=table))
+    pinned = _visits(data, "pinned", rounds, group_ids, table_ids)
+    previous = _visits(data, "previous", rounds, group_ids, table_ids)
+    replan_from_round = None
+    if data.get("replan_from_round") is not None:
+        replan_from_round = _integer(data, "replan_from_round", "the instance")
+        _check_round(replan_from_round, rounds, "the instance", '"replan_from_round"')
+    elif previous:
+        raise InstanceError(
+            'the instance: "previous" is given without "replan_from_round"; say from which '
+            "round to plan again"
+        )
 
     return Problem(
         name=name,
@@ -96,8 +109,22 @@ def parse_instance(data: Any) -> Problem:
         round_minutes=round_minutes,
         affinity=tuple(affinity),
         met_before=met_before,
-        pinned=tuple(pinned),
+        pinned=pinned,
+        previous=previous,
+        replan_from_round=replan_from_round,
     )
+
+
+def instance_strategy(data: Any) -> Strategy | None:
+    """The ``"strategy"`` a decoded instance asks for, if any; a re-plan's default is best."""
+    if not isinstance(data, Mapping) or data.get("strategy") is None:
+        return None
+    try:
+        return Strategy(data["strategy"])
+    except ValueError:
+        raise InstanceError(
+            f"the instance: strategy {json.dumps(data['strategy'])} is not one of {_STRATEGIES}"
+        ) from None
 
 
 def problem_to_json(problem: Problem) -> dict[str, Any]:
@@ -110,6 +137,15 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     def location(value: str | None) -> dict[str, Any]:
         return {} if value is None else {"location": value}
 
+    replan: dict[str, Any] = {}
+    if problem.replan_from_round is not None:
+        replan = {
+            "replan_from_round": problem.replan_from_round,
+            "previous": [
+                {"round": visit.round, "group": visit.group, "table": visit.table}
+                for visit in problem.previous
+            ],
+        }
     return {
         "format": INSTANCE_FORMAT,
         "name": problem.name,
@@ -151,6 +187,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             {"round": visit.round, "group": visit.group, "table": visit.table}
             for visit in problem.pinned
         ],
+        **replan,
     }
 
 
@@ -173,11 +210,27 @@ def solution_to_json(problem: Problem, solution: Solution) -> dict[str, Any]:
             "met_before_revisits": solution.met_before_revisits,
             "repeated_pairs": solution.repeated_pairs,
             "solve_seconds": round(solution.solve_seconds, 3),
+            "changed_visits": solution.changed_visits,
+            "changed_groups": solution.changed_groups,
+            "kept_visits": solution.kept_visits,
         },
     }
     if solution.reasons:
         document["reasons"] = list(solution.reasons)
     return document
+
+
+def _visits(
+    data: Mapping[str, Any], key: str, rounds: int, group_ids: set[str], table_ids: set[str]
+) -> tuple[Visit, ...]:
+    visits = []
+    for index, entry in enumerate(_list(data, key)):
+        where = f"{key}[{index}]"
+        group, table = _pair(entry, where, group_ids, table_ids)
+        round_ = _integer(entry, "round", where)
+        _check_round(round_, rounds, where, '"round"')
+        visits.append(Visit(round=round_, group=group, table=table))
+    return tuple(visits)
 
 
 def _describe(entry: Mapping[str, Any], where: str) -> str:

@@ -30,11 +30,11 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from rotations.solver import cpsat, lns
+from rotations.solver import cpsat, lns, replan
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
@@ -48,7 +48,7 @@ from rotations.solver.layout import Schedule, fill, lay_out
 from rotations.solver.metrics import Figures, figures
 from rotations.solver.mixing import balance_tables, reduce_repeats
 from rotations.solver.parts import components, subproblem
-from rotations.solver.problem import Problem, Progress, Solution, Status, Visit
+from rotations.solver.problem import Problem, Progress, Solution, Status, Strategy, Visit
 from rotations.solver.reasons import pin_conflicts
 
 Triple = tuple[int, int, int]
@@ -61,6 +61,7 @@ PARALLEL_MIN_PAIRS = 2_000
 def solve(
     problem: Problem,
     *,
+    strategy: Strategy = Strategy.BEST,
     time_limit_s: float = 30.0,
     seed: int = 0,
     num_workers: int = 2,
@@ -69,7 +70,7 @@ def solve(
 ) -> Solution:
     """Schedule ``problem``: the best valid schedule found within ``time_limit_s`` seconds.
 
-    The schedule always keeps hard rules 1-6 of ``instance-format.md`` and the location rule
+    The schedule always keeps hard rules 1-6 of ``docs/solver-format.md`` and the location rule
     of ``problem.py``; if the pinned visits break one, the status is ``INFEASIBLE``, there
     are no visits, and ``reasons`` says why. Schedules are compared level by level: min share
     of possible visits, total visits, value (affinity, with met-before visits worth less; see
@@ -84,7 +85,64 @@ def solve(
     ``parts.py``) that need a search may be searched in child processes, up to
     ``num_workers`` of them at once. The same problem, seed and worker count give the same
     schedule unless the time limit or ``should_stop`` cuts a search short.
+
+    A re-plan (``problem.replan_from_round`` N set, ``problem.previous`` the published
+    schedule) keeps every published visit before N exactly and adds nothing before N; from N
+    on, ``strategy`` decides (see ``replan.py``): ``FEWEST_CHANGES`` keeps every published
+    visit that is still valid and only fills the open seats, ``BEST`` plans those rounds again
+    and keeps published visits where that costs nothing. ``changed_visits``,
+    ``changed_groups`` and ``kept_visits`` compare the result with the published schedule.
+    Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
     """
+    if problem.replan_from_round is None:
+        return _solve(
+            problem,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            num_workers=num_workers,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    started = time.monotonic()
+    reasons = pin_conflicts(problem)
+    if reasons:
+        if on_progress is not None:
+            on_progress(Progress(1.0, "infeasible: the kept visits break a hard rule"))
+        return _infeasible(reasons, started)
+    base = replan.base_problem(problem)
+    if strategy is Strategy.FEWEST_CHANGES:
+        solution = replan.fewest_changes(
+            problem,
+            base,
+            deadline=started + max(0.0, time_limit_s),
+            seed=seed,
+            num_workers=num_workers,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    else:
+        inner = _solve(
+            replan.stable_problem(problem, base),
+            time_limit_s=time_limit_s,
+            seed=seed,
+            num_workers=num_workers,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        solution = replan.restate(problem, base, inner, keep=not inner.stopped)
+    return replan.with_changes(problem, replace(solution, solve_seconds=time.monotonic() - started))
+
+
+def _solve(
+    problem: Problem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    num_workers: int,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> Solution:
+    """``solve`` of a problem that is not a re-plan."""
     started = time.monotonic()
     deadline = started + max(0.0, time_limit_s)
 
@@ -101,18 +159,7 @@ def solve(
     reasons = pin_conflicts(problem)
     if reasons:
         report(1.0, "infeasible: the pinned visits break a hard rule")
-        return Solution(
-            status=Status.INFEASIBLE,
-            visits=(),
-            visits_upper_bound=0,
-            min_share_upper_bound=0.0,
-            min_share=0.0,
-            affinity=0,
-            met_before_revisits=0,
-            repeated_pairs=0,
-            reasons=tuple(reasons),
-            solve_seconds=time.monotonic() - started,
-        )
+        return _infeasible(reasons, started)
 
     ix = index_problem(problem)
     if stop_now():
@@ -396,6 +443,21 @@ def _search_in_processes(
         # multiprocessing refuses children of daemonic processes with an AssertionError;
         # a broken pool is a RuntimeError.
         return None
+
+
+def _infeasible(reasons: list[str], started: float) -> Solution:
+    return Solution(
+        status=Status.INFEASIBLE,
+        visits=(),
+        visits_upper_bound=0,
+        min_share_upper_bound=0.0,
+        min_share=0.0,
+        affinity=0,
+        met_before_revisits=0,
+        repeated_pairs=0,
+        reasons=tuple(reasons),
+        solve_seconds=time.monotonic() - started,
+    )
 
 
 def _stopped_early(ix: Indexed, started: float) -> Solution:

@@ -58,6 +58,9 @@ def test_cli_writes_schedule(tmp_path):
             "min_share_upper_bound",
             "affinity",
             "met_before_revisits",
+            "changed_visits",
+            "changed_groups",
+            "kept_visits",
             "repeated_pairs",
             "solve_seconds",
         ]

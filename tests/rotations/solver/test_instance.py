@@ -255,6 +255,9 @@ def test_solution_to_json_shape():
             "met_before_revisits": 1,
             "repeated_pairs": 0,
             "solve_seconds": 0.012,
+            "changed_visits": 0,
+            "changed_groups": 0,
+            "kept_visits": 0,
         },
     }
 
