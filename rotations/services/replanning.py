@@ -21,8 +21,8 @@ from rotations.models import Schedule, SolveRun, Strategy, replan_note
 from rotations.services.adapter import apply_solution
 from rotations.services.publishing import changed_itineraries, publish_schedule
 from rotations.solver import Problem, Progress, Solution, solve
+from rotations.solver import Strategy as SolverStrategy
 from rotations.solver import Visit as SolverVisit
-from rotations.solver.problem import Strategy as SolverStrategy
 
 # Audit log actions written by re-plans.
 SCHEDULE_REPLANNED = "schedule.replanned"
