@@ -7,6 +7,8 @@ Pure Python and OR-Tools, no Django. See ``solve`` for the entry point and
 from rotations.solver.checks import Rule, Violation, check_schedule, move_violations, violations
 from rotations.solver.instance import (
     InstanceError,
+    instance_strategy,
+    load_document,
     load_instance,
     parse_instance,
     problem_to_json,
@@ -42,6 +44,8 @@ __all__ = [
     "Violation",
     "Visit",
     "check_schedule",
+    "instance_strategy",
+    "load_document",
     "load_instance",
     "location_allows",
     "may_visit",

@@ -168,7 +168,7 @@ def move_violations(
         if moved in violation.visits or (
             violation.rule is Rule.FROZEN_MISSING and violation.visits[0] in removed
         ):
-            messages.append(_move_words(problem, groups, tables, violation, group))
+            messages.append(_move_words(problem, groups, tables, violation, moved))
     return messages
 
 
@@ -227,9 +227,10 @@ def _move_words(
     groups: dict[str, Group],
     tables: dict[str, Table],
     violation: Violation,
-    moving: str,
+    moved: Visit | None,
 ) -> str:
-    mine = next((v for v in violation.visits if v.group == moving), violation.visits[0])
+    mine = moved if moved in violation.visits else violation.visits[0]
+    moving = mine.group
     group, table = groups[mine.group], tables[mine.table]
     who, where = group.name or group.id, table_name(table)
     match violation.rule:

@@ -129,6 +129,8 @@ def keep_rounds(ix: Indexed, triples: list[Triple], published: set[Triple]) -> l
         repeats = repeated_pairs(sorted(schedule))
         at = {(r, g): t for r, g, t in schedule}
         for r_now, g, t in sorted(schedule):
+            if (r_now, g, t) not in schedule:
+                continue
             r_old = published_round.get((g, t))
             if r_old is None or r_old == r_now or (r_now, g, t) in pinned:
                 continue
@@ -148,10 +150,12 @@ def keep_rounds(ix: Indexed, triples: list[Triple], published: set[Triple]) -> l
                 moved = moved - {(r_old, g, other)} | {(r_now, g, other)}
             if repeated_pairs(sorted(moved)) > repeats:
                 continue
+            # Keep going through this pass with the swap applied.
             schedule = moved
+            repeats = repeated_pairs(sorted(schedule))
             load = Counter((r, t) for r, _, t in schedule)
+            at = {(r, g): t for r, g, t in schedule}
             improved = True
-            break
     return sorted(schedule)
 
 

@@ -1,4 +1,6 @@
-from rotations.solver import Group, Problem, Table, Track, Visit, check_schedule
+from dataclasses import replace
+
+from rotations.solver import Group, Problem, Table, Track, Visit, check_schedule, move_violations
 
 PROBLEM = Problem(
     name="checks",
@@ -137,4 +139,62 @@ def test_check_schedule_other_location():
 
     assert problems == [
         "group G01 (Internal Medicine) (at Dedham) visits table T01 (Cardiology) (at Quincy)"
+    ]
+
+
+MOVE_PROBLEM = Problem(
+    name="moves",
+    rounds=3,
+    tables=(
+        Table(id="T1", specialty="Cardiology", track=Track.ADULT, label="table 5 (Cardiology)"),
+        Table(
+            id="T2", specialty="Neonatology", track=Track.PEDIATRIC, available_rounds=frozenset({1})
+        ),
+    ),
+    groups=(
+        Group(id="G1", name="Internal Medicine North", track=Track.ADULT),
+        Group(
+            id="G2",
+            name="Pediatrics North",
+            track=Track.ALL_AGES,
+            available_rounds=frozenset({1, 3}),
+        ),
+    ),
+)
+MOVE_VISITS = [Visit(1, "G1", "T1"), Visit(3, "G2", "T1")]
+
+
+def test_move_violations_full_table():
+    problems = move_violations(MOVE_PROBLEM, MOVE_VISITS, group="G1", round=3, table="T1")
+
+    assert problems == [
+        "Table 5 (Cardiology) hosts 1 group a round and already has Pediatrics North in round 3.",
+        "Internal Medicine North already visits table 5 (Cardiology) in round 1: a group meets "
+        "each table once.",
+    ]
+
+
+def test_move_violations_track_and_absent_anchor():
+    problems = move_violations(MOVE_PROBLEM, MOVE_VISITS, group="G1", round=2, table="T2")
+
+    assert problems == [
+        "Internal Medicine North follows the adult track; table T2 (Neonatology) serves "
+        "pediatric patients.",
+        "No anchor is at table T2 (Neonatology) in round 2.",
+    ]
+
+
+def test_move_violations_allowed_move_replaces_the_visit():
+    problems = move_violations(MOVE_PROBLEM, MOVE_VISITS, group="G2", round=3, table="T1")
+
+    assert problems == []
+
+
+def test_move_violations_frozen_round_of_a_replan():
+    problem = replace(MOVE_PROBLEM, previous=tuple(MOVE_VISITS), replan_from_round=2)
+
+    problems = move_violations(problem, MOVE_VISITS, group="G1", round=1, table=None)
+
+    assert problems == [
+        "Round 1 came before the re-plan from round 2: its visits stay as published."
     ]

@@ -12,6 +12,7 @@ from rotations.solver import (
     Table,
     Track,
     Visit,
+    instance_strategy,
     load_instance,
     parse_instance,
     problem_to_json,
@@ -309,3 +310,49 @@ def test_problem_to_json_reads_back_as_the_same_problem_with_every_optional_fiel
     )
 
     assert parse_instance(problem_to_json(problem)) == problem
+
+
+def test_parse_instance_replan_round_trips():
+    doc = document(previous=[{"round": 1, "group": "G02", "table": "T02"}], replan_from_round=2)
+
+    problem = parse_instance(doc)
+
+    assert (problem.previous, problem.replan_from_round) == ((Visit(1, "G02", "T02"),), 2)
+    assert parse_instance(problem_to_json(problem)) == problem
+
+
+def test_parse_instance_previous_without_replan_round():
+    doc = document(previous=[{"round": 1, "group": "G02", "table": "T02"}])
+
+    with pytest.raises(InstanceError) as error:
+        parse_instance(doc)
+
+    assert str(error.value) == (
+        'the instance: "previous" is given without "replan_from_round"; say from which round '
+        "to plan again"
+    )
+
+
+def test_parse_instance_previous_unknown_group():
+    doc = document(previous=[{"round": 1, "group": "G09", "table": "T02"}], replan_from_round=2)
+
+    with pytest.raises(InstanceError) as error:
+        parse_instance(doc)
+
+    assert str(error.value) == 'previous[0]: group "G09" is not one of the groups'
+
+
+def test_parse_instance_replan_round_out_of_range():
+    with pytest.raises(InstanceError) as error:
+        parse_instance(document(replan_from_round=4))
+
+    assert str(error.value) == 'the instance: "replan_from_round" 4 is outside 1..3'
+
+
+def test_instance_strategy_unknown():
+    with pytest.raises(InstanceError) as error:
+        instance_strategy(document(strategy="cheapest"))
+
+    assert str(error.value) == (
+        'the instance: strategy "cheapest" is not one of fewest-changes, best'
+    )
