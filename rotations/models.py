@@ -17,6 +17,14 @@ def replan_note(from_round: int | None) -> str:
     return f"Re-planned from round {from_round}: rounds 1–{from_round - 1} kept as they happened."
 
 
+class Strategy(models.TextChoices):
+    """How a re-plan treats the rounds still to come; the values are the solver's
+    ``rotations.solver.Strategy``."""
+
+    FEWEST_CHANGES = "fewest-changes", "Fewest changes"
+    BEST = "best", "Best schedule"
+
+
 class SolveRun(models.Model):
     """One run of the solver for an event, from queued to finished, watched by the browser."""
 
@@ -53,6 +61,9 @@ class SolveRun(models.Model):
     # A re-plan on the day: rounds before this one are kept as published (they happened),
     # and no-shows are left out of the rounds from this one on.
     replan_from_round = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The re-plan strategies this run solves, in order (each writes one version); empty for a
+    # plain solve.
+    strategies = models.JSONField(default=list, blank=True)
     # Which worker is solving, so a redelivered message or a late worker cannot write twice.
     claimed_by = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(
@@ -104,6 +115,15 @@ class Schedule(models.Model):
     # Set on a version re-planned on the day: rounds before it are kept as they happened,
     # and from it on the no-shows are gone (see services.adapter.Availability).
     replan_from_round = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A re-plan's option: its strategy, and the run that wrote it beside the other options.
+    strategy = models.CharField(max_length=16, choices=Strategy.choices, blank=True)
+    replan_run = models.ForeignKey(
+        SolveRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replan_options",
+    )
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(

@@ -15,6 +15,16 @@ urlpatterns = [
     path("events/<int:event_pk>/schedule/solve/", views.SolveView.as_view(), name="solve"),
     path("events/<int:event_pk>/schedule/replan/", views.ReplanView.as_view(), name="replan"),
     path(
+        "events/<int:event_pk>/schedule/replan/<int:pk>/",
+        views.ReplanOptionsView.as_view(),
+        name="replan_options",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/publish-replan/",
+        views.ReplanPublishView.as_view(),
+        name="replan_publish",
+    ),
+    path(
         "events/<int:event_pk>/schedule/runs/<int:pk>/",
         views.SolveRunDetailView.as_view(),
         name="run",

@@ -19,7 +19,7 @@ from events.permissions import EventScopedMixin
 from . import editing, services
 from .forms import MoveForm, SolveForm
 from .grid import build_grid, quality_text
-from .models import Schedule, SolveRun
+from .models import Schedule, SolveRun, replan_note
 
 
 class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -135,10 +135,66 @@ class ReplanView(OrganizerMixin, EventScopedMixin, View):
             return redirect(error.run if error.run is not None else checkin)
         messages.info(
             request,
-            f"Re-planning from round {from_round}. Review the new version against the "
-            "published one, then publish it.",
+            f"Re-planning from round {from_round}: fewest changes and best schedule, side by "
+            "side. Choose one to publish.",
         )
-        return redirect(run)
+        return redirect("rotations:replan_options", event_pk=self.event.pk, pk=run.pk)
+
+
+class ReplanOptionsView(OrganizerMixin, EventScopedMixin, DetailView):
+    """A re-plan's options side by side (while it runs, its progress): for each, what
+    changes against the published version, and a button to publish it."""
+
+    permission_required = "rotations.view_solverun"
+    template_name = "rotations/replan_options.html"
+    context_object_name = "run"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            SolveRun.objects.filter(
+                event=self.event, replan_from_round__isnull=False
+            ).select_related("started_by", "pinned_from", "event"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        run = self.object
+        options = services.replan_options(run=run) if run.status == "succeeded" else []
+        published = Schedule.objects.filter(event=self.event, is_published=True).first()
+        return super().get_context_data(
+            options=options,
+            frozen_kept=all(option.frozen_kept for option in options),
+            published=published,
+            stale=published is not None and run.pinned_from_id != published.pk,
+            kept_note=replan_note(run.replan_from_round),
+            **kwargs,
+        )
+
+
+class ReplanPublishView(OrganizerMixin, EventScopedMixin, View):
+    """Publish the option the organizer chose, then show whose itinerary to reprint."""
+
+    permission_required = "rotations.change_schedule"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        schedule = _schedule(self, replan_from_round__isnull=False)
+        try:
+            schedule = services.publish_replan(schedule=schedule, by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            if schedule.replan_run_id:
+                return redirect(
+                    "rotations:replan_options", event_pk=self.event.pk, pk=schedule.replan_run_id
+                )
+            return redirect(schedule)
+        messages.success(
+            request,
+            f"Version {schedule.version} ({schedule.get_strategy_display().lower()}) is "
+            "published: clinicians now see it. Reprint the itineraries listed below.",
+        )
+        return redirect("rotations:schedule_publish", event_pk=self.event.pk, pk=schedule.pk)
 
 
 class SolveRunDetailView(OrganizerMixin, EventScopedMixin, DetailView):

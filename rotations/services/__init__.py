@@ -4,6 +4,7 @@
 - ``solving``: solve runs, from ``start_solve`` to the Celery task's ``run_solve`` and the
   watchdog ``fail_stalled_runs``.
 - ``publishing``: ``publish_schedule`` and ``changed_itineraries``.
+- ``replanning``: a re-plan's options side by side (``replan_options``), ``publish_replan``.
 
 Callers use the names re-exported here: ``from rotations import services``.
 """
@@ -23,6 +24,13 @@ from rotations.services.publishing import (
     changed_itineraries,
     publish_schedule,
 )
+from rotations.services.replanning import (
+    REPLAN_PUBLISHED,
+    SCHEDULE_REPLANNED,
+    ReplanOption,
+    publish_replan,
+    replan_options,
+)
 from rotations.services.solving import (
     LOST_ERROR,
     QUEUED_TOO_LONG,
@@ -40,6 +48,9 @@ from rotations.services.solving import (
 __all__ = [
     "SCHEDULE_CHANGED",
     "SCHEDULE_PUBLISHED",
+    "SCHEDULE_REPLANNED",
+    "REPLAN_PUBLISHED",
+    "ReplanOption",
     "LOST_ERROR",
     "QUEUED_TOO_LONG",
     "STALLED_AFTER",
@@ -53,7 +64,9 @@ __all__ = [
     "export_instance",
     "fail_stalled_runs",
     "group_id",
+    "publish_replan",
     "publish_schedule",
+    "replan_options",
     "readiness_problems",
     "run_solve",
     "run_status",

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch
 
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 from rotations.models import Schedule, SolveRun, Visit
@@ -93,12 +93,18 @@ class Availability:
     anchor); a group in every round but its absent rounds. In a version re-planned from
     round ``from_round``, the no-shows (``gone``) count only before that round: a no-show
     anchor no longer keeps a table open, and a group whose members all did not come is gone.
+
+    Late arrivals: a group's absent rounds at the start of the event (1, 2, ... in a row) say
+    it was expected late. Once one of its members is checked in (``arrived``) it is here, so
+    in a re-plan those absent rounds from ``from_round`` on no longer count; absent rounds
+    after a present one (leaving early) still do.
     """
 
     total: int
     from_round: int = 0
     gone: frozenset[int] = frozenset()
     members: Mapping[int, Sequence[int]] = field(default_factory=dict)  # group pk -> clinicians
+    arrived: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls, *, event: Event, replan_from_round: int | None = None) -> Availability:
@@ -110,12 +116,19 @@ class Availability:
             "group_id", "clinician_id"
         ):
             members[group].append(clinician)
-        gone = frozenset(
-            Attendance.objects.filter(event=event, status=Attendance.Status.NO_SHOW).values_list(
-                "clinician_id", flat=True
-            )
+        gone: set[int] = set()
+        arrived: set[int] = set()
+        for clinician, status in Attendance.objects.filter(
+            event=event, status__in=[Attendance.Status.NO_SHOW, Attendance.Status.CHECKED_IN]
+        ).values_list("clinician_id", "status"):
+            (gone if status == Attendance.Status.NO_SHOW else arrived).add(clinician)
+        return cls(
+            total=event.rounds,
+            from_round=replan_from_round,
+            gone=frozenset(gone),
+            members=members,
+            arrived=frozenset(arrived),
         )
-        return cls(total=event.rounds, from_round=replan_from_round, gone=gone, members=members)
 
     def anchors_there(self, table: Table) -> list[Anchor]:
         """The table's anchors who count from the re-plan on (all of them otherwise)."""
@@ -132,7 +145,13 @@ class Availability:
         return present
 
     def group_rounds(self, group: TravelGroup) -> set[int]:
-        rounds = set(range(1, self.total + 1)) - set(group.absent_rounds)
+        absent = set(group.absent_rounds)
+        if self.group_arrived(group):
+            late = 0
+            while late + 1 in absent:
+                late += 1
+            absent -= set(range(self.from_round, late + 1))
+        rounds = set(range(1, self.total + 1)) - absent
         if self.group_gone(group):
             rounds = {number for number in rounds if number < self.from_round}
         return rounds
@@ -142,6 +161,12 @@ class Availability:
         if not self.gone:
             return max(1, member_count)
         return max(1, sum(1 for pk in self.members.get(group.pk, ()) if pk not in self.gone))
+
+    def group_arrived(self, group: TravelGroup) -> bool:
+        """In a re-plan: at least one member of ``group`` is checked in."""
+        return bool(self.from_round) and any(
+            pk in self.arrived for pk in self.members.get(group.pk, ())
+        )
 
     def group_gone(self, group: TravelGroup) -> bool:
         # An empty group was never somebody, so it does not go missing.
@@ -171,14 +196,17 @@ def build_problem(
     A re-plan (``replan_from_round`` N, with ``pinned_from`` the published schedule) plans
     rounds N.. again around who is missing; rounds before N happened and stay as they are:
 
-    - every visit of ``pinned_from`` in rounds < N is pinned, and so are its pinned visits in
-      later rounds whose group and table are still there;
+    - ``previous`` holds every visit of ``pinned_from`` and ``replan_from_round`` is N: the
+      solver freezes rounds < N (exactly those visits, nothing added) and counts the changes
+      from N against them; the organizer's pins from N on stay pins while their group and
+      table are still there in their round;
     - no-show members no longer count in their group's size; a group whose members are all
-      no-shows is unavailable from round N;
+      no-shows is unavailable from round N; a late group with a member checked in is
+      available from N (see ``Availability``);
     - a no-show anchor no longer makes the table available from round N (nor counts for
       its sites or affinity), so a table with no anchor left is unavailable from N.
 
-    Groups cannot go back to tables they visited before N: those visits are pinned, and a
+    Groups cannot go back to tables they visited before N: those visits are frozen, and a
     table at most once per group is a hard rule over the whole event.
     """
     if replan_from_round is not None and pinned_from is None:
@@ -252,18 +280,19 @@ def build_problem(
     )
 
     pinned: tuple[SolverVisit, ...] = ()
+    previous: tuple[SolverVisit, ...] = ()
     if pinned_from is not None:
-        visits = pinned_from.visits.all()
-        if replan_from_round is None:
-            visits = visits.filter(pinned=True)
-        else:
-            visits = visits.filter(Q(round__lt=replan_from_round) | Q(pinned=True))
-        pins = [
-            SolverVisit(round=round_, group=group_id(group), table=table_id(table))
-            for round_, group, table in visits.values_list("round", "group_id", "table_id")
+        held = [
+            (SolverVisit(round=round_, group=group_id(group), table=table_id(table)), is_pin)
+            for round_, group, table, is_pin in pinned_from.visits.values_list(
+                "round", "group_id", "table_id", "pinned"
+            )
         ]
+        pins = [visit for visit, is_pin in held if is_pin]
         if replan_from_round is not None:
-            # A later pin stays only if its group and table are still there in its round.
+            previous = tuple(sorted(visit for visit, _pin in held))
+            # Rounds before N are frozen by the solver; a later pin stays only if its group
+            # and table are still there in its round.
             available = {item.id: item.available_rounds for item in (*tables, *groups)}
 
             def present(solver_id: str, round_: int) -> bool:
@@ -273,8 +302,9 @@ def build_problem(
             pins = [
                 pin
                 for pin in pins
-                if pin.round < replan_from_round
-                or (present(pin.group, pin.round) and present(pin.table, pin.round))
+                if pin.round >= replan_from_round
+                and present(pin.group, pin.round)
+                and present(pin.table, pin.round)
             ]
         pinned = tuple(sorted(pins))
 
@@ -287,13 +317,17 @@ def build_problem(
         affinity=tuple(affinity),
         met_before=met_before,
         pinned=pinned,
+        previous=previous,
+        replan_from_round=replan_from_round,
     )
 
 
-def readiness_problems(*, event: Event) -> list[str]:
+def readiness_problems(*, event: Event, replan_from_round: int | None = None) -> list[str]:
     """Everything that keeps ``event`` from being solved, in the organizer's words; empty when
-    it is ready. Reads only."""
+    it is ready. For a re-plan, a late group counts as there once it has arrived (see
+    ``Availability``). Reads only."""
     rows = _load_event(event)
+    there = Availability.load(event=event, replan_from_round=replan_from_round)
     problems = []
     if not rows.tables:
         problems.append("The event has no tables.")
@@ -314,7 +348,7 @@ def readiness_problems(*, event: Event) -> list[str]:
                 f"Group {group.name} sees {Track(group.track).value} patients "
                 "but no table serves them."
             )
-        if set(range(1, event.rounds + 1)) <= set(group.absent_rounds):
+        if not there.group_rounds(group) and not there.group_gone(group):
             problems.append(f"Group {group.name} is absent in every round.")
     return problems
 
@@ -336,14 +370,17 @@ def apply_solution(
     based_on: Schedule | None = None,
     note: str = "",
     also_pinned: Iterable[SolverVisit] = (),
+    strategy: str = "",
+    replan_run: SolveRun | None = None,
 ) -> Schedule:
     """Write ``solution`` as a new, unpublished schedule version of ``event``, with all its
     visits, in one transaction: either the whole schedule exists afterwards or nothing does.
 
     The version number is the next one, taken under a lock on the event row so two writers
     cannot take the same. Visits pinned in ``based_on`` stay pinned, and so do those in
-    ``also_pinned`` (a re-plan's past rounds). The published schedule is never touched; a
-    draft event becomes scheduled.
+    ``also_pinned`` (a re-plan's past rounds). A re-plan's option names its ``strategy`` and
+    the ``replan_run`` that wrote it (only one option is the run's own ``solve_run``). The
+    published schedule is never touched; a draft event becomes scheduled.
     """
     with transaction.atomic():
         pinned: set[tuple[int, int, int]] = set()
@@ -354,13 +391,16 @@ def apply_solution(
         pinned.update(
             (visit.round, _pk(visit.group, "G"), _pk(visit.table, "T")) for visit in also_pinned
         )
+        source = replan_run or run
         schedule = create_schedule_version(
             event=event,
             by=by,
             solve_run=run,
             based_on=based_on,
             note=note,
-            replan_from_round=run.replan_from_round if run is not None else None,
+            replan_from_round=source.replan_from_round if source is not None else None,
+            strategy=strategy,
+            replan_run=replan_run,
         )
         visits = []
         for visit in solution.visits:
@@ -390,6 +430,8 @@ def create_schedule_version(
     solve_run: SolveRun | None = None,
     note: str = "",
     replan_from_round: int | None = None,
+    strategy: str = "",
+    replan_run: SolveRun | None = None,
 ) -> Schedule:
     """A new, empty, unpublished version of ``event``, numbered after the last one. Call it
     inside the transaction that writes the visits: the event row stays locked until then, so
@@ -403,5 +445,7 @@ def create_schedule_version(
         based_on=based_on,
         note=note[:200],
         replan_from_round=replan_from_round,
+        strategy=strategy,
+        replan_run=replan_run,
         created_by=by if by is not None and by.is_authenticated else None,
     )

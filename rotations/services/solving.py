@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from events.models import Event
 from rotations.models import Schedule, SolveRun, replan_note
+from rotations.services import replanning
 from rotations.services.adapter import apply_solution, build_problem, readiness_problems
 from rotations.solver import Progress, Status, solve
 
@@ -84,12 +86,15 @@ def start_solve(
     seed: int = 0,
     pinned_from: Schedule | None = None,
     replan_from_round: int | None = None,
+    strategies: Sequence[str] | None = None,
 ) -> SolveRun:
     """Queue a solve of ``event`` and dispatch the Celery task once the transaction commits.
 
     With ``replan_from_round`` N it is a re-plan on the day (see ``build_problem``): rounds
     before N are kept from ``pinned_from``, by default the published schedule (none
-    published: ``EventNotReady``), and no-shows are left out from round N.
+    published: ``EventNotReady``), and no-shows are left out from round N. It solves each
+    of ``strategies`` (by default fewest changes, then best) and writes each as a version,
+    to compare side by side (see ``replanning``).
 
     Raises ``EventNotReady`` (listing every problem) before queueing anything, and
     ``SolveAlreadyRunning`` when the event already has a queued or running solve: the
@@ -100,7 +105,7 @@ def start_solve(
     """
     from rotations.tasks import solve_task
 
-    problems = readiness_problems(event=event)
+    problems = readiness_problems(event=event, replan_from_round=replan_from_round)
     if problems:
         raise EventNotReady(problems)
     if time_limit_s is None:
@@ -117,6 +122,12 @@ def start_solve(
             raise EventNotReady(
                 ["No schedule is published yet: a re-plan keeps the rounds that happened."]
             )
+        strategies = list(strategies or replanning.ALL_STRATEGIES)
+        unknown = set(strategies) - set(replanning.ALL_STRATEGIES)
+        if unknown or len(set(strategies)) != len(strategies):
+            raise ValueError(f"unknown or repeated re-plan strategies: {strategies}")
+    else:
+        strategies = []
 
     fail_stalled_runs(event=event)
     with transaction.atomic():
@@ -129,6 +140,7 @@ def start_solve(
                     seed=seed,
                     pinned_from=pinned_from,
                     replan_from_round=replan_from_round,
+                    strategies=strategies,
                     message="Waiting for a worker",
                     started_by=by if by is not None and by.is_authenticated else None,
                 )
@@ -337,8 +349,9 @@ def run_solve(*, run_id: int) -> SolveRun | None:
     event = run.event
     watch = _Watch(run.pk, claim)
     problem = None
+    options: list = []
     try:
-        problems = readiness_problems(event=event)
+        problems = readiness_problems(event=event, replan_from_round=run.replan_from_round)
         if problems:
             _finish(
                 run.pk,
@@ -362,14 +375,30 @@ def run_solve(*, run_id: int) -> SolveRun | None:
             event=event, pinned_from=run.pinned_from, replan_from_round=run.replan_from_round
         )
         watch.start()
-        solution = solve(
-            problem,
-            time_limit_s=run.time_limit_s,
-            seed=run.seed,
-            num_workers=SOLVER_WORKERS,
-            on_progress=watch.on_progress,
-            should_stop=watch.should_stop,
-        )
+        if run.replan_from_round is not None:
+            options = replanning.solve_options(
+                problem,
+                strategies=run.strategies or replanning.ALL_STRATEGIES,
+                time_limit_s=run.time_limit_s,
+                seed=run.seed,
+                num_workers=SOLVER_WORKERS,
+                on_progress=watch.on_progress,
+                should_stop=watch.should_stop,
+            )
+            # The run's figures are those of its first option; infeasible if any is.
+            solution = next(
+                (found for _s, found in options if found.status == Status.INFEASIBLE),
+                options[0][1],
+            )
+        else:
+            solution = solve(
+                problem,
+                time_limit_s=run.time_limit_s,
+                seed=run.seed,
+                num_workers=SOLVER_WORKERS,
+                on_progress=watch.on_progress,
+                should_stop=watch.should_stop,
+            )
     except SoftTimeLimitExceeded:
         logger.exception("Solve run %s ran past its time limit", run.pk)
         _finish(
@@ -378,6 +407,10 @@ def run_solve(*, run_id: int) -> SolveRun | None:
             status=SolveRun.Status.FAILED,
             error="The solve ran past its time limit. Retry the solve.",
         )
+        return _reload(run)
+    except replanning.FrozenRoundChanged as exc:
+        logger.error("Solve run %s: %s", run.pk, exc)
+        _finish(run.pk, claim, status=SolveRun.Status.FAILED, error=str(exc))
         return _reload(run)
     except Exception as exc:
         logger.exception("Solve run %s failed", run.pk)
@@ -416,15 +449,18 @@ def run_solve(*, run_id: int) -> SolveRun | None:
             )
         else:
             optimal = solution.status == Status.OPTIMAL
-            apply_solution(
-                event=event,
-                solution=solution,
-                run=locked,
-                by=locked.started_by,
-                based_on=run.pinned_from,
-                note=replan_note(run.replan_from_round),
-                also_pinned=problem.pinned if run.replan_from_round is not None else (),
-            )
+            if options:
+                replanning.write_options(run=run, problem=problem, options=options)
+            else:
+                apply_solution(
+                    event=event,
+                    solution=solution,
+                    run=locked,
+                    by=locked.started_by,
+                    based_on=run.pinned_from,
+                    note=replan_note(run.replan_from_round),
+                    also_pinned=problem.pinned if run.replan_from_round is not None else (),
+                )
             bound = solution.visits_upper_bound
             _finish(
                 run.pk,

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from events.models import Event
+from events.models import Anchor, Event
 from rotations import services
 from rotations.models import Schedule, SolveRun
+from tests.events.scenario import make_ready_event
 from tests.factories import make_event
 
 
@@ -160,3 +161,95 @@ def test_export_instance_unknown_event_is_a_command_error(db):
         call_command("export_instance", "404")
 
     assert str(error.value) == 'No event has the id or name "404".'
+
+
+def replan_event(*args, **options):
+    out = io.StringIO()
+    call_command("replan_event", *args, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def published_day(db):
+    """A published four-round event and the anchor of a table with visits from round 3."""
+    event = make_ready_event(groups=4, tables=8, rounds=4, name="North day")
+    run = services.start_solve(event=event, by=None, time_limit_s=5)
+    services.run_solve(run_id=run.pk)
+    published = services.publish_schedule(schedule=Schedule.objects.get(solve_run=run), by=None)
+    table_pk = published.visits.filter(round__gte=3).values_list("table", flat=True).first()
+    return event, published, Anchor.objects.get(table_id=table_pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replan_event_json_prints_the_chosen_option(published_day, worker):
+    event, published, anchor = published_day
+
+    out = replan_event(
+        str(event.pk),
+        from_round=3,
+        absent=[anchor.clinician.email],
+        strategy="fewest-changes",
+        json=True,
+        time_limit=5,
+    )
+
+    result = json.loads(out)
+    schedule = Schedule.objects.get(event=event, strategy="fewest-changes")
+    attendance = event.attendances.get(clinician=anchor.clinician)
+    assert attendance.status == "no-show"
+    assert {key: result[key] for key in ("version", "strategy", "published", "from_round")} == {
+        "version": schedule.version,
+        "strategy": "fewest-changes",
+        "published": False,
+        "from_round": 3,
+    }
+    assert result["visits_before"] == published.visits.count()
+    assert result["visits_after"] == schedule.visits.count()
+    assert result["changed_visits"] >= 1
+    assert result["changed_itineraries"] == len(
+        services.changed_itineraries(old=published, new=schedule)
+    )
+    assert [option["strategy"] for option in result["options"]] == ["fewest-changes"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replan_event_publish_publishes_the_best_option(published_day, worker):
+    event, _published, anchor = published_day
+
+    replan_event(
+        "North day", from_round=3, absent=[anchor.clinician.email], publish=True, strategy="best"
+    )
+
+    assert Schedule.objects.get(event=event, is_published=True).strategy == "best"
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "message"),
+    [
+        (["404"], {"from_round": 2}, 'No event has the id or name "404".'),
+        (["North day"], {"from_round": 5}, "North day has rounds 1–4; there is no round 5."),
+        (
+            ["North day"],
+            {"from_round": 2, "absent": ["nobody@example.org"]},
+            "Not at North day: nobody@example.org.",
+        ),
+    ],
+)
+def test_replan_event_bad_input_is_a_command_error(published_day, args, options, message):
+    with pytest.raises(CommandError) as error:
+        replan_event(*args, **options)
+
+    assert str(error.value) == message
+    assert not SolveRun.objects.filter(replan_from_round__isnull=False).exists()
+
+
+def test_replan_event_nothing_published_is_a_command_error(db):
+    make_ready_event(name="Unpublished")
+
+    with pytest.raises(CommandError) as error:
+        replan_event("Unpublished", from_round=2)
+
+    assert str(error.value) == (
+        "Unpublished has no published schedule: a re-plan keeps the rounds that happened. "
+        "Publish a schedule first."
+    )

@@ -269,23 +269,22 @@ def test_build_problem_replan_pins_the_past_and_leaves_out_the_no_shows(small, h
         G(small.walk): (1, None),
     }
     assert problem.affinity == ((G(small.im), T(small.t1), 1), (G(small.peds), T(small.t2), 1))
-    # Rounds 1-2 as they happened; Walk-ins' pin in round 3 still holds; Peds' pin in round 4
-    # is dropped (Peds and table 3 are both gone).
-    assert problem.pinned == tuple(
-        sorted(
-            [
-                SolverVisit(1, G(small.im), T(small.t1)),
-                SolverVisit(1, G(small.walk), T(small.t3)),
-                SolverVisit(2, G(small.im), T(small.t3)),
-                SolverVisit(2, G(small.walk), T(small.t1)),
-                SolverVisit(3, G(small.walk), T(small.t2)),
-            ]
-        )
+    # The solver freezes rounds 1-2 from the published visits; Walk-ins' pin in round 3
+    # still holds; Peds' pin in round 4 is dropped (Peds and table 3 are both gone).
+    assert (problem.replan_from_round, problem.previous) == (
+        3,
+        tuple(
+            sorted(
+                SolverVisit(visit.round, G(visit.group), T(visit.table))
+                for visit in held.visits.all()
+            )
+        ),
     )
+    assert problem.pinned == (SolverVisit(3, G(small.walk), T(small.t2)),)
     assert TravelGroup.objects.get(pk=small.peds.pk).absent_rounds == [1]
 
 
-def test_build_problem_replan_without_no_shows_only_pins_the_past(small, held):
+def test_build_problem_replan_without_no_shows_keeps_the_later_pins(small, held):
     problem = build_problem(event=small.event, pinned_from=held, replan_from_round=2)
 
     assert (problem.tables, problem.groups) == (
@@ -293,8 +292,6 @@ def test_build_problem_replan_without_no_shows_only_pins_the_past(small, held):
         build_problem(event=small.event).groups,
     )
     assert problem.pinned == (
-        SolverVisit(1, G(small.im), T(small.t1)),
-        SolverVisit(1, G(small.walk), T(small.t3)),
         SolverVisit(3, G(small.walk), T(small.t2)),
         SolverVisit(4, G(small.peds), T(small.t3)),
     )
@@ -347,7 +344,9 @@ def test_replan_flow_keeps_the_held_rounds_and_leaves_out_the_missing_table(orga
     assert rows(new, round__lt=4) == rows(published, round__lt=4)
     assert set(new.visits.filter(round__lt=4).values_list("pinned", flat=True)) == {True}
     assert rows(new, round__gte=4, table=missing) == []
-    assert new.note == "Re-planned from round 4: rounds 1–3 kept as they happened."
+    assert new.note == (
+        "Re-planned from round 4: rounds 1–3 kept as they happened. Fewest changes."
+    )
     for group in event.groups.all():
         tables = list(new.visits.filter(group=group).values_list("table", flat=True))
         assert len(tables) == len(set(tables))

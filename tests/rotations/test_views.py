@@ -183,7 +183,9 @@ def test_replan_starts_a_solve_from_the_chosen_round_and_notes_it_on_the_grid(
     schedule = Schedule.objects.get(solve_run=run)
     grid = organizer_client.get(schedule.get_absolute_url()).content.decode()
 
-    assert response.url == run.get_absolute_url()
+    assert response.url == reverse(
+        "rotations:replan_options", kwargs={"event_pk": event.pk, "pk": run.pk}
+    )
     assert (run.replan_from_round, run.pinned_from, schedule.based_on) == (2, published, published)
     assert "Re-planned from round 2: round 1 kept as it happened." in grid
 
