@@ -70,26 +70,21 @@ def test_move_replaces_the_groups_visit_in_that_round(setup):
 @pytest.mark.parametrize(
     ("group_name", "round_", "table_number", "reason"),
     [
-        (
-            "Kids",
-            2,
-            1,
-            "Kids follows the pediatric track; table 1 (Cardiology) serves adult patients.",
-        ),
-        ("A", 4, 2, "No anchor is at table 2 (Neurology) in round 4."),
-        ("B", 3, 1, "B is not there in round 3."),
-        (
-            "B",
-            1,
-            1,
-            "Table 1 (Cardiology) hosts 1 group a round and already has A in round 1.",
-        ),
+        ("Kids", 2, 1, "Kids (pediatric) visits table 1 (Cardiology) (adult)."),
         (
             "A",
+            4,
+            2,
+            "A visits table 2 (Neurology) in round 4 but its anchor is not there in round 4.",
+        ),
+        (
+            "B",
             3,
             1,
-            "A already visits table 1 (Cardiology) in round 1: a group meets each table once.",
+            "B visits table 1 (Cardiology) in round 3 but the group is not there in round 3.",
         ),
+        ("B", 1, 1, "Table 1 (Cardiology) has 2 groups in round 1 but hosts 1."),
+        ("A", 3, 1, "A visits table 1 (Cardiology) more than once: rounds 1 and 3."),
     ],
 )
 def test_move_is_refused_with_the_reason(setup, group_name, round_, table_number, reason):
@@ -186,7 +181,7 @@ def test_check_move_in_a_replanned_version_closes_a_no_show_anchors_table_from_i
 
     assert (before, after, not_replanned) == (
         [],
-        ["No anchor is at table 1 (Cardiology) in round 3."],
+        ["C visits table 1 (Cardiology) in round 3 but its anchor is not there in round 3."],
         [],
     )
 
