@@ -6,7 +6,7 @@ from clinicians.models import Track
 from events.models import Attendance
 from rotations import editing
 from rotations.models import Schedule, Visit
-from rotations.services import SCHEDULE_CHANGED
+from rotations.services import SCHEDULE_CHANGED, publish_schedule
 from tests.factories import (
     make_anchor,
     make_attendance,
@@ -282,3 +282,22 @@ def test_edits_of_a_published_version_share_one_draft_and_are_in_the_audit_log(s
         f"Ann Lee put Kids at table 3 (Neonatology) in round 2 of {event.name}; {draft}",
         f"Ann Lee pinned B at table 2 (Neurology) in round 1 of {event.name}; {draft}",
     ]
+
+
+def test_publish_refuses_a_version_that_breaks_a_rule_and_changes_nothing(setup):
+    event, schedule, (t1, _t2, _t3), (a, b, kids) = setup
+    Schedule.objects.filter(pk=schedule.pk).update(is_published=True)
+    broken = make_schedule(event, [(1, a, t1), (1, b, t1), (2, kids, t1)], version=2)
+
+    with pytest.raises(ValidationError) as error:
+        publish_schedule(schedule=broken, by=None)
+
+    assert error.value.messages == [
+        "Table 1 (Cardiology) has 2 groups in round 1 but hosts 1.",
+        "Kids (pediatric) visits table 1 (Cardiology) (adult).",
+    ]
+    assert list(Schedule.objects.filter(is_published=True)) == [schedule]
+    broken.refresh_from_db()
+    assert (broken.is_published, AuditEntry.objects.count()) == (False, 0)
+    event.refresh_from_db()
+    assert event.status == "draft"
