@@ -1,45 +1,88 @@
 """Editing a schedule by hand: move a group, take it out of a round, pin a visit.
 
 One rule for versions: an unpublished version is edited in place; a published version is
-never changed — the first edit copies it into a new unpublished version (``copy_schedule``)
-and changes the copy, in the same transaction. Publishing that version is a separate step.
+never changed. An edit asked of a published version goes to its draft: the newest unpublished
+version that hand edits made from it (same re-plan round, not a solve's result), or, when
+there is none, a new copy (``copy_schedule``) made in the same transaction. So two organizers
+who edit the published version at once both land in one draft, and an edit from a stale page
+of the published version joins the draft the others are working on instead of starting a
+rival one. Publishing that draft is a separate step. Each change to a published version is in
+the audit log (``SCHEDULE_CHANGED``), in words.
 
-Every move is checked against the hard rules of ``docs/solver-format.md`` (track, table
-capacity, one table per group and round, a table at most once per group, the table's anchors
-and the group present in the round) before anything is written; a refused move raises
-``ValidationError`` with the reason in the organizer's words.
+The hard rules are the solver's (``rotations.solver.check_schedule``): a move is checked by
+running it over the version's visits with the move applied, and refused (``ValidationError``,
+in the organizer's words) when that finds a violation the version did not already have. A
+version may already break rules (an old one); a move that leaves those as they are, or
+mends them, is allowed.
+
+Edits are serialized: each takes row locks on the event and then on the schedule at the
+start of its transaction (the order ``publish_schedule`` takes too), and only then reads the
+visits and checks the rules, so two moves that each keep the rules alone cannot both be
+written when together they break one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from clinicians.models import Track
-from events.models import Table, TravelGroup
-from events.queries import track_allows
+from accounts.services import display_name, record_audit
+from events.models import Event, Table, TravelGroup
+from rotations.solver import check_schedule
 
 from .models import Schedule, Visit
-from .services.adapter import Availability, create_schedule_version, table_label
-
-TRACK_WORDS = {Track.ADULT: "adult", Track.PEDIATRIC: "pediatric", Track.ALL_AGES: "all-ages"}
+from .services.adapter import create_schedule_version, group_id, table_label
+from .services.publishing import (
+    SCHEDULE_CHANGED,
+    rules_in_words,
+    solver_visits,
+    version_problem,
+)
 
 
 @dataclass(frozen=True)
 class EditResult:
-    """What an edit did: the version it changed (the same one, or a new copy) and whether
-    it had to copy a published version."""
+    """What an edit did: the version it changed, and whether that is not the version asked
+    for (``copied``: it was published, so the change went to a draft based on it) and, if so,
+    whether that draft existed already (``reused``)."""
 
     schedule: Schedule
     copied: bool
+    reused: bool = False
 
 
-@transaction.atomic
-def copy_schedule(*, schedule: Schedule, by, note: str = "") -> Schedule:
-    """A new unpublished version of the event with the same visits (pins included), based on
-    ``schedule``; a re-planned version's copy stays re-planned from the same round."""
+def _lock(schedule: Schedule) -> Schedule:
+    """Lock the event row, then the schedule row, and return the schedule as it is now."""
+    event = Event.objects.select_for_update().get(pk=schedule.event_id)
+    locked = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    locked.event = event
+    return locked
+
+
+def _draft_of(published: Schedule) -> Schedule | None:
+    """The newest unpublished version hand edits made from ``published`` (locked), if any."""
+    draft = (
+        Schedule.objects.select_for_update()
+        .filter(
+            event_id=published.event_id,
+            based_on=published,
+            is_published=False,
+            solve_run__isnull=True,
+            replan_from_round=published.replan_from_round,
+        )
+        .order_by("-version")
+        .first()
+    )
+    if draft is not None:
+        draft.event = published.event
+    return draft
+
+
+def _copy(schedule: Schedule, by, note: str = "") -> Schedule:
     copy = create_schedule_version(
         event=schedule.event,
         by=by,
@@ -56,89 +99,183 @@ def copy_schedule(*, schedule: Schedule, by, note: str = "") -> Schedule:
     return copy
 
 
-def _editable(schedule: Schedule, by) -> EditResult:
-    if schedule.is_published:
-        return EditResult(schedule=copy_schedule(schedule=schedule, by=by), copied=True)
-    return EditResult(schedule=schedule, copied=False)
+@transaction.atomic
+def copy_schedule(*, schedule: Schedule, by: AbstractBaseUser | None, note: str = "") -> Schedule:
+    """A new unpublished version of the event with the same visits (pins included), based on
+    ``schedule``; a re-planned version's copy stays re-planned from the same round. One
+    transaction, under the locks every edit takes (event, then ``schedule``)."""
+    return _copy(_lock(schedule), by, note)
+
+
+def _start_edit(schedule: Schedule) -> tuple[Schedule, Schedule | None]:
+    """Lock ``schedule`` and find the version an edit of it changes: itself when unpublished,
+    else its draft (None: a copy is still to be made, from ``schedule`` itself)."""
+    asked = _lock(schedule)
+    return asked, (asked if not asked.is_published else _draft_of(asked))
+
+
+def _finish_edit(asked: Schedule, draft: Schedule | None, by) -> EditResult:
+    if draft is asked:
+        return EditResult(schedule=asked, copied=False)
+    if draft is not None:
+        return EditResult(schedule=draft, copied=True, reused=True)
+    return EditResult(schedule=_copy(asked, by), copied=True)
+
+
+def _record_change(*, by, asked: Schedule, result: EditResult, what: str, details: dict) -> None:
+    event = asked.event
+    record_audit(
+        actor=by,
+        action=SCHEDULE_CHANGED,
+        target=f"{event.name}, version {result.schedule.version}",
+        message=(
+            f"{display_name(by)} {what} of {event.name}; version {result.schedule.version} is "
+            f"a draft based on published version {asked.version}."
+        ),
+        details={
+            "event": event.pk,
+            "schedule": result.schedule.pk,
+            "version": result.schedule.version,
+            "based_on": asked.pk,
+            "based_on_version": asked.version,
+            **details,
+        },
+    )
+
+
+def _move_breaks(
+    *, schedule: Schedule, group: TravelGroup, round: int, table: Table | None
+) -> list[str]:
+    """The hard rules that putting ``group`` at ``table`` in ``round`` (None: nowhere) would
+    break and ``schedule`` does not break already, in words.
+
+    The group's visit in that round goes first; what the solver finds then, with the group's
+    own pin in that round let go (the organizer moves it on purpose), is what was there
+    already. Whatever else it finds once the new visit is in is the move's doing. A pin in a
+    round a re-plan kept as it happened is never let go: that round is over."""
+    problem = version_problem(schedule=schedule)
+    slot = (round, group_id(group))
+    let_go = dataclasses.replace(
+        problem, pinned=tuple(pin for pin in problem.pinned if (pin.round, pin.group) != slot)
+    )
+    happened = schedule.replan_from_round is not None and round < schedule.replan_from_round
+    rows = [
+        row
+        for row in schedule.visits.values_list("round", "group_id", "table_id")
+        if (row[0], row[1]) != (round, group.pk)
+    ]
+    already = set(check_schedule(let_go, solver_visits(rows)))
+    if table is not None:
+        rows.append((round, group.pk, table.pk))
+    after = check_schedule(problem if happened else let_go, solver_visits(rows))
+    return rules_in_words(problem, [message for message in after if message not in already])
 
 
 def check_move(*, schedule: Schedule, group: TravelGroup, round: int, table: Table) -> list[str]:
     """Why putting ``group`` at ``table`` in ``round`` (instead of wherever it is in that
-    round) would break a hard rule; empty when the move is allowed. Reads only."""
-    event = schedule.event
-    reasons = []
-    if group.event_id != event.pk or table.event_id != event.pk:
-        return ["That group or table is not at this event."]
-    if not 1 <= round <= event.rounds:
-        return [f"The event has rounds 1 to {event.rounds}."]
-    if not track_allows(group.track, table.specialty.track):
-        reasons.append(
-            f"{group.name} follows the {TRACK_WORDS[group.track]} track; "
-            f"{table_label(table)} serves {TRACK_WORDS[table.specialty.track]} patients."
-        )
-    there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
-    if round not in there.table_rounds(table):
-        reasons.append(f"No anchor is at {table_label(table)} in round {round}.")
-    if round not in there.group_rounds(group):
-        reasons.append(f"{group.name} is not there in round {round}.")
-    visits = list(schedule.visits.filter(table=table).exclude(group=group).select_related("group"))
-    here = [v for v in visits if v.round == round]
-    if len(here) >= table.capacity:
-        names = ", ".join(v.group.name for v in here)
-        reasons.append(
-            f"T{table_label(table)[1:]} hosts {table.capacity} "
-            f"group{'s' if table.capacity != 1 else ''} a round and already has {names} in "
-            f"round {round}."
-        )
-    elsewhere = (
-        schedule.visits.filter(group=group, table=table)
-        .exclude(round=round)
-        .values_list("round", flat=True)
-        .first()
-    )
-    if elsewhere is not None:
-        reasons.append(
-            f"{group.name} already visits {table_label(table)} in round {elsewhere}: a group "
-            "meets each table once."
-        )
-    return reasons
+    round) would break a hard rule of the solver's; empty when the move is allowed. Reads
+    only, takes no lock (``move_visit`` checks again under its lock)."""
+    return _move_breaks(schedule=schedule, group=group, round=round, table=table)
 
 
 @transaction.atomic
 def move_visit(
-    *, schedule: Schedule, group: TravelGroup, round: int, table: Table | None, by
+    *,
+    schedule: Schedule,
+    group: TravelGroup,
+    round: int,
+    table: Table | None,
+    by: AbstractBaseUser | None,
 ) -> EditResult:
     """Put ``group`` at ``table`` in ``round`` (``table`` None: take it out of that round).
     The group's other visit in that round, if any, goes; the new visit is pinned so a
-    re-solve keeps it. Refused (``ValidationError``) when a hard rule would break; nothing is
-    written then. Edits ``schedule`` in place, or a new copy when it is published."""
-    if table is not None:
-        reasons = check_move(schedule=schedule, group=group, round=round, table=table)
-        if reasons:
-            raise ValidationError(reasons)
-    current = schedule.visits.filter(group=group, round=round).first()
+    re-solve keeps it.
+
+    One transaction: lock the event and ``schedule`` rows, find the version to change
+    (``schedule``, or the draft of a published one), read its visits, check the move with the
+    solver's rules, write. Refused (``ValidationError``, nothing written) when the move breaks
+    a rule the version did not already break. A change through a published version is
+    recorded in the audit log (SCHEDULE_CHANGED)."""
+    asked, draft = _start_edit(schedule)
+    base = draft or asked
+    current = (
+        base.visits.select_related("table__specialty").filter(group=group, round=round).first()
+    )
     if table is None and current is None:
         raise ValidationError(f"{group.name} visits no table in round {round}.")
     if table is not None and current is not None and current.table_id == table.pk:
         raise ValidationError(f"{group.name} is already at {table_label(table)} in round {round}.")
-    result = _editable(schedule, by)
+    reasons = _move_breaks(schedule=base, group=group, round=round, table=table)
+    if reasons:
+        raise ValidationError(reasons)
+    result = _finish_edit(asked, draft, by)
     target = result.schedule
     target.visits.filter(group=group, round=round).delete()
     if table is not None:
         Visit.objects.create(schedule=target, round=round, group=group, table=table, pinned=True)
+    if result.copied:
+        old = table_label(current.table) if current is not None else None
+        new = table_label(table) if table is not None else None
+        if old and new:
+            what = f"moved {group.name} from {old} to {new} in round {round}"
+        elif new:
+            what = f"put {group.name} at {new} in round {round}"
+        else:
+            what = f"took {group.name} out of round {round} (it was at {old})"
+        _record_change(
+            by=by,
+            asked=asked,
+            result=result,
+            what=what,
+            details={
+                "group": group.pk,
+                "round": round,
+                "from_table": current.table_id if current is not None else None,
+                "to_table": table.pk if table is not None else None,
+            },
+        )
     return result
 
 
 @transaction.atomic
-def toggle_pin(*, visit: Visit, by) -> tuple[EditResult, Visit]:
+def toggle_pin(*, visit: Visit, by: AbstractBaseUser | None) -> tuple[EditResult, Visit]:
     """Pin or unpin ``visit`` (a re-solve keeps pinned visits). On a published version, the
-    change goes to a new copy. Returns the result and the visit as changed."""
-    result = _editable(visit.schedule, by)
+    change goes to its draft (see the module), where the same visit is set to the opposite of
+    what the published version shows; refused (``ValidationError``) when the draft no longer
+    has that visit. One transaction, under the event and schedule locks; a change through a
+    published version is in the audit log. Returns the result and the visit as changed."""
+    asked, draft = _start_edit(visit.schedule)
+    seen = Visit.objects.select_related("group", "table__specialty").filter(pk=visit.pk).first()
+    base = draft or asked
+    there = (
+        base.visits.select_related("group", "table__specialty")
+        .filter(round=visit.round, group_id=visit.group_id, table_id=visit.table_id)
+        .first()
+    )
+    if seen is None or there is None:
+        raise ValidationError(
+            f"{visit.group.name} is no longer at table {visit.table.number} in round "
+            f"{visit.round} of version {base.version}: see the grid as it is now."
+        )
+    result = _finish_edit(asked, draft, by)
+    if result.schedule.pk != base.pk:
+        there = result.schedule.visits.select_related("group", "table__specialty").get(
+            round=visit.round, group_id=visit.group_id
+        )
+    there.pinned = not seen.pinned
+    there.save(update_fields=["pinned"])
     if result.copied:
-        visit = result.schedule.visits.get(round=visit.round, group_id=visit.group_id)
-    visit.pinned = not visit.pinned
-    visit.save(update_fields=["pinned"])
-    return result, visit
+        _record_change(
+            by=by,
+            asked=asked,
+            result=result,
+            what=(
+                f"{'pinned' if there.pinned else 'unpinned'} {there.group.name} at "
+                f"{table_label(there.table)} in round {there.round}"
+            ),
+            details={"group": there.group_id, "round": there.round, "table": there.table_id},
+        )
+    return result, there
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,13 @@ def _schedule(view, **filters) -> Schedule:
 
 
 def _edit_message(request, result: editing.EditResult, what: str) -> None:
-    if result.copied:
+    if result.reused:
+        messages.info(
+            request,
+            f"{what} The published version stays as it is: your change is in version "
+            f"{result.schedule.version}, the draft already based on it, to publish when ready.",
+        )
+    elif result.copied:
         messages.info(
             request,
             f"{what} The published version stays as it is: your change is in the new "
@@ -310,12 +316,14 @@ class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
             for message in error.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
-        where = f"table {table.number} ({table.specialty.name})" if table else "no table"
-        _edit_message(
-            self.request,
-            result,
-            f"{group.name} is at {where} in round {round_} (pinned, so a re-solve keeps it).",
-        )
+        if table is None:
+            done = f"{group.name} is out of round {round_}."
+        else:
+            done = (
+                f"{group.name} is at table {table.number} ({table.specialty.name}) in round "
+                f"{round_} (pinned, so a re-solve keeps it)."
+            )
+        _edit_message(self.request, result, done)
         return redirect(result.schedule)
 
 
@@ -328,7 +336,15 @@ class VisitPinView(OrganizerMixin, EventScopedMixin, View):
         visit = get_object_or_404(
             schedule.visits.select_related("group", "table", "schedule"), pk=kwargs["pk"]
         )
-        result, visit = editing.toggle_pin(visit=visit, by=request.user)
+        try:
+            result, visit = editing.toggle_pin(visit=visit, by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(
+                reverse("rotations:schedule", kwargs={"event_pk": self.event.pk, "pk": schedule.pk})
+                + f"#r{visit.round}"
+            )
         _edit_message(
             request,
             result,
@@ -373,7 +389,8 @@ class ScheduleCompareView(OrganizerMixin, EventScopedMixin, DetailView):
 
 
 class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
-    """Confirm and publish a version; then list whose itinerary changed, to reprint."""
+    """Confirm and publish a version; then list whose itinerary changed, to reprint. A version
+    that breaks a hard rule is refused: the page lists the broken rules."""
 
     permission_required = "rotations.change_schedule"
     event_for_update = True
@@ -399,6 +416,8 @@ class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
         else:
             current = Schedule.objects.filter(event=self.event, is_published=True).first()
             changed_ids = services.changed_itineraries(old=current, new=schedule)
+            if "broken" not in kwargs:
+                kwargs["broken"] = services.check_version(schedule=schedule)
             previous_version = current.version if current else None
         changed = list(
             Clinician.objects.filter(pk__in=changed_ids).select_related(
@@ -415,7 +434,11 @@ class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
 
     def post(self, request, *args, **kwargs):
         schedule = _schedule(self)
-        schedule = services.publish_schedule(schedule=schedule, by=request.user)
+        try:
+            schedule = services.publish_schedule(schedule=schedule, by=request.user)
+        except ValidationError as error:
+            self.object = schedule
+            return self.render_to_response(self.get_context_data(broken=error.messages))
         messages.success(
             request,
             f"Version {schedule.version} is published: clinicians now see it. Reprint the "

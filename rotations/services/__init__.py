@@ -3,7 +3,8 @@
 - ``adapter``: an event becomes a solver ``Problem``; a ``Solution`` becomes a schedule version.
 - ``solving``: solve runs, from ``start_solve`` to the Celery task's ``run_solve`` and the
   watchdog ``fail_stalled_runs``.
-- ``publishing``: ``publish_schedule`` and ``changed_itineraries``.
+- ``publishing``: ``publish_schedule``, ``changed_itineraries``, and ``check_version`` (the
+  solver's hard rules over a whole version, in words).
 - ``replanning``: a re-plan's options side by side (``replan_options``), ``publish_replan``.
 
 Callers use the names re-exported here: ``from rotations import services``.
@@ -22,6 +23,7 @@ from rotations.services.publishing import (
     SCHEDULE_CHANGED,
     SCHEDULE_PUBLISHED,
     changed_itineraries,
+    check_version,
     publish_schedule,
 )
 from rotations.services.replanning import (
@@ -61,6 +63,7 @@ __all__ = [
     "build_problem",
     "cancel_solve",
     "changed_itineraries",
+    "check_version",
     "export_instance",
     "fail_stalled_runs",
     "group_id",

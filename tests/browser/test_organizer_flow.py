@@ -147,12 +147,12 @@ def test_organizer_builds_solves_edits_and_publishes(
     page.select_option("#id_round", str(other_round.round))
     page.select_option("#id_table", str(first.table_id))
     page.click("input[name=move]")
-    expect(page.locator(".alert-danger")).to_contain_text("meets each table once")
+    expect(page.locator(".alert-danger")).to_contain_text("more than once")
     shoot("10-move-refused")
     page.select_option("#id_round", str(first.round))
     page.select_option("#id_table", "")
     page.click("input[name=move]")
-    expect(page.locator(".alert-success")).to_contain_text("is at no table in round")
+    expect(page.locator(".alert-success")).to_contain_text("is out of round")
     shoot("11-moved")
 
     # Publish.

@@ -1,10 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.models import AuditEntry
 from clinicians.models import Track
 from events.models import Attendance
 from rotations import editing
 from rotations.models import Schedule, Visit
+from rotations.services import SCHEDULE_CHANGED, publish_schedule
 from tests.factories import (
     make_anchor,
     make_attendance,
@@ -12,7 +14,9 @@ from tests.factories import (
     make_group,
     make_specialty,
     make_table,
+    make_user,
 )
+from tests.rotations.helpers import make_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -70,26 +74,21 @@ def test_move_replaces_the_groups_visit_in_that_round(setup):
 @pytest.mark.parametrize(
     ("group_name", "round_", "table_number", "reason"),
     [
-        (
-            "Kids",
-            2,
-            1,
-            "Kids follows the pediatric track; table 1 (Cardiology) serves adult patients.",
-        ),
-        ("A", 4, 2, "No anchor is at table 2 (Neurology) in round 4."),
-        ("B", 3, 1, "B is not there in round 3."),
-        (
-            "B",
-            1,
-            1,
-            "Table 1 (Cardiology) hosts 1 group a round and already has A in round 1.",
-        ),
+        ("Kids", 2, 1, "Kids (pediatric) visits table 1 (Cardiology) (adult)."),
         (
             "A",
+            4,
+            2,
+            "A visits table 2 (Neurology) in round 4 but its anchor is not there in round 4.",
+        ),
+        (
+            "B",
             3,
             1,
-            "A already visits table 1 (Cardiology) in round 1: a group meets each table once.",
+            "B visits table 1 (Cardiology) in round 3 but the group is not there in round 3.",
         ),
+        ("B", 1, 1, "Table 1 (Cardiology) has 2 groups in round 1 but hosts 1."),
+        ("A", 3, 1, "A visits table 1 (Cardiology) more than once: rounds 1 and 3."),
     ],
 )
 def test_move_is_refused_with_the_reason(setup, group_name, round_, table_number, reason):
@@ -186,7 +185,7 @@ def test_check_move_in_a_replanned_version_closes_a_no_show_anchors_table_from_i
 
     assert (before, after, not_replanned) == (
         [],
-        ["No anchor is at table 1 (Cardiology) in round 3."],
+        ["C visits table 1 (Cardiology) in round 3 but its anchor is not there in round 3."],
         [],
     )
 
@@ -202,3 +201,103 @@ def test_copy_of_a_replanned_version_stays_replanned_from_the_same_round(setup):
         3,
         "Re-planned from round 3: rounds 1–2 kept as they happened.",
     )
+
+
+def test_move_out_of_a_table_that_already_breaks_a_rule_is_allowed(setup):
+    event, _schedule, (t1, t2, _t3), (a, b, _kids) = setup
+    old = make_schedule(event, [(1, a, t1), (1, b, t1)], version=2)
+
+    editing.move_visit(schedule=old, group=b, round=1, table=t2, by=None)
+
+    assert _visits(old) == [(1, "A", 1, False), (1, "B", 2, True)]
+
+
+def test_move_into_a_table_that_already_breaks_a_rule_is_refused(setup):
+    event, _schedule, (t1, _t2, _t3), (a, b, kids) = setup
+    old = make_schedule(event, [(2, a, t1), (2, b, t1)], version=2)
+
+    with pytest.raises(ValidationError) as error:
+        editing.move_visit(schedule=old, group=kids, round=2, table=t1, by=None)
+
+    assert error.value.messages == [
+        "Table 1 (Cardiology) has 3 groups in round 2 but hosts 1.",
+        "Kids (pediatric) visits table 1 (Cardiology) (adult).",
+    ]
+
+
+def test_move_of_a_pinned_visit_lets_its_pin_go(setup):
+    event, _schedule, (t1, t2, _t3), (a, _b, _kids) = setup
+    pinned = make_schedule(event, [(2, a, t1)], version=2, pinned=[(2, a, t1)])
+
+    editing.move_visit(schedule=pinned, group=a, round=2, table=t2, by=None)
+
+    assert _visits(pinned) == [(2, "A", 2, True)]
+
+
+def test_move_in_a_round_a_replan_kept_is_refused(setup):
+    event, _schedule, (t1, t2, _t3), (a, _b, _kids) = setup
+    replanned = make_schedule(event, [(1, a, t1), (3, a, t2)], version=2)
+    replanned.replan_from_round = 3
+    replanned.save()
+
+    with pytest.raises(ValidationError) as error:
+        editing.move_visit(schedule=replanned, group=a, round=1, table=None, by=None)
+    editing.move_visit(schedule=replanned, group=a, round=3, table=None, by=None)
+
+    assert error.value.messages == [
+        "A is pinned to table 1 (Cardiology) in round 1 but is not there."
+    ]
+    assert _visits(replanned) == [(1, "A", 1, False)]
+
+
+def test_edits_of_a_published_version_share_one_draft_and_are_in_the_audit_log(setup):
+    event, schedule, (_t1, _t2, t3), (a, b, kids) = setup
+    t4 = make_table(event=event, number=4, specialty=make_specialty(name="Dermatology"))
+    make_anchor(table=t4)
+    Schedule.objects.filter(pk=schedule.pk).update(is_published=True)
+    ann = make_user(first_name="Ann", last_name="Lee")
+
+    first = editing.move_visit(schedule=schedule, group=a, round=1, table=t4, by=ann)
+    second = editing.move_visit(schedule=schedule, group=kids, round=2, table=t3, by=ann)
+    pin, _visit = editing.toggle_pin(visit=schedule.visits.get(group=b), by=ann)
+    with pytest.raises(ValidationError) as gone:
+        editing.toggle_pin(visit=schedule.visits.get(group=a), by=ann)
+
+    assert (first.copied, first.reused, second.reused, pin.reused) == (True, False, True, True)
+    assert first.schedule == second.schedule == pin.schedule
+    assert Schedule.objects.filter(event=event).count() == 2
+    assert _visits(schedule) == [(1, "A", 1, False), (1, "B", 2, False)]
+    assert _visits(first.schedule) == [(1, "A", 4, True), (1, "B", 2, True), (2, "Kids", 3, True)]
+    assert gone.value.messages == [
+        "A is no longer at table 1 in round 1 of version 2: see the grid as it is now."
+    ]
+    draft = "version 2 is a draft based on published version 1."
+    assert list(
+        AuditEntry.objects.filter(action=SCHEDULE_CHANGED)
+        .order_by("pk")
+        .values_list("message", flat=True)
+    ) == [
+        f"Ann Lee moved A from table 1 (Cardiology) to table 4 (Dermatology) in round 1 of "
+        f"{event.name}; {draft}",
+        f"Ann Lee put Kids at table 3 (Neonatology) in round 2 of {event.name}; {draft}",
+        f"Ann Lee pinned B at table 2 (Neurology) in round 1 of {event.name}; {draft}",
+    ]
+
+
+def test_publish_refuses_a_version_that_breaks_a_rule_and_changes_nothing(setup):
+    event, schedule, (t1, _t2, _t3), (a, b, kids) = setup
+    Schedule.objects.filter(pk=schedule.pk).update(is_published=True)
+    broken = make_schedule(event, [(1, a, t1), (1, b, t1), (2, kids, t1)], version=2)
+
+    with pytest.raises(ValidationError) as error:
+        publish_schedule(schedule=broken, by=None)
+
+    assert error.value.messages == [
+        "Table 1 (Cardiology) has 2 groups in round 1 but hosts 1.",
+        "Kids (pediatric) visits table 1 (Cardiology) (adult).",
+    ]
+    assert list(Schedule.objects.filter(is_published=True)) == [schedule]
+    broken.refresh_from_db()
+    assert (broken.is_published, AuditEntry.objects.count()) == (False, 0)
+    event.refresh_from_db()
+    assert event.status == "draft"

@@ -313,10 +313,9 @@ def test_move_refused_says_why(organizer_client, scheduled):
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        f"Table {taken.number} ({taken.specialty.name}) hosts 1 group a round and already has "
-        "IM 2 in round 1.",
-        f"IM 1 already visits table {taken.number} ({taken.specialty.name}) in round 2: a group "
-        "meets each table once.",
+        f"Table {taken.number} ({taken.specialty.name}) has 2 groups in round 1 but hosts 1.",
+        f"IM 1 visits table {taken.number} ({taken.specialty.name}) more than once: rounds 1 "
+        "and 2.",
     ]
 
 
@@ -408,3 +407,49 @@ def test_publish_confirm_then_publish_lists_changed_itineraries(organizer_client
     event.refresh_from_db()
     assert (schedule.is_published, event.status) == (True, "published")
     assert {c.pk for c in after.context["changed"]} == everyone
+
+
+def test_move_twice_through_a_published_version_lands_in_one_draft(organizer_client):
+    event = make_ready_event(groups=2, tables=3, rounds=3)
+    schedule = make_schedule(event, published=True)
+    url = reverse("rotations:schedule_move", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+    im1, im2 = event.groups.get(name="IM 1"), event.groups.get(name="IM 2")
+
+    first = organizer_client.post(url, {"group": im1.pk, "round": "1", "table": ""})
+    second = organizer_client.post(url, {"group": im2.pk, "round": "1", "table": ""}, follow=True)
+
+    draft = Schedule.objects.get(event=event, version=2)
+    assert first.url == draft.get_absolute_url()
+    assert second.redirect_chain == [(draft.get_absolute_url(), 302)]
+    assert [str(m) for m in second.context["messages"]][-1] == (
+        "IM 2 is out of round 1. The published version stays as it is: your change is in "
+        "version 2, the draft already based on it, to publish when ready."
+    )
+    assert (Schedule.objects.filter(event=event).count(), draft.visits.count()) == (2, 4)
+
+
+def _overfull(schedule):
+    """Write a second group into round 1 of a capacity-1 table, behind the rules' back."""
+    visit = schedule.visits.get(group__name="IM 1", round=1)
+    other = schedule.visits.get(group__name="IM 2", round=1)
+    schedule.visits.filter(group=other.group, table=visit.table).delete()
+    Visit.objects.filter(pk=other.pk).delete()
+    Visit.objects.create(schedule=schedule, round=1, group=other.group, table=visit.table)
+    return visit.table
+
+
+def test_publish_page_lists_the_rules_a_version_breaks(organizer_client, scheduled):
+    event, schedule, _run = scheduled
+    table = _overfull(schedule)
+    url = reverse("rotations:schedule_publish", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+
+    confirm = organizer_client.get(url)
+    refused = organizer_client.post(url)
+
+    rule = f"Table {table.number} ({table.specialty.name}) has 2 groups in round 1 but hosts 1."
+    assert (confirm.status_code, refused.status_code) == (200, 200)
+    assert confirm.context["broken"] == refused.context["broken"] == [rule]
+    assert rule in refused.content.decode()
+    schedule.refresh_from_db()
+    event.refresh_from_db()
+    assert (schedule.is_published, event.status) == (False, "draft")
