@@ -13,19 +13,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from clinicians.models import Clinician, Track
+# track_allows: the one app-side track rule, imported here for the pages that use it.
+from clinicians.models import Clinician, Track, track_allows
 
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 
 TRACK_LABELS = dict(Track.choices)
-
-
-def track_allows(group_track: str, table_track: str) -> bool:
-    """Adult groups visit adult and all-ages tables, pediatric groups pediatric and all-ages
-    tables, all-ages groups any table (rule 4 of the instance format)."""
-    if Track.ALL_AGES in (group_track, table_track):
-        return True
-    return group_track == table_track
 
 
 def clinician_track(clinician: Clinician) -> str | None:

@@ -315,8 +315,7 @@ class TableCreateView(TableFormMixin, CreateView):
         response = super().form_valid(form)
         messages.success(
             self.request,
-            f"Table {self.object.number} ({self.object.specialty.name}) added. "
-            "Now seat its anchor.",
+            f"{self.object} added. Now seat its anchor.",
         )
         return response
 
@@ -339,7 +338,7 @@ class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
     def post(self, request, *args, **kwargs):
         table = get_object_or_404(self.event.tables.select_related("specialty"), pk=kwargs["pk"])
         table.delete()
-        messages.success(request, f"Table {table.number} ({table.specialty.name}) deleted.")
+        messages.success(request, f"{table} deleted.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
 

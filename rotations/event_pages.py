@@ -11,6 +11,7 @@ from events.queries import DONE, TODO, WAITING, WARNING, EventFacts, Step
 
 from .forms import ReplanForm
 from .models import SolveRun
+from .services import readiness_problems
 
 
 def schedule_steps(facts: EventFacts, steps: list[Step]) -> list[Step]:
@@ -32,9 +33,13 @@ def _schedule_step(facts: EventFacts, schedules: list, url: str) -> Step:
         missing.append("tables")
     if not facts.groups:
         missing.append("travelling groups")
+    # The one readiness check, the same that start_solve refuses with.
+    problems = [] if missing or schedules else readiness_problems(event=facts.event)
     if missing:
         state = WAITING
         summary = "Needs " + " and ".join(missing) + " before it can be solved."
+    elif problems:
+        state, summary, notes = WAITING, "Not ready to solve yet.", problems
     elif last_run is not None and last_run.is_active:
         state, summary = WAITING, "The solver is working…"
     elif schedules:
