@@ -57,6 +57,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) -m mypy rotations/solver benchmarks/bench.py benchmarks/greedy.py benchmarks/synthetic.py
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var/test var/celery-broker var/.demo-loaded

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import AuditEntry, OrganizerProfile
+from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
@@ -23,21 +23,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-class OrganizerProfileInline(admin.StackedInline):
-    model = OrganizerProfile
-    can_delete = False
-    filter_horizontal = ["regions"]
-    verbose_name_plural = "regions managed (none: every region)"
-
-
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class RoundsUserAdmin(UserAdmin):
-    inlines = [OrganizerProfileInline]
-
     def get_queryset(self, request):
         # An admin who is not a superuser must not take over a superuser's account.
         queryset = super().get_queryset(request)

@@ -4,8 +4,6 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import UsernameField
 
-from clinicians.models import Region
-
 from .models import AuditEntry, action_label
 from .roles import Role
 
@@ -19,12 +17,6 @@ class AccountFormBase(forms.Form):
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField()
     role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.ORGANIZER.value)
-    regions = forms.ModelMultipleChoiceField(
-        queryset=Region.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="The regions whose events this organizer manages. None: every region.",
-    )
 
     def clean_role(self) -> Role:
         return Role(self.cleaned_data["role"])
@@ -58,7 +50,7 @@ class AccountCreateForm(AccountFormBase):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    field_order = ["username", "first_name", "last_name", "email", "role", "regions"]
+    field_order = ["username", "first_name", "last_name", "email", "role"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +60,6 @@ class AccountCreateForm(AccountFormBase):
             Row(Column("first_name"), Column("last_name")),
             "email",
             "role",
-            "regions",
             "password_choice",
             Row(Column("password1"), Column("password2")),
             Submit("submit", "Create account"),
@@ -121,7 +112,6 @@ class AccountUpdateForm(AccountFormBase):
             Row(Column("first_name"), Column("last_name")),
             "email",
             "role",
-            "regions",
             "is_active",
             Submit("submit", "Save"),
         )

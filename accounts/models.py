@@ -41,21 +41,15 @@ class AuditEntry(models.Model):
 
 
 class OrganizerProfile(models.Model):
-    """What an organizer may manage beyond their permissions: the regions of their events.
+    """An account's own settings beyond Django's user, and the home of the permission to
+    manage every region (``accounts.manage_all_regions``, part of the Admins role).
 
-    No regions means every region (a small installation with one organizer team); with
-    regions, only events in those regions. Events without a region are for unrestricted
-    organizers and admins only.
+    Which regions a limited organizer manages is kept by the app that owns events: accounts
+    knows no app above it.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_profile"
-    )
-    regions = models.ManyToManyField(
-        "clinicians.Region",
-        blank=True,
-        related_name="organizers",
-        help_text="Leave empty for every region.",
     )
 
     class Meta:

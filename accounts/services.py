@@ -55,10 +55,6 @@ def _change_words(changes: dict) -> list[str]:
         )
     if "active" in changes:
         words.append("reactivated" if changes["active"] else "deactivated")
-    if "regions" in changes:
-        before = ", ".join(changes["regions"]["from"]) or "every region"
-        after = ", ".join(changes["regions"]["to"]) or "every region"
-        words.append(f"regions {before} → {after}")
     return words
 
 
@@ -94,11 +90,10 @@ def create_account(
     last_name: str,
     email: str,
     role: Role,
-    regions,
     password: str | None,
     by: AbstractBaseUser,
 ) -> AbstractBaseUser:
-    """Create an organizer or admin account with its regions, in one transaction, and audit
+    """Create an organizer or admin account, in one transaction, and audit
     the role it starts with. Without a password the account gets an unusable one, to be set
     through a set-password link (`send_set_password_link`)."""
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
@@ -107,8 +102,7 @@ def create_account(
     else:
         user.set_unusable_password()
     user.save()
-    profile = OrganizerProfile.objects.create(user=user)
-    profile.regions.set(regions)
+    OrganizerProfile.objects.create(user=user)
     _apply_role(user, role)
     record_audit(
         actor=by,
@@ -128,17 +122,15 @@ def update_account(
     last_name: str,
     email: str,
     is_active: bool,
-    regions,
     role: Role,
     by: AbstractBaseUser,
 ) -> AbstractBaseUser:
-    """Change an account's name, email, regions, active flag and role in one transaction.
-    A change of role, active flag or regions is audited as ROLE_CHANGED (it changes what
-    the account may do)."""
+    """Change an account's name, email, active flag and role in one transaction. A change of
+    role or active flag is audited as ROLE_CHANGED (it changes what the account may do).
+    Which regions an organizer manages is kept by the app that owns events."""
     user = User.objects.select_for_update().get(pk=user.pk)
     old_role = role_of(user)
-    profile, _ = OrganizerProfile.objects.get_or_create(user=user)
-    old_regions = sorted(profile.regions.values_list("name", flat=True))
+    OrganizerProfile.objects.get_or_create(user=user)
     was_active = user.is_active
 
     user.first_name, user.last_name, user.email, user.is_active = (
@@ -148,8 +140,6 @@ def update_account(
         is_active,
     )
     user.save(update_fields=["first_name", "last_name", "email", "is_active"])
-    profile.regions.set(regions)
-    new_regions = sorted(profile.regions.values_list("name", flat=True))
     if role != old_role:
         _apply_role(user, role)
 
@@ -158,8 +148,6 @@ def update_account(
         changes["from"], changes["to"] = old_role.value, role.value
     if was_active != is_active:
         changes["active"] = is_active
-    if old_regions != new_regions:
-        changes["regions"] = {"from": old_regions, "to": new_regions}
     if changes:
         record_audit(
             actor=by,

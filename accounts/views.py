@@ -4,13 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
-
-from clinicians.models import Region
 
 from .forms import AccountCreateForm, AccountUpdateForm, AuditFilterForm
 from .models import AuditEntry
@@ -42,10 +39,7 @@ class AccountListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return User.objects.order_by("username").prefetch_related(
-            "groups",
-            Prefetch("organizer_profile__regions", queryset=Region.objects.order_by("name")),
-        )
+        return User.objects.order_by("username").prefetch_related("groups")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -53,19 +47,11 @@ class AccountListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
             {
                 "account": account,
                 "role": role_of(account),
-                "regions": _regions_of(account),
                 "editable": self.request.user.is_superuser or not account.is_superuser,
             }
             for account in context["accounts"]
         ]
         return context
-
-
-def _regions_of(account) -> list:
-    try:
-        return list(account.organizer_profile.regions.all())
-    except User.organizer_profile.RelatedObjectDoesNotExist:
-        return []
 
 
 class AccountCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
@@ -81,7 +67,6 @@ class AccountCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             last_name=data["last_name"],
             email=data["email"],
             role=data["role"],
-            regions=data["regions"],
             password=data["password1"] or None,
             by=self.request.user,
         )
@@ -122,7 +107,6 @@ class AccountUpdateView(LoginRequiredMixin, PermissionRequiredMixin, AccountScop
             "last_name": self.account.last_name,
             "email": self.account.email,
             "role": role_of(self.account).value,
-            "regions": _regions_of(self.account),
             "is_active": self.account.is_active,
         }
 
@@ -138,7 +122,6 @@ class AccountUpdateView(LoginRequiredMixin, PermissionRequiredMixin, AccountScop
             last_name=data["last_name"],
             email=data["email"],
             is_active=data["is_active"],
-            regions=data["regions"],
             role=data["role"],
             by=self.request.user,
         )

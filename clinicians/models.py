@@ -12,6 +12,16 @@ class Track(models.TextChoices):
     ALL_AGES = "all-ages", "All ages"
 
 
+def track_allows(group_track: str, table_track: str) -> bool:
+    """The track rule, on the app side (the solver's own copy is
+    ``rotations.solver.problem.track_allows``; a test keeps them equal): adult groups visit
+    adult and all-ages tables, pediatric groups pediatric and all-ages tables, all-ages groups
+    any table."""
+    if Track.ALL_AGES in (group_track, table_track):
+        return True
+    return group_track == table_track
+
+
 class Region(models.Model):
     name = models.CharField(max_length=100, unique=True)
 

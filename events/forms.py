@@ -7,10 +7,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.permissions import allowed_regions, may_leave_region_empty
 from clinicians.models import Clinician, Region, Site, Specialty, Track
 
 from .models import Anchor, Attendance, Event, Table, TravelGroup
+from .permissions import allowed_regions, may_leave_region_empty
 
 
 class EventForm(forms.ModelForm):
@@ -75,8 +75,26 @@ class EventForm(forms.ModelForm):
         return date
 
 
-class ClinicianFilterForm(forms.Form):
-    """Filters of the clinician catalogue, in the query string."""
+class OrganizerRegionsForm(forms.Form):
+    """The regions whose events an organizer manages (none: every region)."""
+
+    regions = forms.ModelMultipleChoiceField(
+        queryset=Region.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The regions whose events this organizer manages. None: every region.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("regions", Submit("save", "Save regions"))
+
+
+class AttendeeSearchForm(forms.Form):
+    """Search the catalogue for clinicians to add to an event (in the query string); not the
+    catalogue's own filters (clinicians.forms.ClinicianFilterForm), which also show retired
+    clinicians."""
 
     q = forms.CharField(label="Search", required=False)
     region = forms.ModelChoiceField(Region.objects.all(), required=False, empty_label="Any region")
@@ -269,30 +287,6 @@ class FormGroupsForm(forms.Form):
         if data.get("min_size") and data.get("max_size") and data["min_size"] > data["max_size"]:
             raise forms.ValidationError("The smallest group cannot be larger than the largest.")
         return data
-
-
-class ReplanForm(forms.Form):
-    """On the day: the round from which to plan again around who is missing."""
-
-    from_round = forms.TypedChoiceField(
-        coerce=int,
-        label="Re-plan from round",
-        help_text="Rounds before it stay as they happened.",
-    )
-
-    def __init__(self, *args, event: Event, now: datetime.datetime | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        now = now or timezone.localtime().replace(tzinfo=None)
-        self.next_round = event.round_after(now)
-        field = self.fields["from_round"]
-        field.choices = [
-            (slot.number, f"Round {slot.number} ({slot.start:%H:%M})") for slot in event.timetable()
-        ]
-        field.initial = self.next_round or event.rounds
-        self.helper = FormHelper()
-        # The check-in page wraps it in a <form> posting to the schedule's re-plan URL.
-        self.helper.form_tag = False
-        self.helper.layout = Layout("from_round", Submit("replan", "Re-plan"))
 
 
 class GroupForm(forms.ModelForm):

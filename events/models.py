@@ -266,3 +266,27 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinician} at {self.event}"
+
+
+class OrganizerRegion(models.Model):
+    """A region whose events an organizer manages: events owns who may manage which event.
+
+    An organizer with no rows manages every region (a small installation with one team);
+    with rows, only the events in those regions. Events without a region are for unrestricted
+    organizers and admins only. No permissions of its own: only those who may change accounts
+    (``auth.change_user``) set it, so an organizer cannot widen their own regions.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_regions"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="organizer_regions")
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region"], name="unique_organizer_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.region}"

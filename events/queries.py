@@ -4,25 +4,21 @@ building an event."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
-from clinicians.models import Clinician, Track
+# track_allows: the one app-side track rule, imported here for the pages that use it.
+from clinicians.models import Clinician, Track, track_allows
 
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 
 TRACK_LABELS = dict(Track.choices)
-
-
-def track_allows(group_track: str, table_track: str) -> bool:
-    """Adult groups visit adult and all-ages tables, pediatric groups pediatric and all-ages
-    tables, all-ages groups any table (rule 4 of the instance format)."""
-    if Track.ALL_AGES in (group_track, table_track):
-        return True
-    return group_track == table_track
 
 
 def clinician_track(clinician: Clinician) -> str | None:
@@ -175,7 +171,8 @@ def ungrouped_primary_care(event: Event) -> QuerySet[Clinician]:
     )
 
 
-# The state of each step of building an event, for the event page.
+# The state of each step of building an event, for the event page, and what the apps above
+# events add to its pages (the schedule and publish steps, the re-plan box on check-in).
 
 DONE, TODO, WARNING, WAITING = "done", "todo", "warning", "waiting"
 
@@ -191,161 +188,164 @@ class Step:
     notes: list[str] = field(default_factory=list)
 
 
-def event_steps(event: Event) -> list[Step]:
-    """Details → attendance → tables → groups → schedule → publish → the day, each with a
-    state (done, to do, warning, waiting) and what is missing, in words."""
-    attendances = list(attendances_for(event))
-    counts = attendance_counts(attendances)
-    tables = list(tables_for(event))
-    groups = list(groups_for(event))
-    reports = group_reports(event, groups, tables)
-    steps = []
+@dataclass
+class EventFacts:
+    """What the steps are built from, read once for the whole page."""
 
-    # 1. Details
-    steps.append(
-        Step(
-            "details",
-            "Details",
-            DONE,
-            f"{event.date:%A %-d %B %Y}, {event.start_time:%H:%M}–{event.end_time:%H:%M} at "
-            f"{event.venue}; {event.rounds} rounds of {event.round_minutes} minutes",
-            reverse("events:update", kwargs={"pk": event.pk}),
-            "Edit details",
-        )
+    event: Event
+    attendances: list[Attendance]
+    counts: dict
+    tables: list[Table]
+    groups: list[TravelGroup]
+    reports: list[GroupReport]
+
+
+# Steps contributed by apps above events, in the order they register (from their
+# AppConfig.ready): each takes the facts and the steps so far and returns its steps, which go
+# before "the day itself". events imports none of those apps.
+StepProvider = Callable[[EventFacts, list[Step]], list[Step]]
+_step_providers: list[StepProvider] = []
+
+# Boxes that apps above events add to an event page, by page ("checkin"): each takes the event
+# and the request and returns HTML (or "" for nothing).
+PanelProvider = Callable[..., str]
+_panel_providers: dict[str, list[PanelProvider]] = {}
+
+
+def register_event_steps(provider: StepProvider) -> None:
+    """Add ``provider``'s steps to every event page (once, however often it is called)."""
+    if provider not in _step_providers:
+        _step_providers.append(provider)
+
+
+def register_event_panel(page: str, provider: PanelProvider) -> None:
+    """Add ``provider``'s box to the event page ``page`` (once)."""
+    providers = _panel_providers.setdefault(page, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def event_panels(page: str, *, event: Event, request: HttpRequest) -> list[str]:
+    """The HTML of the boxes registered for ``page``, in order."""
+    html = (provider(event=event, request=request) for provider in _panel_providers.get(page, []))
+    return [mark_safe(part) for part in html if part]  # noqa: S308 (rendered templates)
+
+
+def details_step(facts: EventFacts) -> Step:
+    event = facts.event
+    return Step(
+        "details",
+        "Details",
+        DONE,
+        f"{event.date:%A %-d %B %Y}, {event.start_time:%H:%M}–{event.end_time:%H:%M} at "
+        f"{event.venue}; {event.rounds} rounds of {event.round_minutes} minutes",
+        reverse("events:update", kwargs={"pk": event.pk}),
+        "Edit details",
     )
 
-    # 2. Roster and attendance
+
+def attendance_step(facts: EventFacts) -> Step:
+    counts = facts.counts
     roles = {value: n for value, _label, n in counts["roles"]}
     notes = []
     if counts["total"] and not roles[Clinician.Role.PRIMARY_CARE]:
         notes.append("No primary-care clinician attends yet: nobody would travel.")
     if counts["total"] and not roles[Clinician.Role.SPECIALIST]:
         notes.append("No specialist attends yet: add anchors at the tables.")
-    steps.append(
-        Step(
-            "attendance",
-            "Roster and attendance",
-            TODO if not counts["total"] else (WARNING if notes else DONE),
-            f"{counts['total']} attendees: {roles[Clinician.Role.PRIMARY_CARE]} primary care, "
-            f"{roles[Clinician.Role.SPECIALIST]} specialists, {roles[Clinician.Role.LEADER]} "
-            "leaders",
-            reverse("events:attendance_list", kwargs={"event_pk": event.pk}),
-            "Manage attendance",
-            notes,
-        )
+    return Step(
+        "attendance",
+        "Roster and attendance",
+        TODO if not counts["total"] else (WARNING if notes else DONE),
+        f"{counts['total']} attendees: {roles[Clinician.Role.PRIMARY_CARE]} primary care, "
+        f"{roles[Clinician.Role.SPECIALIST]} specialists, {roles[Clinician.Role.LEADER]} "
+        "leaders",
+        reverse("events:attendance_list", kwargs={"event_pk": facts.event.pk}),
+        "Manage attendance",
+        notes,
     )
 
-    # 3. Tables and anchors
+
+def tables_step(facts: EventFacts) -> Step:
+    tables = facts.tables
     notes = []
     for table in tables:
-        anchors = list(table.anchors.all())
-        if not anchors:
-            notes.append(f"Table {table.number} ({table.specialty.name}) has no anchor yet.")
-        elif not table_available_rounds(table, event.rounds):
-            notes.append(f"Table {table.number}: its anchors are absent in every round.")
-    steps.append(
-        Step(
-            "tables",
-            "Tables and anchors",
-            TODO if not tables else (WARNING if notes else DONE),
-            f"{len(tables)} tables, {sum(len(t.anchors.all()) for t in tables)} anchors"
-            if tables
-            else "No tables yet: add one table per specialty.",
-            reverse("events:table_list", kwargs={"event_pk": event.pk}),
-            "Manage tables",
-            notes,
-        )
+        if not table.anchors.all():
+            notes.append(f"{table} has no anchor yet.")
+        elif not table_available_rounds(table, facts.event.rounds):
+            notes.append(f"{table}: its anchors are absent in every round.")
+    return Step(
+        "tables",
+        "Tables and anchors",
+        TODO if not tables else (WARNING if notes else DONE),
+        f"{len(tables)} tables, {sum(len(t.anchors.all()) for t in tables)} anchors"
+        if tables
+        else "No tables yet: add one table per specialty.",
+        reverse("events:table_list", kwargs={"event_pk": facts.event.pk}),
+        "Manage tables",
+        notes,
     )
 
-    # 4. Travelling groups
+
+def groups_step(facts: EventFacts) -> Step:
+    reports = facts.reports
     notes = [f"{r.group.name}: {w}" for r in reports for w in r.warnings]
-    ungrouped = ungrouped_primary_care(event).count()
+    ungrouped = ungrouped_primary_care(facts.event).count()
     if ungrouped:
         notes.append(f"{ungrouped} attending primary-care clinicians are in no group.")
-    steps.append(
-        Step(
-            "groups",
-            "Travelling groups",
-            TODO if not groups else (WARNING if notes else DONE),
-            f"{len(groups)} groups, {sum(r.size for r in reports)} clinicians travelling"
-            if groups
-            else "No groups yet: form them from the attending primary-care clinicians.",
-            reverse("events:group_list", kwargs={"event_pk": event.pk}),
-            "Manage groups",
-            notes,
-        )
+    return Step(
+        "groups",
+        "Travelling groups",
+        TODO if not facts.groups else (WARNING if notes else DONE),
+        f"{len(facts.groups)} groups, {sum(r.size for r in reports)} clinicians travelling"
+        if facts.groups
+        else "No groups yet: form them from the attending primary-care clinicians.",
+        reverse("events:group_list", kwargs={"event_pk": facts.event.pk}),
+        "Manage groups",
+        notes,
     )
 
-    # 5. Schedule and 6. publish: read through the reverse relations, so events needs no
-    # import of rotations.
-    schedules = list(event.schedules.order_by("-version").only("pk", "version", "is_published"))
-    last_run = event.solve_runs.order_by("-created_at").first()
-    notes = []
-    missing = []
-    if not tables:
-        missing.append("tables")
-    if not groups:
-        missing.append("travelling groups")
-    if missing:
-        state = WAITING
-        summary = "Needs " + " and ".join(missing) + " before it can be solved."
-    elif last_run is not None and last_run.is_active:
-        state, summary = WAITING, "The solver is working…"
-    elif schedules:
-        state, summary = (
-            DONE,
-            f"{len(schedules)} version(s); latest is version {schedules[0].version}.",
-        )
+
+def day_step(facts: EventFacts, previous: Step) -> Step:
+    """The day can come once the step before it (publishing, when that is registered) is
+    done."""
+    event = facts.event
+    statuses = {value: n for value, _label, n in facts.counts["statuses"]}
+    if event.status == Event.Status.FINISHED:
+        state = DONE
     else:
-        state, summary = TODO, "Ready to solve."
-    if last_run is not None and last_run.status in ("infeasible", "failed"):
-        notes.append(f"The last solve {last_run.get_status_display().lower()}.")
-        if state == DONE:
-            state = WARNING
-    steps.append(
-        Step(
-            "schedule",
-            "Schedule",
-            state,
-            summary,
-            reverse("rotations:schedule_list", kwargs={"event_pk": event.pk}),
-            "Open the schedule",
-            notes,
-        )
+        state = TODO if previous.state in (DONE, WARNING) else WAITING
+    return Step(
+        "day",
+        "The day itself",
+        state,
+        f"{statuses[Attendance.Status.CHECKED_IN]} checked in, "
+        f"{statuses[Attendance.Status.NO_SHOW]} no-shows of {facts.counts['total']}",
+        reverse("events:checkin", kwargs={"event_pk": event.pk}),
+        "Check people in",
     )
 
-    published = next((s for s in schedules if s.is_published), None)
-    notes = []
-    if published and schedules[0].pk != published.pk:
-        notes.append(f"Version {schedules[0].version} has changes that are not published yet.")
-    if published:
-        state = WARNING if notes else DONE
-        summary = f"Version {published.version} is published."
-    else:
-        state = TODO if schedules else WAITING
-        summary = "Not published yet." if schedules else "Needs a schedule first."
-    steps.append(
-        Step(
-            "publish",
-            "Publish",
-            state,
-            summary,
-            reverse("rotations:schedule_list", kwargs={"event_pk": event.pk}),
-            "Publish",
-            notes,
-        )
+
+def event_facts(event: Event) -> EventFacts:
+    attendances = list(attendances_for(event))
+    tables = list(tables_for(event))
+    groups = list(groups_for(event))
+    return EventFacts(
+        event=event,
+        attendances=attendances,
+        counts=attendance_counts(attendances),
+        tables=tables,
+        groups=groups,
+        reports=group_reports(event, groups, tables),
     )
 
-    statuses = {value: n for value, _label, n in counts["statuses"]}
-    steps.append(
-        Step(
-            "day",
-            "The day itself",
-            DONE if event.status == Event.Status.FINISHED else (TODO if published else WAITING),
-            f"{statuses[Attendance.Status.CHECKED_IN]} checked in, "
-            f"{statuses[Attendance.Status.NO_SHOW]} no-shows of {counts['total']}",
-            reverse("events:checkin", kwargs={"event_pk": event.pk}),
-            "Check people in",
-        )
-    )
+
+def event_steps(event: Event) -> list[Step]:
+    """Details → attendance → tables → groups → (the registered steps: schedule, publish) →
+    the day, each with a state (done, to do, warning, waiting) and what is missing, in
+    words."""
+    facts = event_facts(event)
+    steps = [details_step(facts), attendance_step(facts), tables_step(facts), groups_step(facts)]
+    for provider in _step_providers:
+        steps.extend(provider(facts, list(steps)))
+    steps.append(day_step(facts, steps[-1]))
     return steps

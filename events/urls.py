@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import region_views, views
 
 app_name = "events"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("<int:pk>/", views.EventDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.EventUpdateView.as_view(), name="update"),
     path("<int:event_pk>/finish/", views.EventFinishView.as_view(), name="finish"),
+    # Which regions each organizer manages
+    path("organizers/", region_views.OrganizerRegionListView.as_view(), name="organizer_regions"),
+    path(
+        "organizers/<int:pk>/regions/",
+        region_views.OrganizerRegionUpdateView.as_view(),
+        name="organizer_region_update",
+    ),
     # Attendance
     path(
         "<int:event_pk>/attendance/",

@@ -2,7 +2,6 @@
 travelling groups, check-in. Thin views: bind a form, call a service, redirect."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
@@ -13,6 +12,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from accounts.http import safe_next_url
+from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
 from clinicians.views import SESSION_LAST_IMPORT
 
@@ -21,21 +21,16 @@ from .forms import (
     AnchorForm,
     AnchorRoundsForm,
     AttendanceStatusForm,
-    ClinicianFilterForm,
+    AttendeeSearchForm,
     EventForm,
     FormGroupsForm,
     GroupForm,
     MoveMemberForm,
-    ReplanForm,
     TableForm,
     default_event_date,
 )
 from .models import Anchor, Attendance, Event, Table, TravelGroup
 from .permissions import EventScopedMixin, events_for_user, get_event_for_user
-
-
-class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """Logged out → the login page; logged in without the view's permission → 403."""
 
 
 def _error_text(error: ValidationError) -> str:
@@ -153,7 +148,7 @@ class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
     paginate_by = 100
 
     def get_filter_form(self):
-        return ClinicianFilterForm(self.request.GET or None)
+        return AttendeeSearchForm(self.request.GET or None)
 
     def get_queryset(self):
         self.filter_form = self.get_filter_form()
@@ -248,8 +243,8 @@ class CheckInView(OrganizerMixin, EventScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = queries.attendance_counts(context["attendances"])
-        context["replan_form"] = ReplanForm(event=self.event)
-        context["has_published"] = self.event.schedules.filter(is_published=True).exists()
+        # The re-plan box comes from the app that plans the rounds (events does not know it).
+        context["panels"] = queries.event_panels("checkin", event=self.event, request=self.request)
         return context
 
 
@@ -320,8 +315,7 @@ class TableCreateView(TableFormMixin, CreateView):
         response = super().form_valid(form)
         messages.success(
             self.request,
-            f"Table {self.object.number} ({self.object.specialty.name}) added. "
-            "Now seat its anchor.",
+            f"{self.object} added. Now seat its anchor.",
         )
         return response
 
@@ -344,7 +338,7 @@ class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
     def post(self, request, *args, **kwargs):
         table = get_object_or_404(self.event.tables.select_related("specialty"), pk=kwargs["pk"])
         table.delete()
-        messages.success(request, f"Table {table.number} ({table.specialty.name}) deleted.")
+        messages.success(request, f"{table} deleted.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
 

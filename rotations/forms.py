@@ -1,6 +1,9 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
+from django.utils import timezone
 
 from events.models import Event
 
@@ -47,3 +50,27 @@ class MoveForm(forms.Form):
         )
         self.helper = FormHelper()
         self.helper.layout = Layout("group", "round", "table", Submit("move", "Move"))
+
+
+class ReplanForm(forms.Form):
+    """On the day: the round from which to plan again around who is missing."""
+
+    from_round = forms.TypedChoiceField(
+        coerce=int,
+        label="Re-plan from round",
+        help_text="Rounds before it stay as they happened.",
+    )
+
+    def __init__(self, *args, event: Event, now: datetime.datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = now or timezone.localtime().replace(tzinfo=None)
+        self.next_round = event.round_after(now)
+        field = self.fields["from_round"]
+        field.choices = [
+            (slot.number, f"Round {slot.number} ({slot.start:%H:%M})") for slot in event.timetable()
+        ]
+        field.initial = self.next_round or event.rounds
+        self.helper = FormHelper()
+        # rotations/includes/replan_box.html wraps it in a <form> posting to the re-plan URL.
+        self.helper.form_tag = False
+        self.helper.layout = Layout("from_round", Submit("replan", "Re-plan"))

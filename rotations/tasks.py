@@ -7,7 +7,7 @@ from rotations import services
 
 
 @shared_task(
-    name="rotations.solve",
+    name=services.solving.SOLVE_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     # Defaults for the longest allowed solve; start_solve sends each run with limits just

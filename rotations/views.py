@@ -3,7 +3,6 @@ versions compared, publishing. Writes go through ``rotations.services`` (solving
 publishing) and ``rotations.editing`` (changes by hand)."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -12,18 +11,14 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.models import AuditEntry
+from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
-from events.forms import ReplanForm
 from events.permissions import EventScopedMixin
 
 from . import editing, services
-from .forms import MoveForm, SolveForm
+from .forms import MoveForm, ReplanForm, SolveForm
 from .grid import build_grid, quality_text
 from .models import Schedule, SolveRun, replan_note
-
-
-class OrganizerMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """Logged out → the login page; logged in without the view's permission → 403."""
 
 
 def _schedule(view, **filters) -> Schedule:

@@ -117,6 +117,9 @@ MATRIX = {
     "events:group_update": (EVENT_PAGE, {"event_pk": "event", "pk": "group"}),
     "events:group_delete": (EVENT_POST, {"event_pk": "event", "pk": "group"}),
     "events:member_move": (EVENT_POST, {"event_pk": "event"}),
+    # Which regions each organizer manages: admins only (an organizer must not widen theirs).
+    "events:organizer_regions": (ADMIN_PAGE, {}),
+    "events:organizer_region_update": (ADMIN_PAGE, {"pk": "organizer_account"}),
     # rotations: the organizer's schedule pages
     "rotations:schedule_list": (EVENT_PAGE, {"event_pk": "event"}),
     "rotations:solve": (EVENT_POST, {"event_pk": "event"}),

@@ -7,6 +7,7 @@ from events.queries import TRACK_LABELS
 
 register = template.Library()
 
+# The states of events' own models; solve runs have theirs in rotations_tags.run_badge.
 STATUS_CLASSES = {
     # Event statuses
     "draft": "text-bg-secondary",
@@ -18,13 +19,6 @@ STATUS_CLASSES = {
     "confirmed": "text-bg-primary",
     "checked-in": "text-bg-success",
     "no-show": "text-bg-danger",
-    # Solve runs
-    "queued": "text-bg-secondary",
-    "running": "text-bg-info",
-    "succeeded": "text-bg-success",
-    "infeasible": "text-bg-warning",
-    "failed": "text-bg-danger",
-    "cancelled": "text-bg-secondary",
 }
 
 

@@ -49,8 +49,10 @@ def _pk(solver_id: str, prefix: str) -> int:
 
 
 def table_label(table: Table) -> str:
-    """How the organizer names a table in messages: "table 7 (Neonatology)"."""
-    return f"table {table.number} ({table.specialty.name})"
+    """How the organizer names a table mid-sentence: "table 7 (Neonatology)" (``Table.__str__``
+    with a small t)."""
+    label = str(table)
+    return label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ pages call, ``run_solve`` is the body of the Celery task, ``fail_stalled_runs`` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -34,6 +36,8 @@ SOLVER_WORKERS = 2
 HEARTBEAT_EVERY_S = 2.0
 PROGRESS_EVERY_S = 0.5
 CANCEL_CHECK_EVERY_S = 1.0
+# The Celery task that runs ``run_solve`` (rotations.tasks.solve_task).
+SOLVE_TASK = "rotations.solve"
 STALLED_AFTER = timedelta(seconds=60)
 # A queued run waits for a free worker; only after this long is it considered lost.
 QUEUED_TOO_LONG = timedelta(minutes=30)
@@ -103,8 +107,6 @@ def start_solve(
     block a retry. ``time_limit_s`` defaults to ROUNDS_SOLVE_TIME_LIMIT_S and is kept within
     1..ROUNDS_SOLVE_MAX_TIME_LIMIT_S. Creates the run in its own (or the caller's) transaction.
     """
-    from rotations.tasks import solve_task
-
     problems = readiness_problems(event=event, replan_from_round=replan_from_round)
     if problems:
         raise EventNotReady(problems)
@@ -151,8 +153,10 @@ def start_solve(
                 .first()
             )
             raise SolveAlreadyRunning(active) from None
+        # The task by its registered name: rotations.tasks imports these services, so the
+        # services never import the tasks (no import cycle).
         transaction.on_commit(
-            lambda: solve_task.apply_async(
+            lambda: current_app.tasks[SOLVE_TASK].apply_async(
                 args=[run.pk],
                 # Just above the run's own limit: the solver stops itself before Celery does.
                 soft_time_limit=run.time_limit_s + 30,
@@ -528,11 +532,33 @@ def fail_stalled_runs(
     return count
 
 
-def run_status(*, run: SolveRun) -> dict[str, Any]:
-    """What the browser's poll endpoint returns for ``run``, as JSON-ready values. Runs the
-    watchdog for this run first (so a dead worker shows as failed even without beat)."""
-    fail_stalled_runs(run=run)
-    run.refresh_from_db()
+def _stall(
+    run: SolveRun, *, now: datetime, max_silence: timedelta, max_queued: timedelta
+) -> tuple[str, str] | None:
+    """The (message, error) the watchdog gives ``run`` at ``now``, or None: the same rule as
+    ``fail_stalled_runs``'s queries, for one run in memory."""
+    if run.status == SolveRun.Status.RUNNING:
+        last_sign = run.heartbeat_at or run.started_at or run.created_at
+        if last_sign is not None and last_sign < now - max_silence:
+            return "The worker stopped", STALLED_ERROR
+    if run.status == SolveRun.Status.QUEUED and run.created_at < now - max_queued:
+        return "No worker picked it up", LOST_ERROR
+    return None
+
+
+def run_status(*, run: SolveRun, now: datetime | None = None) -> dict[str, Any]:
+    """What the browser's poll endpoint returns for ``run``, as JSON-ready values. Reads only:
+    a run the watchdog would fail (its worker went silent) shows as failed already, and the
+    watchdog task (``fail_stalled_runs``, from beat) writes it. ``run`` is refreshed in place
+    (a gone run keeps what it had)."""
+    with contextlib.suppress(SolveRun.DoesNotExist):
+        run.refresh_from_db()
+    stall = _stall(
+        run, now=now or timezone.now(), max_silence=STALLED_AFTER, max_queued=QUEUED_TOO_LONG
+    )
+    if stall is not None:
+        run.status = SolveRun.Status.FAILED
+        run.message, run.error = stall
     schedule_id = (
         Schedule.objects.filter(solve_run=run).values_list("pk", flat=True).first()
         if run.status == SolveRun.Status.SUCCEEDED

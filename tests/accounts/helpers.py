@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import OrganizerProfile
 from accounts.roles import ADMINS, ORGANIZERS
+from events.models import OrganizerRegion
 from tests.factories import make_user
 
 
@@ -11,8 +12,8 @@ def make_organizer(*regions, **fields):
     """A user in the Organizers group, limited to ``regions`` (none: every region)."""
     user = make_user(**fields)
     user.groups.add(Group.objects.get(name=ORGANIZERS))
-    profile = OrganizerProfile.objects.create(user=user)
-    profile.regions.set(regions)
+    OrganizerProfile.objects.create(user=user)
+    OrganizerRegion.objects.bulk_create(OrganizerRegion(user=user, region=r) for r in regions)
     return user
 
 

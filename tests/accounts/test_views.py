@@ -38,13 +38,12 @@ def create_payload(**overrides):
     return payload
 
 
-def test_account_list_shows_roles_and_regions(admin_client):
-    north = make_region(name="North")
-    make_organizer(north, username="olive")
+def test_account_list_shows_roles(admin_client):
+    make_organizer(username="olive")
 
     html = admin_client.get(reverse("accounts:list")).content.decode()
 
-    assert ("olive" in html, "North" in html, "Organizer" in html) == (True, True, True)
+    assert ("olive" in html, "Organizer" in html) == (True, True)
 
 
 def test_account_list_is_forbidden_to_organizers(client):
@@ -77,9 +76,7 @@ def test_account_list_query_count_does_not_grow_with_accounts(
 
 
 def test_create_account_with_link_emails_a_working_link(admin_client):
-    north = make_region(name="North")
-
-    response = admin_client.post(reverse("accounts:create"), create_payload(regions=[north.pk]))
+    response = admin_client.post(reverse("accounts:create"), create_payload())
 
     user = User.objects.get(username="newbie")
     assert (response.status_code, response.url) == (302, reverse("accounts:list"))
@@ -88,7 +85,6 @@ def test_create_account_with_link_emails_a_working_link(admin_client):
         False,
         False,
     )
-    assert list(user.organizer_profile.regions.all()) == [north]
     assert [message.to for message in mail.outbox] == [["nina@example.org"]]
     assert set_password_path(user=user) in mail.outbox[0].body
 
@@ -190,19 +186,15 @@ def test_making_an_organizer_admin_is_audited(admin_client):
     assert (role_of(olive), olive.is_staff) == (Role.ADMIN, True)
 
 
-def test_changing_regions_and_deactivating_are_audited(admin_client):
-    north = make_region(name="North")
+def test_deactivating_is_audited(admin_client):
     olive = make_organizer(username="olive", email="olive@example.org")
 
     admin_client.post(
         reverse("accounts:update", kwargs={"pk": olive.pk}),
-        update_payload(olive, regions=[north.pk], is_active=""),
+        update_payload(olive, is_active=""),
     )
 
-    assert AuditEntry.objects.get().details == {
-        "active": False,
-        "regions": {"from": [], "to": ["North"]},
-    }
+    assert AuditEntry.objects.get().details == {"active": False}
 
 
 def test_changing_only_the_name_is_not_audited(admin_client):

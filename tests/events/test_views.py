@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinicians.models import Track
-from events.forms import ReplanForm
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from rotations.forms import ReplanForm
 from tests.accounts.helpers import make_admin
 from tests.accounts.helpers import make_organizer as make_role_organizer
 from tests.events.scenario import make_ready_event

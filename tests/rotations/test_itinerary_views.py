@@ -8,7 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, OrganizerProfile
+from accounts.models import AuditEntry
+from events.models import OrganizerRegion
 from rotations import itinerary_views
 from rotations.itineraries import reissue_link, table_token
 from rotations.itinerary_tasks import render_itineraries_pdf_task
@@ -312,8 +313,7 @@ def test_attendee_list_unknown_event_is_404(manager_client):
 
 
 def test_attendee_list_other_regions_event_is_404(manager_client, manager, small):
-    profile = OrganizerProfile.objects.create(user=manager)
-    profile.regions.add(make_region())
+    OrganizerRegion.objects.create(user=manager, region=make_region())
     small.event.region = make_region()
     small.event.save()
 

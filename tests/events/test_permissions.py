@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
-from accounts.permissions import allowed_regions, is_admin, may_leave_region_empty, visible_events
+from accounts.permissions import is_admin
 from accounts.roles import ADMINS, ORGANIZERS
 from events.models import Event, Table
+from events.permissions import allowed_regions, may_leave_region_empty, visible_events
 from tests.accounts.helpers import make_organizer
 from tests.factories import make_event, make_region, make_table, make_user
 
