@@ -9,11 +9,12 @@ of the published version joins the draft the others are working on instead of st
 rival one. Publishing that draft is a separate step. Each change to a published version is in
 the audit log (``SCHEDULE_CHANGED``), in words.
 
-The hard rules are the solver's (``rotations.solver.check_schedule``): a move is checked by
-running it over the version's visits with the move applied, and refused (``ValidationError``,
-in the organizer's words) when that finds a violation the version did not already have. A
-version may already break rules (an old one); a move that leaves those as they are, or
-mends them, is allowed.
+The hard rules are the solver's: a move is checked by ``rotations.solver.checks.
+move_violations`` over the version's visits, which lists only what the move itself would
+break (a version may already break rules, e.g. an old one: a move that leaves those as they
+are, or mends them, is allowed), and refused (``ValidationError``, in the organizer's words)
+when it finds something. Pins never hold a hand move back; the rounds a re-plan kept as they
+happened never change.
 
 Edits are serialized: each takes row locks on the event and then on the schedule at the
 start of its transaction (the order ``publish_schedule`` takes too), and only then reads the
@@ -23,7 +24,6 @@ written when together they break one.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,10 +32,10 @@ from django.db import transaction
 
 from accounts.services import display_name, record_audit
 from events.models import Event, Table, TravelGroup
-from rotations.solver import check_schedule
+from rotations.solver.checks import move_violations
 
 from .models import Schedule, Visit
-from .services.adapter import create_schedule_version, group_id, table_label
+from .services.adapter import create_schedule_version, group_id, table_id, table_label
 from .services.publishing import (
     SCHEDULE_CHANGED,
     rules_in_words,
@@ -147,28 +147,20 @@ def _move_breaks(
     *, schedule: Schedule, group: TravelGroup, round: int, table: Table | None
 ) -> list[str]:
     """The hard rules that putting ``group`` at ``table`` in ``round`` (None: nowhere) would
-    break and ``schedule`` does not break already, in words.
-
-    The group's visit in that round goes first; what the solver finds then, with the group's
-    own pin in that round let go (the organizer moves it on purpose), is what was there
-    already. Whatever else it finds once the new visit is in is the move's doing. A pin in a
-    round a re-plan kept as it happened is never let go: that round is over."""
+    break and ``schedule`` does not break already, in words: the solver's own
+    ``move_violations`` over the version's visits. Pins never hold a hand move back (they are
+    the organizer's own earlier moves); in a re-planned version the rounds before the re-plan
+    happened and cannot change."""
     problem = version_problem(schedule=schedule)
-    slot = (round, group_id(group))
-    let_go = dataclasses.replace(
-        problem, pinned=tuple(pin for pin in problem.pinned if (pin.round, pin.group) != slot)
+    visits = solver_visits(schedule.visits.values_list("round", "group_id", "table_id"))
+    messages = move_violations(
+        problem,
+        visits,
+        group=group_id(group),
+        round=round,
+        table=None if table is None else table_id(table),
     )
-    happened = schedule.replan_from_round is not None and round < schedule.replan_from_round
-    rows = [
-        row
-        for row in schedule.visits.values_list("round", "group_id", "table_id")
-        if (row[0], row[1]) != (round, group.pk)
-    ]
-    already = set(check_schedule(let_go, solver_visits(rows)))
-    if table is not None:
-        rows.append((round, group.pk, table.pk))
-    after = check_schedule(problem if happened else let_go, solver_visits(rows))
-    return rules_in_words(problem, [message for message in after if message not in already])
+    return rules_in_words(problem, messages)
 
 
 def check_move(*, schedule: Schedule, group: TravelGroup, round: int, table: Table) -> list[str]:

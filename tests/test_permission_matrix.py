@@ -124,6 +124,8 @@ MATRIX = {
     "rotations:schedule_list": (EVENT_PAGE, {"event_pk": "event"}),
     "rotations:solve": (EVENT_POST, {"event_pk": "event"}),
     "rotations:replan": (EVENT_POST, {"event_pk": "event"}),
+    "rotations:replan_options": (EVENT_PAGE, {"event_pk": "event", "pk": "replan_run"}),
+    "rotations:replan_publish": (EVENT_POST, {"event_pk": "event", "pk": "schedule"}),
     "rotations:run": (EVENT_PAGE, {"event_pk": "event", "pk": "run"}),
     "rotations:run_status": (EVENT_PAGE, {"event_pk": "event", "pk": "run"}),
     "rotations:run_cancel": (EVENT_POST, {"event_pk": "event", "pk": "run"}),
@@ -197,6 +199,9 @@ def world(db):
         published_at=timezone.now(),
     )
     visit = Visit.objects.create(schedule=schedule, round=1, group=group, table=table)
+    replan_run = SolveRun.objects.create(
+        event=event, status=SolveRun.Status.SUCCEEDED, progress=100, replan_from_round=2
+    )
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
     return {
@@ -207,6 +212,7 @@ def world(db):
             "group": group.pk,
             "attendance": attendance.pk,
             "run": run.pk,
+            "replan_run": replan_run.pk,
             "schedule": schedule.pk,
             "visit": visit.pk,
             "clinician": member.pk,

@@ -147,7 +147,7 @@ def test_organizer_builds_solves_edits_and_publishes(
     page.select_option("#id_round", str(other_round.round))
     page.select_option("#id_table", str(first.table_id))
     page.click("input[name=move]")
-    expect(page.locator(".alert-danger")).to_contain_text("more than once")
+    expect(page.locator(".alert-danger")).to_contain_text("meets each table once")
     shoot("10-move-refused")
     page.select_option("#id_round", str(first.round))
     page.select_option("#id_table", "")

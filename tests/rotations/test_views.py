@@ -313,9 +313,10 @@ def test_move_refused_says_why(organizer_client, scheduled):
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        f"Table {taken.number} ({taken.specialty.name}) has 2 groups in round 1 but hosts 1.",
-        f"IM 1 visits table {taken.number} ({taken.specialty.name}) more than once: rounds 1 "
-        "and 2.",
+        f"Table {taken.number} ({taken.specialty.name}) hosts 1 group a round and already has "
+        "IM 2 in round 1.",
+        f"IM 1 already visits table {taken.number} ({taken.specialty.name}) in round 2: a group "
+        "meets each table once.",
     ]
 
 
