@@ -1,34 +1,29 @@
-"""What clinicians read from a published schedule: itineraries, table pages, what changed.
+"""The itinerary assembler: what clinicians read from a published schedule (itineraries, table
+pages, table signs, what changed since the version before).
 
-Only the published version of a schedule is ever read here. Each builder runs a fixed number of
-queries whatever the size of the event: rows are fetched in a few set-wise queries and put
-together in Python, so a 2,000-clinician event costs the same queries as a 20-clinician one.
+Only the published version of a schedule is ever read here. Rows are fetched in a few set-wise
+queries (``_load_rows``) and put together in Python by one assembler (``_assemble``), for one
+clinician's page as for every itinerary of an event: a 2,000-clinician event costs the same
+queries as a 20-clinician one.
 
-The one write, `reissue_link`, sits here beside the reads of the link it replaces.
+Who is there in which round is ``rotations.services.adapter.Availability``'s rule: from a
+re-planned version's ``replan_from_round`` on, the no-shows are left off tables and groups.
 """
 
 import dataclasses
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import display_name, record_audit
 from clinicians.models import Clinician, Site
-from events.models import Anchor, Attendance, Event, GroupMember, RoundSlot, Table, new_link_token
-
-from .models import Schedule, Visit
-
-TABLE_TOKEN_SALT = "rounds.itineraries.table"
-LINK_REISSUED = "link.reissued"
+from events.models import Anchor, Attendance, Event, GroupMember, RoundSlot, Table
+from rotations.models import Schedule, Visit
+from rotations.services.adapter import Availability
 
 
 @dataclass(frozen=True)
@@ -87,6 +82,8 @@ class Itinerary:
     ANCHOR = "anchor"
     NO_ROUNDS = "no-rounds"
     UNPUBLISHED = "unpublished"
+    # Marked as a no-show (events.models.Attendance.Status.NO_SHOW): no rounds to show.
+    ABSENT = "absent"
 
     kind: str
     event: Event
@@ -125,15 +122,44 @@ class Itinerary:
         return ROUNDS_CACHE_SECONDS if self.shared_id else 0
 
     @property
-    def changes_since(self) -> str:
-        """When the version this one replaced was published, in the event's local time."""
-        if self.previous is None or self.schedule is None:
+    def changed_at(self) -> datetime.datetime | None:
+        """When the version that changed this itinerary was published, in local time; None
+        when nothing changed since the version before it."""
+        if not self.changes or self.schedule is None or self.schedule.published_at is None:
+            return None
+        return timezone.localtime(self.schedule.published_at)
+
+    @property
+    def changes_notice(self) -> str:
+        """The one sentence that says what changed and when: "Changed on 10 Dec at 18:32: your
+        rounds 4–10 are different from the printed version." Empty when nothing changed."""
+        when = self.changed_at
+        if when is None:
             return ""
-        before = timezone.localtime(self.previous.published_at)
-        now = timezone.localtime(self.schedule.published_at)
-        if before.date() == now.date():
-            return f"{before:%H:%M}"
-        return f"{before:%-d %b %H:%M}"
+        numbers = [round_.number for round_ in self.rounds if round_.changed]
+        if not numbers:
+            return ""
+        word = "round" if len(numbers) == 1 else "rounds"
+        whose = "your " if self.clinician is not None else ""
+        return (
+            f"Changed on {when:%-d %b} at {when:%H:%M}: {whose}{word} {round_ranges(numbers)} "
+            f"{'is' if len(numbers) == 1 else 'are'} different from the printed version."
+        )
+
+
+def round_ranges(numbers: list[int]) -> str:
+    """Round numbers as short ranges: [1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"."""
+    parts: list[str] = []
+    numbers = sorted(numbers)
+    start = previous = numbers[0] if numbers else 0
+    for number in numbers[1:] + [None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts) if numbers else ""
 
 
 # Reading the published versions ---------------------------------------------------------------
@@ -189,22 +215,112 @@ def _anchors_queryset():
     )
 
 
-def _round_list(value: list) -> str:
-    return ", ".join(str(number) for number in value)
+# Fetching the rows of a published version ----------------------------------------------------
 
 
-# Putting an itinerary together from fetched rows ----------------------------------------------
+@dataclass(frozen=True)
+class _Version:
+    """The published version an itinerary is read from, the one before it, the timetable and
+    who is there when (``Availability`` of the version: its re-plan's no-shows)."""
+
+    event: Event
+    schedule: Schedule
+    previous: Schedule | None
+    slots: list[RoundSlot]
+    availability: Availability
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        return [s for s in (self.schedule, self.previous) if s is not None]
 
 
-def _traveller_rounds(
+def _load_version(*, event: Event, published: tuple[Schedule, Schedule | None]) -> _Version:
+    """No query, or two for a version re-planned on the day (its no-shows)."""
+    schedule, previous = published
+    return _Version(
+        event=event,
+        schedule=schedule,
+        previous=previous,
+        slots=event.timetable(),
+        availability=Availability.load(event=event, replan_from_round=schedule.replan_from_round),
+    )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Visits of the version (and the one before), anchors of their tables and members of
+    their groups, indexed for the assembler."""
+
+    visits_by_group: dict[int, list[Visit]]
+    visits_by_table: dict[int, list[Visit]]
+    anchors_by_table: dict[int, list[Anchor]]
+    members_by_group: dict[int, list[GroupMember]]
+
+
+def _load_rows(
     *,
-    slots: list[RoundSlot],
-    tables_now: dict[int, Table],
-    tables_before: dict[int, Table] | None,
-    anchors_by_table: dict[int, list[Anchor]],
-) -> tuple[tuple[ItineraryRound, ...], tuple[str, ...]]:
+    version: _Version,
+    group_id: int | None = None,
+    table_id: int | None = None,
+) -> _Rows:
+    """The rows for every itinerary of the event (no ``group_id`` nor ``table_id``: four
+    queries), for one group's rounds (the anchors of the tables it visits, two queries) or for
+    one table's rounds (the members of the groups that come, three queries)."""
+    visits_query = Visit.objects.filter(schedule__in=version.schedules).select_related(
+        "table__specialty", "group"
+    )
+    anchors_query = _anchors_queryset()
+    members_query = _members_queryset()
+    if group_id is not None:
+        visits = list(visits_query.filter(group_id=group_id))
+        anchors = list(anchors_query.filter(table_id__in={visit.table_id for visit in visits}))
+        members: list[GroupMember] = []  # a traveller's rounds name the anchors only
+    elif table_id is not None:
+        visits = list(visits_query.filter(table_id=table_id))
+        anchors = []  # a table's rounds name the groups' members only
+        members = list(members_query.filter(group_id__in={visit.group_id for visit in visits}))
+    else:
+        visits = list(visits_query)
+        anchors = list(anchors_query.filter(event=version.event))
+        members = list(members_query.filter(event=version.event))
+    rows = _Rows(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+    for visit in visits:
+        rows.visits_by_group[visit.group_id].append(visit)
+        rows.visits_by_table[visit.table_id].append(visit)
+    for anchor in anchors:
+        rows.anchors_by_table[anchor.table_id].append(anchor)
+    for member in members:
+        rows.members_by_group[member.group_id].append(member)
+    return rows
+
+
+def _by_round(visits: list[Visit], schedule: Schedule | None, attribute: str, *, many: bool):
+    if schedule is None:
+        return None
+    result: dict = defaultdict(list) if many else {}
+    for visit in visits:
+        if visit.schedule_id != schedule.pk:
+            continue
+        if many:
+            result[visit.round].append(getattr(visit, attribute))
+        else:
+            result[visit.round] = getattr(visit, attribute)
+    return result
+
+
+# The assembler --------------------------------------------------------------------------------
+
+Rounds = tuple[tuple[ItineraryRound, ...], tuple[str, ...]]
+
+
+def _traveller_rounds(*, version: _Version, rows: _Rows, group_id: int) -> Rounds:
+    """A group's rounds: the table of each round and its anchors there in that round."""
+    visits = rows.visits_by_group.get(group_id, [])
+    tables_now = _by_round(visits, version.schedule, "table", many=False)
+    tables_before = _by_round(visits, version.previous, "table", many=False)
+    availability = version.availability
     rounds, changes = [], []
-    for slot in slots:
+    for slot in version.slots:
         table = tables_now.get(slot.number)
         changed = False
         if tables_before is not None:
@@ -215,8 +331,8 @@ def _traveller_rounds(
         if table is not None:
             anchors = tuple(
                 _person(anchor.clinician)
-                for anchor in anchors_by_table.get(table.pk, [])
-                if slot.number not in anchor.absent_rounds
+                for anchor in rows.anchors_by_table.get(table.pk, [])
+                if slot.number in availability.anchor_rounds(anchor)
             )
         rounds.append(
             ItineraryRound(
@@ -236,28 +352,36 @@ def _traveller_rounds(
 
 def _table_rounds(
     *,
-    slots: list[RoundSlot],
-    groups_now: dict[int, list],
-    groups_before: dict[int, list] | None,
-    members_by_group: dict[int, list[GroupMember]],
-    absent_rounds: list[int] = (),
-) -> tuple[tuple[ItineraryRound, ...], tuple[str, ...]]:
+    version: _Version,
+    rows: _Rows,
+    table_id: int,
+    anchor: Anchor | None = None,
+    compare: bool = True,
+) -> Rounds:
+    """A table's rounds: the groups that come and who of them is there in that round. Seen by
+    ``anchor``, the rounds they are not at the table are marked away."""
+    visits = rows.visits_by_table.get(table_id, [])
+    groups_now = _by_round(visits, version.schedule, "group", many=True)
+    groups_before = _by_round(visits, version.previous, "group", many=True) if compare else None
+    availability = version.availability
+    here = availability.anchor_rounds(anchor) if anchor is not None else None
     rounds, changes = [], []
-    for slot in slots:
+    for slot in version.slots:
         groups = sorted(groups_now.get(slot.number, []), key=lambda group: group.name)
         changed = False
         if groups_before is not None:
             before = {group.pk for group in groups_before.get(slot.number, [])}
             changed = before != {group.pk for group in groups}
-        away = slot.number in absent_rounds
-        visits = ()
+        away = here is not None and slot.number not in here
+        visits_now = ()
         if not away:
-            visits = tuple(
+            visits_now = tuple(
                 GroupVisit(
                     name=group.name,
                     members=tuple(
                         _person(member.clinician, with_sites=True)
-                        for member in members_by_group.get(group.pk, [])
+                        for member in rows.members_by_group.get(group.pk, [])
+                        if availability.present(member.clinician_id, slot.number)
                     ),
                 )
                 for group in groups
@@ -267,7 +391,7 @@ def _table_rounds(
                 number=slot.number,
                 start=slot.start,
                 end=slot.end,
-                groups=visits,
+                groups=visits_now,
                 away=away,
                 changed=changed and not away,
             )
@@ -279,18 +403,86 @@ def _table_rounds(
     return tuple(rounds), tuple(changes)
 
 
-def _by_round(visits, schedule: Schedule | None, attribute: str, *, many: bool) -> dict | None:
-    if schedule is None:
-        return None
-    result: dict = defaultdict(list) if many else {}
-    for visit in visits:
-        if visit.schedule_id != schedule.pk:
-            continue
-        if many:
-            result[visit.round].append(getattr(visit, attribute))
-        else:
-            result[visit.round] = getattr(visit, attribute)
-    return result
+def _hosts(version: _Version, anchors: list[Anchor], *, besides: Anchor | None = None):
+    """The anchors named at the top of a table's page or an anchor's itinerary: those who came
+    (a no-show of a re-planned version is not named)."""
+    gone = version.availability.gone
+    return tuple(
+        _person(anchor.clinician)
+        for anchor in anchors
+        if anchor.clinician_id not in gone and (besides is None or anchor.pk != besides.pk)
+    )
+
+
+def _assemble(
+    *,
+    attendance: Attendance,
+    version: _Version,
+    membership: GroupMember | None,
+    anchoring: Anchor | None,
+    table_anchors: Callable[[], list[Anchor]],
+    rows: Callable[..., _Rows],
+    shared: bool,
+) -> Itinerary:
+    """The one place that decides what a clinician's itinerary is, for a page and for print.
+
+    ``rows(group_id=..., table_id=...)`` gives the rows for the rounds (fetched for just them
+    on a page, for the whole event when printing); ``table_anchors()`` the anchors of the
+    anchor's table. ``shared``: the rounds are kept for a while for others of the group (or at
+    the table), who open their links within minutes of each other."""
+    base = {
+        "event": version.event,
+        "clinician": attendance.clinician,
+        "attendance": attendance,
+        "schedule": version.schedule,
+        "previous": version.previous,
+    }
+    if attendance.status == Attendance.Status.NO_SHOW:
+        return Itinerary(kind=Itinerary.ABSENT, **base)
+    if membership is not None:
+        group_id = membership.group_id
+        itinerary = Itinerary(
+            kind=Itinerary.TRAVELLER,
+            group_name=membership.group.name,
+            shared_id=f"g{group_id}",
+            **base,
+        )
+
+        def build() -> Rounds:
+            return _traveller_rounds(
+                version=version, rows=rows(group_id=group_id), group_id=group_id
+            )
+
+    elif anchoring is not None:
+        table = anchoring.table
+        here = sorted(version.availability.anchor_rounds(anchoring))
+        itinerary = Itinerary(
+            kind=Itinerary.ANCHOR,
+            table=_table_info(table),
+            anchors=_hosts(version, table_anchors(), besides=anchoring),
+            shared_id=f"t{table.pk}-{'.'.join(map(str, here))}",
+            **base,
+        )
+
+        def build() -> Rounds:
+            return _table_rounds(
+                version=version, rows=rows(table_id=table.pk), table_id=table.pk, anchor=anchoring
+            )
+
+    else:
+        return Itinerary(kind=Itinerary.NO_ROUNDS, **base)
+    if shared:
+        return _with_shared_rounds(itinerary, build)
+    rounds, changes = build()
+    return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
+
+
+def _with_shared_rounds(itinerary: Itinerary, build: Callable[[], Rounds]) -> Itinerary:
+    """``itinerary`` with its rounds and changes, built once for everyone of its group (or at
+    its table) and kept with the rendered rounds (``Itinerary.rounds_cache_key``)."""
+    key = f"itinerary-rounds:{itinerary.rounds_cache_key}"
+    rounds, changes = cache.get_or_set(key, build, itinerary.rounds_cache_seconds)
+    return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
 
 
 # Itineraries ----------------------------------------------------------------------------------
@@ -302,309 +494,140 @@ def get_itinerary(
     published: tuple[Schedule | None, Schedule | None] | None = None,
 ) -> Itinerary:
     """A clinician's itinerary at one event, from the published schedule, with what changed since
-    the version published before it. Up to seven queries, whatever the size of the event (fewer
-    when the group's rounds are cached); the attendance should come with `event` and
-    `clinician` selected. ``published`` is ``get_published_schedules``' answer when the caller
-    has it already."""
+    the version published before it. A fixed number of queries whatever the size of the event
+    (four for a traveller, seven for an anchor, two more for a re-planned version; fewer when
+    the group's rounds are cached); the attendance should come with `event` and `clinician`
+    selected. ``published`` is ``get_published_schedules``' answer when the caller has it."""
     event = attendance.event
-    base = {"event": event, "clinician": attendance.clinician, "attendance": attendance}
     schedule, previous = published or get_published_schedules(event=event)
     if schedule is None:
-        return Itinerary(kind=Itinerary.UNPUBLISHED, **base)
-    base.update(schedule=schedule, previous=previous)
-    schedules = [s for s in (schedule, previous) if s is not None]
-    slots = event.timetable()
-
-    membership = (
-        GroupMember.objects.select_related("group")
-        .filter(event=event, clinician_id=attendance.clinician_id)
-        .first()
-    )
-    if membership is not None:
-
-        def group_rounds():
-            visits = list(
-                Visit.objects.filter(schedule__in=schedules, group_id=membership.group_id)
-                .select_related("table__specialty")
-                .order_by("round")
-            )
-            tables_now = _by_round(visits, schedule, "table", many=False)
-            anchors_by_table = defaultdict(list)
-            for anchor in _anchors_queryset().filter(
-                table_id__in={table.pk for table in tables_now.values()}
-            ):
-                anchors_by_table[anchor.table_id].append(anchor)
-            return _traveller_rounds(
-                slots=slots,
-                tables_now=tables_now,
-                tables_before=_by_round(visits, previous, "table", many=False),
-                anchors_by_table=anchors_by_table,
-            )
-
-        itinerary = Itinerary(
-            kind=Itinerary.TRAVELLER,
-            group_name=membership.group.name,
-            shared_id=f"g{membership.group_id}",
-            **base,
+        return Itinerary(
+            kind=Itinerary.UNPUBLISHED,
+            event=event,
+            clinician=attendance.clinician,
+            attendance=attendance,
         )
-        return _with_shared_rounds(itinerary, group_rounds)
-
-    anchoring = (
-        _anchors_queryset().filter(event=event, clinician_id=attendance.clinician_id).first()
-    )
-    if anchoring is None:
-        return Itinerary(kind=Itinerary.NO_ROUNDS, **base)
-    table = anchoring.table
-    colleagues = list(_anchors_queryset().filter(table=table).exclude(pk=anchoring.pk))
-    itinerary = Itinerary(
-        kind=Itinerary.ANCHOR,
-        table=_table_info(table),
-        anchors=tuple(_person(anchor.clinician) for anchor in colleagues),
-        shared_id=f"t{table.pk}-{'.'.join(map(str, sorted(anchoring.absent_rounds)))}",
-        **base,
-    )
-    return _with_shared_rounds(
-        itinerary,
-        lambda: _table_rounds_for(
-            table=table,
-            schedules=schedules,
-            schedule=schedule,
-            previous=previous,
-            slots=slots,
-            absent_rounds=anchoring.absent_rounds,
-        ),
+    version = _load_version(event=event, published=(schedule, previous))
+    membership = anchoring = None
+    if attendance.status != Attendance.Status.NO_SHOW:
+        membership = (
+            GroupMember.objects.select_related("group")
+            .filter(event=event, clinician_id=attendance.clinician_id)
+            .first()
+        )
+        if membership is None:
+            anchoring = (
+                _anchors_queryset()
+                .filter(event=event, clinician_id=attendance.clinician_id)
+                .first()
+            )
+    return _assemble(
+        attendance=attendance,
+        version=version,
+        membership=membership,
+        anchoring=anchoring,
+        table_anchors=lambda: list(_anchors_queryset().filter(table_id=anchoring.table_id)),
+        rows=lambda **which: _load_rows(version=version, **which),
+        shared=True,
     )
 
 
-def _with_shared_rounds(
-    itinerary: Itinerary,
-    build: Callable[[], tuple[tuple[ItineraryRound, ...], tuple[str, ...]]],
-) -> Itinerary:
-    """``itinerary`` with its rounds and changes, built once for everyone of its group (or at
-    its table) and kept with the rendered rounds (``Itinerary.rounds_cache_key``): at the start
-    of an event, the group's members open their links within minutes of each other."""
-    key = f"itinerary-rounds:{itinerary.rounds_cache_key}"
-    rounds, changes = cache.get_or_set(key, build, itinerary.rounds_cache_seconds)
-    return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
-
-
-def _table_rounds_for(*, table, schedules, schedule, previous, slots, absent_rounds=()):
-    visits = list(
-        Visit.objects.filter(schedule__in=schedules, table=table)
-        .select_related("group")
-        .order_by("round")
+def get_event_itineraries(
+    *, event: Event, clinician_ids: Iterable[int] | None = None
+) -> list[Itinerary]:
+    """Every attendee's itinerary at an event (or only those of ``clinician_ids``), in
+    attendance order (last name), for printing. A fixed number of queries (seven, two more for
+    a re-planned version) whatever the size of the event. Empty when the schedule is not
+    published."""
+    schedule, previous = get_published_schedules(event=event)
+    if schedule is None:
+        return []
+    version = _load_version(event=event, published=(schedule, previous))
+    attendances = (
+        Attendance.objects.filter(event=event)
+        .select_related("clinician")
+        .order_by("clinician__last_name", "clinician__first_name", "pk")
     )
-    groups_now = _by_round(visits, schedule, "group", many=True)
-    members_by_group = defaultdict(list)
-    group_ids = {group.pk for groups in groups_now.values() for group in groups}
-    for member in _members_queryset().filter(group_id__in=group_ids):
-        members_by_group[member.group_id].append(member)
-    return _table_rounds(
-        slots=slots,
-        groups_now=groups_now,
-        groups_before=_by_round(visits, previous, "group", many=True),
-        members_by_group=members_by_group,
-        absent_rounds=absent_rounds,
-    )
+    if clinician_ids is not None:
+        attendances = attendances.filter(clinician_id__in=list(clinician_ids))
+    attendances = list(attendances)
+    if not attendances:
+        return []
+    rows = _load_rows(version=version)
+    memberships = {
+        member.clinician_id: member
+        for members in rows.members_by_group.values()
+        for member in members
+    }
+    anchorings = {
+        anchor.clinician_id: anchor
+        for anchors in rows.anchors_by_table.values()
+        for anchor in anchors
+    }
+    itineraries = []
+    for attendance in attendances:
+        attendance.event = event
+        anchoring = anchorings.get(attendance.clinician_id)
+        itineraries.append(
+            _assemble(
+                attendance=attendance,
+                version=version,
+                membership=memberships.get(attendance.clinician_id),
+                anchoring=anchoring,
+                table_anchors=lambda a=anchoring: rows.anchors_by_table[a.table_id],
+                rows=lambda **which: rows,
+                shared=False,
+            )
+        )
+    return itineraries
 
 
 def get_table_itinerary(*, table: Table) -> Itinerary:
     """A table's rounds in the published schedule: the groups that come and who is in them, for
-    the page its sign's QR code opens. Up to five queries; `table` should come with `event` and
-    `specialty` selected."""
+    the page its sign's QR code opens. A fixed number of queries (five, two more for a
+    re-planned version); `table` should come with `event` and `specialty` selected."""
     event = table.event
     schedule, previous = get_published_schedules(event=event)
     if schedule is None:
         return Itinerary(kind=Itinerary.UNPUBLISHED, event=event)
-    anchors = list(_anchors_queryset().filter(table=table))
-    rounds, changes = _table_rounds_for(
-        table=table,
-        schedules=[s for s in (schedule, previous) if s is not None],
-        schedule=schedule,
-        previous=previous,
-        slots=event.timetable(),
-    )
+    version = _load_version(event=event, published=(schedule, previous))
+    rows = _load_rows(version=version, table_id=table.pk)
+    rounds, changes = _table_rounds(version=version, rows=rows, table_id=table.pk)
+    hosts = list(_anchors_queryset().filter(table=table))
     return Itinerary(
         kind=Itinerary.ANCHOR,
         event=event,
         schedule=schedule,
         previous=previous,
         table=_table_info(table),
-        anchors=tuple(_person(anchor.clinician) for anchor in anchors),
+        anchors=_hosts(version, hosts),
         rounds=rounds,
         changes=changes,
     )
 
 
-def get_event_itineraries(*, event: Event) -> list[Itinerary]:
-    """Every attendee's itinerary at an event, in attendance order (last name), for printing.
-    A fixed number of queries (six) whatever the size of the event. Empty when the schedule is
-    not published."""
+def get_table_signs(*, event: Event) -> list[Itinerary]:
+    """Every table's rounds in the published schedule, in table order, for the table signs.
+    A fixed number of queries (seven, two more for a re-planned version) whatever the size of
+    the event."""
     schedule, previous = get_published_schedules(event=event)
     if schedule is None:
         return []
-    schedules = [s for s in (schedule, previous) if s is not None]
-    slots = event.timetable()
-    attendances = list(
-        Attendance.objects.filter(event=event)
-        .select_related("clinician")
-        .order_by("clinician__last_name", "clinician__first_name", "pk")
-    )
-    memberships = {}
-    members_by_group = defaultdict(list)
-    for member in _members_queryset().filter(event=event):
-        memberships[member.clinician_id] = member
-        members_by_group[member.group_id].append(member)
-    anchorings = {}
-    anchors_by_table = defaultdict(list)
-    for anchor in _anchors_queryset().filter(event=event):
-        anchorings[anchor.clinician_id] = anchor
-        anchors_by_table[anchor.table_id].append(anchor)
-    visits = list(
-        Visit.objects.filter(schedule__in=schedules).select_related("table__specialty", "group")
-    )
-    by_group: dict = defaultdict(list)
-    by_table: dict = defaultdict(list)
-    for visit in visits:
-        by_group[visit.group_id].append(visit)
-        by_table[visit.table_id].append(visit)
-
-    itineraries = []
-    for attendance in attendances:
-        attendance.event = event
-        base = {
-            "event": event,
-            "clinician": attendance.clinician,
-            "attendance": attendance,
-            "schedule": schedule,
-            "previous": previous,
-        }
-        membership = memberships.get(attendance.clinician_id)
-        anchoring = anchorings.get(attendance.clinician_id)
-        if membership is not None:
-            group_visits = by_group.get(membership.group_id, [])
-            rounds, changes = _traveller_rounds(
-                slots=slots,
-                tables_now=_by_round(group_visits, schedule, "table", many=False),
-                tables_before=_by_round(group_visits, previous, "table", many=False),
-                anchors_by_table=anchors_by_table,
-            )
-            itinerary = Itinerary(
-                kind=Itinerary.TRAVELLER,
-                group_name=membership.group.name,
-                rounds=rounds,
-                changes=changes,
-                **base,
-            )
-        elif anchoring is not None:
-            table_visits = by_table.get(anchoring.table_id, [])
-            rounds, changes = _table_rounds(
-                slots=slots,
-                groups_now=_by_round(table_visits, schedule, "group", many=True),
-                groups_before=_by_round(table_visits, previous, "group", many=True),
-                members_by_group=members_by_group,
-                absent_rounds=anchoring.absent_rounds,
-            )
-            itinerary = Itinerary(
-                kind=Itinerary.ANCHOR,
-                table=_table_info(anchoring.table),
-                anchors=tuple(
-                    _person(anchor.clinician)
-                    for anchor in anchors_by_table[anchoring.table_id]
-                    if anchor.pk != anchoring.pk
-                ),
-                rounds=rounds,
-                changes=changes,
-                **base,
-            )
-        else:
-            itinerary = Itinerary(kind=Itinerary.NO_ROUNDS, **base)
-        itineraries.append(itinerary)
-    return itineraries
-
-
-def get_table_signs(*, event: Event) -> list[Itinerary]:
-    """Every table's rounds in the published schedule, in table order, for the table signs.
-    A fixed number of queries (six) whatever the size of the event."""
-    schedule, _ = get_published_schedules(event=event)
-    if schedule is None:
-        return []
-    slots = event.timetable()
+    version = _load_version(event=event, published=(schedule, previous))
     tables = list(Table.objects.filter(event=event).select_related("specialty").order_by("number"))
-    anchors_by_table = defaultdict(list)
-    for anchor in _anchors_queryset().filter(event=event):
-        anchors_by_table[anchor.table_id].append(anchor)
-    members_by_group = defaultdict(list)
-    for member in _members_queryset().filter(event=event):
-        members_by_group[member.group_id].append(member)
-    by_table: dict = defaultdict(list)
-    for visit in Visit.objects.filter(schedule=schedule).select_related("group"):
-        by_table[visit.table_id].append(visit)
+    rows = _load_rows(version=version)
     signs = []
     for table in tables:
         table.event = event
-        rounds, _ = _table_rounds(
-            slots=slots,
-            groups_now=_by_round(by_table.get(table.pk, []), schedule, "group", many=True),
-            groups_before=None,
-            members_by_group=members_by_group,
-        )
+        rounds, _ = _table_rounds(version=version, rows=rows, table_id=table.pk, compare=False)
         signs.append(
             Itinerary(
                 kind=Itinerary.ANCHOR,
                 event=event,
                 schedule=schedule,
                 table=_table_info(table),
-                anchors=tuple(_person(anchor.clinician) for anchor in anchors_by_table[table.pk]),
+                anchors=_hosts(version, rows.anchors_by_table[table.pk]),
                 rounds=rounds,
             )
         )
     return signs
-
-
-# Links ----------------------------------------------------------------------------------------
-
-
-def itinerary_path(*, attendance: Attendance) -> str:
-    return reverse("itineraries:detail", kwargs={"token": attendance.link_token})
-
-
-def table_token(*, event_id: int, table_id: int) -> str:
-    """An unguessable, stable token for a table's page: the event and table ids, signed."""
-    return signing.dumps([event_id, table_id], salt=TABLE_TOKEN_SALT, compress=True)
-
-
-def table_path(*, event_id: int, table_id: int) -> str:
-    token = table_token(event_id=event_id, table_id=table_id)
-    return reverse("itineraries:table", kwargs={"token": token})
-
-
-def get_table_for_token(*, token: str) -> Table | None:
-    """The table a signed token names, or None when the token is tampered with or stale."""
-    try:
-        event_id, table_id = signing.loads(token, salt=TABLE_TOKEN_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return (
-        Table.objects.select_related("event", "specialty")
-        .filter(pk=table_id, event_id=event_id)
-        .first()
-    )
-
-
-def reissue_link(*, attendance: Attendance, by: AbstractBaseUser | None) -> Attendance:
-    """Give the attendance a new personal link token; the old link stops working at once (it
-    is a 404 like any unknown token). Records the reissue in the audit log, in one transaction."""
-    with transaction.atomic():
-        attendance.link_token = new_link_token()
-        attendance.link_issued_at = timezone.now()
-        attendance.save(update_fields=["link_token", "link_issued_at"])
-        record_audit(
-            actor=by,
-            action=LINK_REISSUED,
-            target=str(attendance),
-            message=f"{display_name(by)} reissued the personal link of {attendance.clinician} "
-            f"for {attendance.event.name}; the old link stopped working.",
-            details={"event": attendance.event_id, "attendance": attendance.pk},
-        )
-    return attendance

@@ -10,7 +10,7 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
-from .itineraries import Itinerary, ItineraryRound
+from .assembly import Itinerary, ItineraryRound
 
 PRODID = "-//Rounds//Itineraries//EN"
 

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 
 from events.models import Event
 
-from .itineraries import get_event_itineraries, get_table_signs, table_path
+from .assembly import get_event_itineraries, get_table_signs
+from .links import table_path
 
 if TYPE_CHECKING:
     from weasyprint import CSS, Document
@@ -51,7 +52,7 @@ def itineraries_document(*, event: Event) -> Document:
     runs on, and the next one starts on a new page)."""
     itineraries = get_event_itineraries(event=event)
     return _render(
-        "rotations/itinerary_document.html", {"event": event, "itineraries": itineraries}
+        "itineraries/itinerary_document.html", {"event": event, "itineraries": itineraries}
     )
 
 
@@ -62,7 +63,7 @@ def table_signs_document(*, event: Event, absolute_url: Callable[[str], str]) ->
     for sign in get_table_signs(event=event):
         link = absolute_url(table_path(event_id=event.pk, table_id=sign.table.id))
         signs.append((sign, qr_code_data_uri(link)))
-    return _render("rotations/table_sign_document.html", {"event": event, "signs": signs})
+    return _render("itineraries/table_sign_document.html", {"event": event, "signs": signs})
 
 
 def render_itineraries_pdf(*, event: Event) -> bytes:

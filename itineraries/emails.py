@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from events.models import Attendance, Event
 
-from .itineraries import itinerary_path
+from .links import itinerary_path
 
 
 def send_itinerary_links(
@@ -31,8 +31,8 @@ def send_itinerary_links(
             "clinician": attendance.clinician,
             "link": absolute_url(itinerary_path(attendance=attendance)),
         }
-        subject = render_to_string("rotations/email/itinerary_link_subject.txt", context)
-        body = render_to_string("rotations/email/itinerary_link_body.txt", context)
+        subject = render_to_string("itineraries/email/itinerary_link_subject.txt", context)
+        body = render_to_string("itineraries/email/itinerary_link_body.txt", context)
         messages.append(
             EmailMessage(
                 subject=" ".join(subject.split()),

@@ -7,8 +7,9 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 
+from rotations.models import Schedule
+
 from .documents import render_itineraries_pdf
-from .models import Schedule
 
 
 def itineraries_pdf_path(*, event_id: int, schedule_id: int) -> Path:

@@ -17,19 +17,13 @@ from django.views.generic import TemplateView
 from events.models import Attendance, Event
 from events.permissions import EventScopedMixin
 
+from .assembly import get_itinerary, get_published_schedules, get_table_itinerary, version_key
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import send_itinerary_links
-from .itineraries import (
-    get_itinerary,
-    get_published_schedules,
-    get_table_for_token,
-    get_table_itinerary,
-    itinerary_path,
-    reissue_link,
-    version_key,
-)
-from .itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from .links import get_table_for_token, itinerary_path
+from .services import reissue_link
+from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
 
 # Larger events get their itineraries PDF from a Celery task, not within the request.
 SYNC_PDF_MAX_ATTENDEES = 300
@@ -100,7 +94,7 @@ class CachedByVersionMixin:
 class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView):
     """A clinician's itinerary from the published schedule."""
 
-    template_name = "rotations/itinerary_detail.html"
+    template_name = "itineraries/itinerary_detail.html"
     cache_name = "page"
 
     def get_context_data(self, **kwargs):
@@ -114,7 +108,7 @@ class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView)
 class ItineraryPrintView(ItineraryDetailView):
     """The same itinerary on a page made for printing."""
 
-    template_name = "rotations/itinerary_print.html"
+    template_name = "itineraries/itinerary_print.html"
     cache_name = "print"
 
 
@@ -137,7 +131,7 @@ class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
 class TableDetailView(TemplateView):
     """A table's page, opened from the QR code on its sign: the groups of each round."""
 
-    template_name = "rotations/itinerary_table.html"
+    template_name = "itineraries/itinerary_table.html"
 
     def get_context_data(self, **kwargs):
         table = get_table_for_token(token=self.kwargs["token"])
@@ -169,7 +163,7 @@ class EventItinerariesMixin(PermissionRequiredMixin, EventScopedMixin):
 class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
     """Every attendee with their personal link, to copy, reissue or send."""
 
-    template_name = "rotations/itinerary_list.html"
+    template_name = "itineraries/itinerary_list.html"
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
@@ -251,7 +245,7 @@ class ItinerariesPdfView(EventItinerariesMixin, View):
 class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
     """Waits for the task's PDF: the page refreshes itself until the file is there."""
 
-    template_name = "rotations/itinerary_pdf_status.html"
+    template_name = "itineraries/itinerary_pdf_status.html"
 
     def get_context_data(self, **kwargs):
         event = self.get_event()

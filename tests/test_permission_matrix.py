@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.services import set_password_path
 from clinicians.models import Track
 from events.models import Attendance, Event
-from rotations.itineraries import table_token
+from itineraries.links import table_token
 from rotations.models import Schedule, SolveRun, Visit
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.factories import (

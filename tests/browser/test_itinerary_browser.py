@@ -2,7 +2,7 @@ import pytest
 
 from events.models import Anchor
 from tests.browser.conftest import SCREENSHOTS
-from tests.rotations.itinerary_factories import make_demo_shaped_event, make_small_event
+from tests.itineraries.factories import make_demo_shaped_event, make_small_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

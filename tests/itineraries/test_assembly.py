@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from rotations.itineraries import (
+from itineraries.assembly import (
     GroupVisit,
     Itinerary,
     ItineraryRound,
@@ -13,15 +13,14 @@ from rotations.itineraries import (
     get_event_itineraries,
     get_itinerary,
     get_published_schedules,
-    get_table_for_token,
     get_table_itinerary,
     get_table_signs,
-    reissue_link,
-    table_token,
 )
+from itineraries.links import get_table_for_token, table_token
+from itineraries.services import reissue_link
 from rotations.services import publish_schedule
 from tests.factories import make_event, make_user
-from tests.rotations.itinerary_factories import (
+from tests.itineraries.factories import (
     make_large_event,
     make_schedule,
     make_small_event,
@@ -172,7 +171,9 @@ def test_get_itinerary_after_republish_shows_new_version_and_changes():
 
     assert traveller.schedule == new
     assert traveller.previous == small.schedule
-    assert traveller.changes_since == "18:05"
+    assert traveller.changes_notice == (
+        "Changed on 1 May at 19:05: your rounds 2–3 are different from the printed version."
+    )
     assert traveller.changes == (
         "round 2 is now Table 3 (Endocrinology)",
         "round 3 is now a break",

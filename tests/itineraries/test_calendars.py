@@ -3,10 +3,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from rotations.calendars import build_calendar, escape_text, fold_line
-from rotations.itineraries import get_itinerary
+from itineraries.assembly import get_itinerary
+from itineraries.calendars import build_calendar, escape_text, fold_line
 from tests.factories import make_event
-from tests.rotations.itinerary_factories import make_schedule, make_small_event
+from tests.itineraries.factories import make_schedule, make_small_event
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import make_event
-from tests.rotations.itinerary_factories import make_small_event
+from tests.itineraries.factories import make_small_event
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,15 @@
 import pytest
 
 from events.models import Attendance
-from rotations.documents import (
+from itineraries.documents import (
     itineraries_document,
     qr_code_data_uri,
     render_itineraries_pdf,
     render_table_signs_pdf,
     table_signs_document,
 )
-from rotations.itinerary_tasks import itineraries_pdf_path, render_itineraries_pdf_task
-from tests.rotations.itinerary_factories import (
+from itineraries.tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from tests.itineraries.factories import (
     make_busy_table_event,
     make_demo_shaped_event,
     make_small_event,

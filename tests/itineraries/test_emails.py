@@ -1,8 +1,8 @@
 import pytest
 from django.core import mail
 
-from rotations.emails import send_itinerary_links
-from tests.rotations.itinerary_factories import make_small_event
+from itineraries.emails import send_itinerary_links
+from tests.itineraries.factories import make_small_event
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, OrganizerProfile
-from rotations import itinerary_views
-from rotations.itineraries import reissue_link, table_token
-from rotations.itinerary_tasks import render_itineraries_pdf_task
+from itineraries import views as itinerary_views
+from itineraries.links import table_token
+from itineraries.services import reissue_link
+from itineraries.tasks import render_itineraries_pdf_task
 from tests.factories import make_attendance, make_event, make_region
-from tests.rotations.itinerary_factories import (
+from tests.itineraries.factories import (
     make_large_event,
     make_small_event,
     make_visit,
@@ -150,9 +151,10 @@ def test_itinerary_page_after_republish_says_what_changed(client):
 
     response = client.get(detail_url(small.attendance(small.fay)))
 
-    assert "Changed since 18:05: round 2 is now a break; round 3 is now Table 1 (Cardiology)." in (
-        page_text(response)
-    )
+    assert (
+        "Changed on 1 May at 18:35: your rounds 2–3 are different from the printed version. "
+        "Round 2 is now a break; round 3 is now Table 1 (Cardiology)."
+    ) in page_text(response)
     assert (
         round_texts(response)[2]
         == "Round 3 18:24–18:34 Changed Table 1 Cardiology Hall A Cara Pulse, MD"
@@ -217,8 +219,8 @@ def test_itinerary_page_seen_before_still_shows_a_republish_at_once(client):
 
     after = client.get(url)
 
-    assert "Changed since" not in page_text(before)
-    assert "Changed since 18:05" in page_text(after)
+    assert "Changed on" not in page_text(before)
+    assert "Changed on 1 May at 18:35: your round 2 is different" in page_text(after)
 
 
 def test_itinerary_page_seen_before_is_404_once_the_link_is_reissued(client, small, manager):

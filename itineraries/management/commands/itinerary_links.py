@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from events.models import Attendance, Event
-from rotations.itineraries import itinerary_path
+from itineraries.links import itinerary_path
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
