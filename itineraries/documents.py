@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import qrcode
@@ -47,10 +47,10 @@ def _render(template: str, context: dict) -> Document:
     return HTML(string=html, base_url=".").render(stylesheets=_stylesheets())
 
 
-def itineraries_document(*, event: Event) -> Document:
-    """Every attendee's itinerary at the event, one a page (an itinerary longer than a page
-    runs on, and the next one starts on a new page)."""
-    itineraries = get_event_itineraries(event=event)
+def itineraries_document(*, event: Event, clinician_ids: Iterable[int] | None = None) -> Document:
+    """Every attendee's itinerary at the event (or only those of ``clinician_ids``), one a page
+    (an itinerary longer than a page runs on, and the next one starts on a new page)."""
+    itineraries = get_event_itineraries(event=event, clinician_ids=clinician_ids)
     return _render(
         "itineraries/itinerary_document.html", {"event": event, "itineraries": itineraries}
     )
@@ -66,9 +66,9 @@ def table_signs_document(*, event: Event, absolute_url: Callable[[str], str]) ->
     return _render("itineraries/table_sign_document.html", {"event": event, "signs": signs})
 
 
-def render_itineraries_pdf(*, event: Event) -> bytes:
-    """The PDF of every attendee's itinerary."""
-    return itineraries_document(event=event).write_pdf()
+def render_itineraries_pdf(*, event: Event, clinician_ids: Iterable[int] | None = None) -> bytes:
+    """The PDF of every attendee's itinerary (or only those of ``clinician_ids``)."""
+    return itineraries_document(event=event, clinician_ids=clinician_ids).write_pdf()
 
 
 def render_table_signs_pdf(*, event: Event, absolute_url: Callable[[str], str]) -> bytes:

@@ -23,9 +23,19 @@ urlpatterns = [
     ),
     path("events/<int:event_pk>/itineraries/send/", views.SendLinksView.as_view(), name="send"),
     path(
+        "events/<int:event_pk>/itineraries/send/preview/",
+        views.SendLinksPreviewView.as_view(),
+        name="send-preview",
+    ),
+    path(
         "events/<int:event_pk>/itineraries/print/",
         views.ItinerariesPdfView.as_view(),
         name="print-all",
+    ),
+    path(
+        "events/<int:event_pk>/itineraries/print/changed/",
+        views.ChangedItinerariesPdfView.as_view(),
+        name="print-changed",
     ),
     path(
         "events/<int:event_pk>/itineraries/print/status/",

@@ -20,9 +20,11 @@ from events.permissions import EventScopedMixin
 from .assembly import get_itinerary, get_published_schedules, get_table_itinerary, version_key
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
-from .emails import send_itinerary_links
+from .emails import link_email
 from .links import get_table_for_token, itinerary_path
-from .services import reissue_link
+from .models import LinkEmail
+from .queries import get_changed_clinician_ids, plan_link_emails
+from .services import StaleMailing, reissue_link, send_link_emails
 from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
 
 # Larger events get their itineraries PDF from a Celery task, not within the request.
@@ -176,11 +178,14 @@ class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
             (attendance, self.request.build_absolute_uri(itinerary_path(attendance=attendance)))
             for attendance in attendances
         ]
-        schedule, _ = get_published_schedules(event=event)
+        published = get_published_schedules(event=event)
+        schedule = published[0]
         return super().get_context_data(
             event=event,
             links=links,
             schedule=schedule,
+            previous=published[1],
+            changed_count=len(get_changed_clinician_ids(event=event, published=published)),
             sync_pdf=len(attendances) < SYNC_PDF_MAX_ATTENDEES,
             **kwargs,
         )
@@ -205,18 +210,86 @@ class ReissueLinkView(EventItinerariesMixin, View):
         return redirect(self.get_list_url())
 
 
+class SendLinksPreviewView(EventItinerariesMixin, TemplateView):
+    """What an email of links would do, before anything is sent: how many people, who, and the
+    email as it will go (``?to=changed`` or ``?to=everyone``)."""
+
+    permission_required = ("events.view_event", "events.change_event")
+    template_name = "itineraries/send_preview.html"
+
+    def get_context_data(self, **kwargs):
+        audience = self.request.GET.get("to", LinkEmail.Audience.CHANGED)
+        if audience not in LinkEmail.Audience.values:
+            audience = LinkEmail.Audience.CHANGED
+        mailing = plan_link_emails(event=self.get_event(), audience=audience)
+        sample = None
+        if mailing.recipients:
+            sample = link_email(
+                attendance=mailing.recipients[0],
+                event=mailing.event,
+                absolute_url=self.request.build_absolute_uri,
+                changed_at=mailing.changed_at,
+            )
+        return super().get_context_data(
+            mailing=mailing,
+            audience_label=LinkEmail.Audience(audience).label,
+            sample=sample,
+            **kwargs,
+        )
+
+
 class SendLinksView(EventItinerariesMixin, View):
-    """Email every attendee their personal link."""
+    """Email their link to those the preview listed, once confirmed there; without the
+    preview's confirmation nothing is sent."""
 
     permission_required = ("events.view_event", "events.change_event")
     event_for_update = True
     http_method_names = ["post"]
 
     def post(self, request, event_pk):
-        sent = send_itinerary_links(event=self.get_event(), absolute_url=request.build_absolute_uri)
-        plural = "" if sent == 1 else "s"
-        messages.success(request, f"Sent {sent} email{plural} with personal links.")
+        audience = request.POST.get("audience", "")
+        preview = reverse("itineraries:send-preview", kwargs={"event_pk": event_pk})
+        if audience not in LinkEmail.Audience.values or request.POST.get("confirm") != "yes":
+            messages.error(request, "Nothing was sent: confirm on this page first.")
+            return redirect(f"{preview}?to={audience or LinkEmail.Audience.CHANGED}")
+        schedule = request.POST.get("schedule", "")
+        try:
+            sent = send_link_emails(
+                event=self.get_event(),
+                audience=audience,
+                schedule_id=int(schedule) if schedule.isdigit() else None,
+                absolute_url=request.build_absolute_uri,
+                by=request.user,
+            )
+        except StaleMailing as error:
+            messages.error(request, str(error))
+            return redirect(f"{preview}?to={audience}")
+        if sent == 0:
+            messages.info(request, "No email was sent: everyone listed had theirs already.")
+        else:
+            plural = "" if sent == 1 else "s"
+            messages.success(request, f"Sent {sent} email{plural} with personal links.")
         return redirect(self.get_list_url())
+
+
+class ChangedItinerariesPdfView(EventItinerariesMixin, View):
+    """Only the itineraries the latest publish changed, one a page, as one PDF: to reprint
+    those and no others."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        published = get_published_schedules(event=event)
+        schedule = published[0]
+        changed = get_changed_clinician_ids(event=event, published=published)
+        if schedule is None or not changed:
+            messages.info(request, "No itinerary changed with the published version.")
+            return redirect(self.get_list_url())
+        pdf = render_itineraries_pdf(event=event, clinician_ids=changed)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="changed-itineraries-{event.pk}-{schedule.pk}.pdf"'
+        )
+        return response
 
 
 class ItinerariesPdfView(EventItinerariesMixin, View):

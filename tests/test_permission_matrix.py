@@ -140,8 +140,10 @@ MATRIX = {
     "itineraries:list": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:reissue": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "itineraries:send": (EVENT_POST, {"event_pk": "event"}),
+    "itineraries:send-preview": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all-status": (EVENT_PAGE, {"event_pk": "event"}),
+    "itineraries:print-changed": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all-file": (row(L, L, 404, 404, 404), {"event_pk": "event"}),
     "itineraries:table-signs": (EVENT_PAGE, {"event_pk": "event"}),
 }

@@ -271,3 +271,18 @@ def make_busy_table_event(*, rounds: int = 10):
     for anchor in anchors:
         make_attendance(event=event, clinician=anchor.clinician)
     return event
+
+
+def replan_with_no_shows(small: SmallEvent, *, no_shows, from_round: int, published_at=None):
+    """What a re-plan on the day publishes: ``no_shows`` marked as such, and a new version
+    re-planned from ``from_round`` with the same visits (the old version unpublished)."""
+    from events.models import Attendance
+
+    small.event.attendances.filter(clinician__in=no_shows).update(status=Attendance.Status.NO_SHOW)
+    old = small.schedule
+    old.is_published = False
+    old.save(update_fields=["is_published"])
+    new = make_schedule(event=small.event, published_at=published_at, replan_from_round=from_round)
+    for visit in old.visits.all():
+        make_visit(schedule=new, round=visit.round, group=visit.group, table=visit.table)
+    return new

@@ -15,6 +15,7 @@ from itineraries.assembly import (
     get_published_schedules,
     get_table_itinerary,
     get_table_signs,
+    round_ranges,
 )
 from itineraries.links import get_table_for_token, table_token
 from itineraries.services import reissue_link
@@ -25,6 +26,7 @@ from tests.itineraries.factories import (
     make_schedule,
     make_small_event,
     make_visit,
+    replan_with_no_shows,
     republish,
 )
 
@@ -330,4 +332,107 @@ def test_get_itinerary_after_publish_schedule_compares_with_previous_version():
         "round 1 is now a break",
         "round 2 is now a break",
         "round 3 is now Table 3 (Endocrinology)",
+    )
+
+
+def test_get_itinerary_no_show_anchor_is_gone_from_co_anchor_and_travellers_from_replan():
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
+
+    ann = get_itinerary(attendance=small.attendance(small.ann))
+    dana = get_itinerary(attendance=small.attendance(small.dana))
+    fay = get_itinerary(attendance=small.attendance(small.fay))
+
+    assert ann.anchors == ()
+    # Round 1 happened before the re-plan: Cara was still planned at table 1 then.
+    assert [p.name for p in dana.rounds[0].anchors] == ["Ann Heart", "Cara Pulse"]
+    assert [p.name for p in fay.rounds[1].anchors] == ["Ann Heart"]
+
+
+def test_get_itinerary_no_show_traveller_is_gone_from_groups_from_replan():
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.eli], from_round=2)
+
+    ann = get_itinerary(attendance=small.attendance(small.ann))
+    bob = get_itinerary(attendance=small.attendance(small.bob))
+
+    assert [m.name for m in ann.rounds[0].groups[0].members] == ["Dana Able", "Eli Baker"]
+    assert [m.name for m in bob.rounds[1].groups[0].members] == ["Dana Able"]
+
+
+def test_get_itinerary_no_show_own_itinerary_says_absent():
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.cara, small.eli], from_round=2)
+
+    cara = get_itinerary(attendance=small.attendance(small.cara))
+    eli = get_itinerary(attendance=small.attendance(small.eli))
+
+    assert (cara.kind, cara.rounds) == (Itinerary.ABSENT, ())
+    assert (eli.kind, eli.rounds) == (Itinerary.ABSENT, ())
+
+
+def test_get_itinerary_no_show_before_any_replan_still_counts_at_the_table():
+    small = make_small_event()
+    small.event.attendances.filter(clinician=small.cara).update(status="no-show")
+
+    ann = get_itinerary(attendance=small.attendance(small.ann))
+
+    assert ann.anchors == (Person("Cara Pulse", "MD"),)
+
+
+def test_get_table_itinerary_after_replan_names_only_anchors_who_came():
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
+
+    itinerary = get_table_itinerary(table=small.cardiology)
+
+    assert itinerary.anchors == (Person("Ann Heart", "MD"),)
+
+
+def test_get_event_itineraries_after_replan_match_each_personal_itinerary():
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.cara, small.eli], from_round=2)
+
+    itineraries = get_event_itineraries(event=small.event)
+
+    assert [(i.kind, i.anchors, i.rounds) for i in itineraries] == [
+        (personal.kind, personal.anchors, personal.rounds)
+        for personal in (get_itinerary(attendance=i.attendance) for i in itineraries)
+    ]
+
+
+def test_get_event_itineraries_of_given_clinicians_only():
+    small = make_small_event()
+
+    itineraries = get_event_itineraries(
+        event=small.event, clinician_ids=[small.fay.pk, small.bob.pk]
+    )
+
+    assert [i.clinician for i in itineraries] == [small.fay, small.bob]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "words"),
+    [([], ""), ([4], "4"), ([4, 5, 6, 7, 8, 9, 10], "4–10"), ([1, 2, 3, 5, 7, 8], "1–3, 5, 7–8")],
+)
+def test_round_ranges_joins_consecutive_rounds(numbers, words):
+    assert round_ranges(numbers) == words
+
+
+def test_changes_notice_gives_date_and_time_of_the_change():
+    first = timezone.make_aware(datetime.datetime(2030, 12, 10, 17, 0))
+    small = make_small_event(published_at=first)
+    new = republish(old=small.schedule, published_at=first + datetime.timedelta(minutes=92))
+    make_visit(schedule=new, round=1, group=small.braintree, table=small.dermatology)
+    make_visit(schedule=new, round=2, group=small.braintree, table=small.cardiology)
+    make_visit(schedule=new, round=3, group=small.braintree, table=small.endocrinology)
+
+    fay = get_itinerary(attendance=small.attendance(small.fay))
+    table = get_table_itinerary(table=small.endocrinology)
+
+    assert fay.changes_notice == (
+        "Changed on 10 Dec at 18:32: your round 3 is different from the printed version."
+    )
+    assert table.changes_notice == (
+        "Changed on 10 Dec at 18:32: round 3 is different from the printed version."
     )

@@ -41,3 +41,15 @@ def test_send_itinerary_links_no_attendees_sends_nothing():
     small.event.attendances.all().delete()
 
     assert (send_itinerary_links(event=small.event, absolute_url=absolute), mail.outbox) == (0, [])
+
+
+def test_send_itinerary_links_say_date_start_time_and_venue():
+    small = make_small_event()
+
+    send_itinerary_links(
+        event=small.event, absolute_url=absolute, attendances=[small.attendance(small.fay)]
+    )
+
+    assert "Spring Rounds\nTuesday 14 May 2030, starting at 18:00\nMain Hall\n" in (
+        mail.outbox[0].body
+    )

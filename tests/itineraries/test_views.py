@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry, OrganizerProfile
 from itineraries import views as itinerary_views
 from itineraries.links import table_token
+from itineraries.models import LinkEmail
 from itineraries.services import reissue_link
 from itineraries.tasks import render_itineraries_pdf_task
 from tests.factories import make_attendance, make_event, make_region
@@ -18,6 +19,7 @@ from tests.itineraries.factories import (
     make_large_event,
     make_small_event,
     make_visit,
+    replan_with_no_shows,
     republish,
 )
 
@@ -354,7 +356,7 @@ def test_attendee_list_queries_fixed_whatever_the_size(
         for clinician in group.members.all():
             event.attendances.get_or_create(clinician=clinician)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(11):
         manager_client.get(list_url(event))
 
 
@@ -395,13 +397,171 @@ def test_reissue_view_attendance_of_other_event_is_404(manager_client, small):
     assert response.status_code == 404
 
 
-def test_send_links_view_emails_everyone(manager_client, small):
-    response = manager_client.post(reverse("itineraries:send", kwargs={"event_pk": small.event.pk}))
+def send_url(event) -> str:
+    return reverse("itineraries:send", kwargs={"event_pk": event.pk})
+
+
+def preview_url(event, to: str) -> str:
+    return reverse("itineraries:send-preview", kwargs={"event_pk": event.pk}) + f"?to={to}"
+
+
+def confirm(event, audience: str) -> dict:
+    schedule = event.schedules.get(is_published=True)
+    return {"audience": audience, "schedule": schedule.pk, "confirm": "yes"}
+
+
+def changed_small_event():
+    """The small event republished at 18:32 on 10 May: Braintree FM (Fay) comes to table 1
+    (Ann, Cara) in round 3, not 2; everyone else keeps their rounds."""
+    first = timezone.make_aware(datetime.datetime(2030, 5, 10, 17, 0))
+    small = make_small_event(published_at=first)
+    new = republish(old=small.schedule, published_at=first + datetime.timedelta(minutes=92))
+    for round_, group, table in [
+        (1, small.quincy, small.cardiology),
+        (2, small.quincy, small.dermatology),
+        (3, small.quincy, small.endocrinology),
+        (1, small.braintree, small.dermatology),
+        (3, small.braintree, small.cardiology),
+    ]:
+        make_visit(schedule=new, round=round_, group=group, table=table)
+    return small
+
+
+def test_send_links_view_emails_everyone_once_confirmed(manager_client, small):
+    response = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
 
     assert response.status_code == 302
     assert len(mail.outbox) == 8
     followed = manager_client.get(response["Location"])
     assert "Sent 8 emails with personal links." in page_text(followed)
+
+
+def test_send_links_view_without_confirmation_sends_nothing(manager_client, small):
+    response = manager_client.post(send_url(small.event), {"audience": "everyone"})
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        preview_url(small.event, "everyone"),
+    )
+    assert (mail.outbox, LinkEmail.objects.count()) == ([], 0)
+
+
+def test_send_preview_lists_who_and_the_email_and_sends_nothing(manager_client):
+    small = changed_small_event()
+
+    response = manager_client.get(preview_url(small.event, "changed"))
+
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "3 people will get an email with their personal link to version 2." in text
+    names = ("Ann Heart", "Bob Skin", "Cara Pulse", "Dana Able", "Eli Baker", "Fay Cole")
+    assert [name in text for name in names] == [True, False, True, False, False, True]
+    assert "Subject: Your itinerary for Spring Rounds has changed" in text
+    assert "changed on 10 May at 18:32" in text
+    assert "Tuesday 14 May 2030, starting at 18:00 Main Hall" in text
+    assert mail.outbox == []
+
+
+def test_send_links_view_changed_emails_only_changed_itineraries(manager_client):
+    small = changed_small_event()
+
+    manager_client.post(send_url(small.event), confirm(small.event, "changed"))
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        c.email for c in (small.ann, small.cara, small.fay)
+    )
+    fay = next(m for m in mail.outbox if m.to == [small.fay.email])
+    assert fay.subject == "Your itinerary for Spring Rounds has changed"
+    assert "Spring Rounds\nTuesday 14 May 2030, starting at 18:00\nMain Hall\n" in fay.body
+    assert AuditEntry.objects.filter(action="links.sent").count() == 1
+
+
+def test_send_links_view_twice_sends_once(manager_client):
+    small = changed_small_event()
+    manager_client.post(send_url(small.event), confirm(small.event, "changed"))
+
+    response = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+
+    assert len(mail.outbox) == 3 + 5  # then only those not yet sent for version 2
+    assert LinkEmail.objects.filter(schedule__version=2).count() == 8
+    followed = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+    assert len(mail.outbox) == 8
+    assert "everyone listed had theirs already" in page_text(
+        manager_client.get(followed["Location"])
+    )
+    assert response.status_code == 302
+
+
+def test_send_links_view_after_another_publish_sends_nothing(manager_client, small):
+    previewed = confirm(small.event, "everyone")
+    republish(old=small.schedule)
+
+    response = manager_client.post(send_url(small.event), previewed)
+
+    assert (response.status_code, mail.outbox) == (302, [])
+    assert "Another version was published since the preview" in page_text(
+        manager_client.get(response["Location"])
+    )
+
+
+def test_send_links_view_leaves_out_no_shows(manager_client, small):
+    replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
+
+    manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+
+    assert small.cara.email not in [m.to[0] for m in mail.outbox]
+    assert len(mail.outbox) == 7
+
+
+def test_print_changed_returns_pdf_of_changed_itineraries_only(manager_client, monkeypatch):
+    small = changed_small_event()
+    printed = {}
+
+    def fake_render(*, event, clinician_ids=None):
+        printed["ids"] = sorted(clinician_ids)
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr(itinerary_views, "render_itineraries_pdf", fake_render)
+    response = manager_client.get(
+        reverse("itineraries:print-changed", kwargs={"event_pk": small.event.pk})
+    )
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    assert printed["ids"] == sorted(c.pk for c in (small.ann, small.cara, small.fay))
+
+
+def test_print_changed_when_nothing_changed_goes_back_with_a_message(manager_client, small):
+    new = republish(old=small.schedule)
+    for visit in small.schedule.visits.all():
+        make_visit(schedule=new, round=visit.round, group=visit.group, table=visit.table)
+
+    response = manager_client.get(
+        reverse("itineraries:print-changed", kwargs={"event_pk": small.event.pk})
+    )
+
+    assert response.status_code == 302
+    assert "No itinerary changed" in page_text(manager_client.get(response["Location"]))
+
+
+def test_print_changed_renders_a_real_pdf(manager_client):
+    small = changed_small_event()
+
+    response = manager_client.get(
+        reverse("itineraries:print-changed", kwargs={"event_pk": small.event.pk})
+    )
+
+    assert response.content[:5] == b"%PDF-"
+
+
+def test_itinerary_page_of_a_no_show_says_they_were_marked_absent(client, small):
+    replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
+
+    cara = page_text(client.get(detail_url(small.attendance(small.cara))))
+    ann = page_text(client.get(detail_url(small.attendance(small.ann))))
+
+    assert "You were marked absent" in cara
+    assert "so you have no table or group from round 2 on" in cara
+    assert "Cara Pulse" not in ann
 
 
 def test_print_all_small_event_returns_pdf(manager_client, small):
