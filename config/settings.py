@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "clinicians",
     "events",
     "rotations",
+    "itineraries",
 ]
 
 MIDDLEWARE = [
@@ -243,8 +244,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = ROUNDS_SOLVE_MAX_TIME_LIMIT_S + 30
 CELERY_TASK_TIME_LIMIT = ROUNDS_SOLVE_MAX_TIME_LIMIT_S + 60
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
-# autodiscover_tasks finds rotations/tasks.py; the PDF task lives beside the itineraries.
-CELERY_IMPORTS = ["rotations.itinerary_tasks"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

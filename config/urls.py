@@ -18,6 +18,6 @@ urlpatterns = [
     path("clinicians/", include("clinicians.urls")),
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),
-    path("", include("rotations.itinerary_urls")),
+    path("", include("itineraries.urls")),
     path("healthz", healthz, name="healthz"),
 ]

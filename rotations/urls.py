@@ -4,8 +4,8 @@ from . import views
 
 app_name = "rotations"
 
-# The organizer's schedule pages (events/<event_pk>/...). The clinicians' itinerary pages
-# have their own module, rotations/itinerary_urls.py.
+# The organizer's schedule pages (events/<event_pk>/...). The clinicians' itinerary pages are
+# the itineraries app's.
 urlpatterns = [
     path(
         "events/<int:event_pk>/schedule/",

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.services import set_password_path
 from clinicians.models import Track
 from events.models import Attendance, Event
-from rotations.itineraries import table_token
+from itineraries.links import table_token
 from rotations.models import Schedule, SolveRun, Visit
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.factories import (
@@ -145,8 +145,10 @@ MATRIX = {
     "itineraries:list": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:reissue": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "itineraries:send": (EVENT_POST, {"event_pk": "event"}),
+    "itineraries:send-preview": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all-status": (EVENT_PAGE, {"event_pk": "event"}),
+    "itineraries:print-changed": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all-file": (row(L, L, 404, 404, 404), {"event_pk": "event"}),
     "itineraries:table-signs": (EVENT_PAGE, {"event_pk": "event"}),
 }

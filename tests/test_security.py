@@ -9,10 +9,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.ratelimit import Rate, Rule, client_ip, hit, parse_rate, parse_rule, peek
 from config import settings as production_settings
-from rotations.itineraries import table_token
+from itineraries.links import table_token
 from tests.accounts.helpers import make_organizer
 from tests.factories import make_clinician, make_event, make_user
-from tests.rotations.itinerary_factories import make_small_event
+from tests.itineraries.factories import make_small_event
 
 pytestmark = pytest.mark.django_db
 

@@ -136,14 +136,23 @@ class Availability:
         """The table's anchors who count from the re-plan on (all of them otherwise)."""
         return [anchor for anchor in table.anchors.all() if anchor.clinician_id not in self.gone]
 
+    def present(self, clinician_id: int, round_: int) -> bool:
+        """Whether a clinician counts in ``round_``: a no-show only before the re-plan."""
+        return clinician_id not in self.gone or round_ < self.from_round
+
+    def anchor_rounds(self, anchor: Anchor) -> set[int]:
+        """Rounds in which ``anchor`` is at their table."""
+        return {
+            number
+            for number in anchor.present_rounds(self.total)
+            if self.present(anchor.clinician_id, number)
+        }
+
     def table_rounds(self, table: Table) -> set[int]:
         """Rounds in which at least one anchor is at ``table`` (its anchors prefetched)."""
         present: set[int] = set()
         for anchor in table.anchors.all():
-            rounds = anchor.present_rounds(self.total)
-            if anchor.clinician_id in self.gone:
-                rounds = [number for number in rounds if number < self.from_round]
-            present.update(rounds)
+            present.update(self.anchor_rounds(anchor))
         return present
 
     def group_rounds(self, group: TravelGroup) -> set[int]:

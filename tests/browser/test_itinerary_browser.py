@@ -1,8 +1,17 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from events.models import Anchor
 from tests.browser.conftest import SCREENSHOTS
-from tests.rotations.itinerary_factories import make_demo_shaped_event, make_small_event
+from tests.itineraries.factories import (
+    make_demo_shaped_event,
+    make_small_event,
+    make_visit,
+    replan_with_no_shows,
+    republish,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +102,43 @@ def test_itinerary_printed_from_the_browser_is_one_letter_page(live_server, page
         pages[name] = pdf_pages(pdf)
 
     assert pages == {"traveller": 1, "anchor": 1}
+
+
+def test_itinerary_changed_on_phone_says_when_and_which_rounds(live_server, page, shoot):
+    first = timezone.make_aware(datetime.datetime(2030, 5, 10, 17, 0))
+    small = make_small_event(published_at=first)
+    new = republish(old=small.schedule, published_at=first + datetime.timedelta(minutes=92))
+    for round_, group, table in [
+        (1, small.braintree, small.dermatology),
+        (3, small.braintree, small.cardiology),
+    ]:
+        make_visit(schedule=new, round=round_, group=group, table=table)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server.url}/i/{small.attendance(small.fay).link_token}/")
+    shoot("itinerary-changed-phone")
+    notice = " ".join(page.locator(".it-changes").inner_text().split())
+    flagged = page.locator(".it-round-changed .it-round-number").all_inner_texts()
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+
+    assert notice == (
+        "Changed on 10 May at 18:32: your rounds 2–3 are different from the printed version. "
+        "Round 2 is now a break; round 3 is now Table 1 (Cardiology)."
+    )
+    assert flagged == ["Round 2", "Round 3"]
+    assert scroll_width <= PHONE["width"]
+
+
+def test_itinerary_of_a_no_show_on_phone_says_absent(live_server, page, shoot):
+    small = make_small_event()
+    replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server.url}/i/{small.attendance(small.cara).link_token}/")
+    shoot("itinerary-no-show-phone")
+    heading = page.locator(".it-absent h2").inner_text()
+    page.goto(f"{live_server.url}/i/{small.attendance(small.ann).link_token}/")
+    co_anchor = page.locator(".it-header").inner_text()
+
+    assert heading == "You were marked absent"
+    assert "Cara Pulse" not in co_anchor

@@ -1,0 +1,359 @@
+"""Itinerary pages: the clinician's personal pages (a link token, no login) and the organizer's
+pages for links, emails and printing (login and `events.view_event`)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.cache import cache
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.text import slugify
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from events.models import Attendance, Event
+from events.permissions import EventScopedMixin
+
+from .assembly import get_itinerary, get_published_schedules, get_table_itinerary, version_key
+from .calendars import build_calendar
+from .documents import render_itineraries_pdf, render_table_signs_pdf
+from .emails import link_email
+from .links import get_table_for_token, itinerary_path
+from .models import LinkEmail
+from .queries import get_changed_clinician_ids, plan_link_emails
+from .services import StaleMailing, reissue_link, send_link_emails
+from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
+
+# Larger events get their itineraries PDF from a Celery task, not within the request.
+SYNC_PDF_MAX_ATTENDEES = 300
+# How long a rendered personal page is kept for its token and published version.
+ITINERARY_CACHE_SECONDS = 60
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Personal pages: not kept by shared caches, not indexed by search engines, no referrer.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # The URL is the credential: never send it on to another page as a referrer.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+class PersonalLinkMixin:
+    """A view reached by a personal link: an unknown, revoked or tampered token is a 404, the
+    same for all. Never cached: a reissued link must stop working at once."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_attendance(self) -> Attendance:
+        return get_object_or_404(
+            Attendance.objects.select_related("event", "clinician"),
+            link_token=self.kwargs["token"],
+        )
+
+
+class CachedByVersionMixin:
+    """Keep a personal page's rendered response for a short while, keyed on the token and the
+    published version: at the start of an event everyone opens their link at once.
+
+    Still checked on every request: the token (a reissued link is a 404 at once) and which
+    version is published (a republish shows at once). Other edits, such as a name spelt anew,
+    show within ``ITINERARY_CACHE_SECONDS``."""
+
+    def get(self, request, *args, **kwargs):
+        self.attendance = self.get_attendance()
+        self.published = get_published_schedules(event=self.attendance.event)
+        token, version = self.attendance.link_token, version_key(self.published)
+        key = f"itinerary:{self.cache_name}:{token}:{version}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            return _private(HttpResponse(content, headers=headers))
+        response = self.render_fresh(request, *args, **kwargs)
+        headers = {
+            name: response[name]
+            for name in ("Content-Type", "Content-Disposition")
+            if name in response
+        }
+        cache.set(key, (response.content, headers), ITINERARY_CACHE_SECONDS)
+        return response
+
+    def render_fresh(self, request, *args, **kwargs) -> HttpResponse:
+        """The response itself, rendered now (a TemplateView's by default)."""
+        response = super().get(request, *args, **kwargs)
+        response.render()
+        return response
+
+    def get_attendance(self) -> Attendance:
+        # Looked up once a request: get() does it before anything else.
+        return getattr(self, "attendance", None) or super().get_attendance()
+
+
+class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView):
+    """A clinician's itinerary from the published schedule."""
+
+    template_name = "itineraries/itinerary_detail.html"
+    cache_name = "page"
+
+    def get_context_data(self, **kwargs):
+        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        return super().get_context_data(itinerary=itinerary, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        return _private(super().render_to_response(context, **response_kwargs))
+
+
+class ItineraryPrintView(ItineraryDetailView):
+    """The same itinerary on a page made for printing."""
+
+    template_name = "itineraries/itinerary_print.html"
+    cache_name = "print"
+
+
+class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
+    """The itinerary as an .ics file."""
+
+    cache_name = "ics"
+
+    def render_fresh(self, request, token):
+        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        response = HttpResponse(
+            build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"
+        )
+        filename = f"{slugify(itinerary.event.name) or 'rounds'}.ics"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return _private(response)
+
+
+@method_decorator(never_cache, name="dispatch")
+class TableDetailView(TemplateView):
+    """A table's page, opened from the QR code on its sign: the groups of each round."""
+
+    template_name = "itineraries/itinerary_table.html"
+
+    def get_context_data(self, **kwargs):
+        table = get_table_for_token(token=self.kwargs["token"])
+        if table is None:
+            raise Http404("No such table.")
+        return super().get_context_data(itinerary=get_table_itinerary(table=table), **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        return _private(super().render_to_response(context, **response_kwargs))
+
+
+# Organizer pages -----------------------------------------------------------------------------
+
+
+class EventItinerariesMixin(PermissionRequiredMixin, EventScopedMixin):
+    """An organizer's page of one event: login and `events.view_event` (403 without it), and
+    an event the user may see (404 for another region's); pages that change something need
+    `events.change_event` too."""
+
+    permission_required = "events.view_event"
+
+    def get_event(self) -> Event:
+        return self.event
+
+    def get_list_url(self) -> str:
+        return reverse("itineraries:list", kwargs={"event_pk": self.kwargs["event_pk"]})
+
+
+class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
+    """Every attendee with their personal link, to copy, reissue or send."""
+
+    template_name = "itineraries/itinerary_list.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        attendances = list(
+            Attendance.objects.filter(event=event)
+            .select_related("clinician")
+            .order_by("clinician__last_name", "clinician__first_name", "pk")
+        )
+        links = [
+            (attendance, self.request.build_absolute_uri(itinerary_path(attendance=attendance)))
+            for attendance in attendances
+        ]
+        published = get_published_schedules(event=event)
+        schedule = published[0]
+        return super().get_context_data(
+            event=event,
+            links=links,
+            schedule=schedule,
+            previous=published[1],
+            changed_count=len(get_changed_clinician_ids(event=event, published=published)),
+            sync_pdf=len(attendances) < SYNC_PDF_MAX_ATTENDEES,
+            **kwargs,
+        )
+
+
+class ReissueLinkView(EventItinerariesMixin, View):
+    """Give one attendee a new link; the old one stops working."""
+
+    permission_required = ("events.view_event", "events.change_event")
+    event_for_update = True
+    http_method_names = ["post"]
+
+    def post(self, request, event_pk, pk):
+        attendance = get_object_or_404(
+            Attendance.objects.select_related("clinician", "event"), event=self.get_event(), pk=pk
+        )
+        reissue_link(attendance=attendance, by=request.user)
+        messages.success(
+            request,
+            f"{attendance.clinician.full_name} has a new link; the old one no longer works.",
+        )
+        return redirect(self.get_list_url())
+
+
+class SendLinksPreviewView(EventItinerariesMixin, TemplateView):
+    """What an email of links would do, before anything is sent: how many people, who, and the
+    email as it will go (``?to=changed`` or ``?to=everyone``)."""
+
+    permission_required = ("events.view_event", "events.change_event")
+    template_name = "itineraries/send_preview.html"
+
+    def get_context_data(self, **kwargs):
+        audience = self.request.GET.get("to", LinkEmail.Audience.CHANGED)
+        if audience not in LinkEmail.Audience.values:
+            audience = LinkEmail.Audience.CHANGED
+        mailing = plan_link_emails(event=self.get_event(), audience=audience)
+        sample = None
+        if mailing.recipients:
+            sample = link_email(
+                attendance=mailing.recipients[0],
+                event=mailing.event,
+                absolute_url=self.request.build_absolute_uri,
+                changed_at=mailing.changed_at,
+            )
+        return super().get_context_data(
+            mailing=mailing,
+            audience_label=LinkEmail.Audience(audience).label,
+            sample=sample,
+            **kwargs,
+        )
+
+
+class SendLinksView(EventItinerariesMixin, View):
+    """Email their link to those the preview listed, once confirmed there; without the
+    preview's confirmation nothing is sent."""
+
+    permission_required = ("events.view_event", "events.change_event")
+    event_for_update = True
+    http_method_names = ["post"]
+
+    def post(self, request, event_pk):
+        audience = request.POST.get("audience", "")
+        preview = reverse("itineraries:send-preview", kwargs={"event_pk": event_pk})
+        if audience not in LinkEmail.Audience.values or request.POST.get("confirm") != "yes":
+            messages.error(request, "Nothing was sent: confirm on this page first.")
+            return redirect(f"{preview}?to={audience or LinkEmail.Audience.CHANGED}")
+        schedule = request.POST.get("schedule", "")
+        try:
+            sent = send_link_emails(
+                event=self.get_event(),
+                audience=audience,
+                schedule_id=int(schedule) if schedule.isdigit() else None,
+                absolute_url=request.build_absolute_uri,
+                by=request.user,
+            )
+        except StaleMailing as error:
+            messages.error(request, str(error))
+            return redirect(f"{preview}?to={audience}")
+        if sent == 0:
+            messages.info(request, "No email was sent: everyone listed had theirs already.")
+        else:
+            plural = "" if sent == 1 else "s"
+            messages.success(request, f"Sent {sent} email{plural} with personal links.")
+        return redirect(self.get_list_url())
+
+
+class ChangedItinerariesPdfView(EventItinerariesMixin, View):
+    """Only the itineraries the latest publish changed, one a page, as one PDF: to reprint
+    those and no others."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        published = get_published_schedules(event=event)
+        schedule = published[0]
+        changed = get_changed_clinician_ids(event=event, published=published)
+        if schedule is None or not changed:
+            messages.info(request, "No itinerary changed with the published version.")
+            return redirect(self.get_list_url())
+        pdf = render_itineraries_pdf(event=event, clinician_ids=changed)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="changed-itineraries-{event.pk}-{schedule.pk}.pdf"'
+        )
+        return response
+
+
+class ItinerariesPdfView(EventItinerariesMixin, View):
+    """Every itinerary, one a page, as a PDF: made at once for a small event; for a large one
+    a Celery task renders it and the status page waits for the file."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(request, "The schedule is not published yet: there is nothing to print.")
+            return redirect(self.get_list_url())
+        if Attendance.objects.filter(event=event).count() < SYNC_PDF_MAX_ATTENDEES:
+            pdf = render_itineraries_pdf(event=event)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'inline; filename="itineraries-{event.pk}-{schedule.pk}.pdf"'
+            )
+            return response
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        if not path.exists():
+            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(event.pk, schedule.pk))
+        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+
+
+class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
+    """Waits for the task's PDF: the page refreshes itself until the file is there."""
+
+    template_name = "itineraries/itinerary_pdf_status.html"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        ready = (
+            schedule is not None
+            and itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
+        )
+        return super().get_context_data(event=event, schedule=schedule, ready=ready, **kwargs)
+
+
+class ItinerariesPdfFileView(EventItinerariesMixin, View):
+    """The PDF the task rendered for the published version."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            raise Http404("The schedule is not published.")
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        if not path.exists():
+            raise Http404("The PDF is not ready.")
+        return FileResponse(path.open("rb"), content_type="application/pdf", filename=path.name)
+
+
+class TableSignsPdfView(EventItinerariesMixin, View):
+    """One sign a table, as a PDF."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(request, "The schedule is not published yet: there is nothing to print.")
+            return redirect(self.get_list_url())
+        pdf = render_table_signs_pdf(event=event, absolute_url=request.build_absolute_uri)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="table-signs-{event.pk}.pdf"'
+        return response
