@@ -70,6 +70,8 @@ class GuardedAdmin(admin.ModelAdmin):
                 rules.check_delete(obj=obj)
             except ValidationError as error:
                 protected.insert(0, " ".join(error.messages))
+                # The reason, not "no permission to delete schedules", is what the page says.
+                perms_needed = set()
                 if request.method == "POST":
                     _audit_refused(request, obj, error, "delete")
         return deleted, counts, perms_needed, protected

@@ -83,7 +83,8 @@ def clear_leaving_objects(
 def refuse_deleting_published(sender, *, instance: Schedule, **kwargs) -> None:
     """Receiver of ``pre_delete`` for ``Schedule`` (also when its event is deleted): a version
     that was ever published is refused with ``ProtectedError``, inside the delete's
-    transaction, so nothing is deleted."""
+    transaction, so nothing is deleted (a caller inside its own ``atomic`` block should wrap
+    the delete in one more, as after any database error)."""
     if instance.is_published or instance.published_at is not None:
         raise ProtectedError(
             f"Version {instance.version} of {instance.event.name} was published: clinicians "
