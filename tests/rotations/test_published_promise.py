@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.urls import reverse
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from accounts.models import AuditEntry
 from events import services
@@ -459,3 +462,149 @@ def test_make_attendance_keeps_published_visits(published):
     make_group(event=event, name="Walk-ins")
 
     assert _rows(schedule) == rows
+
+
+# Randomized: whatever organizers and admins do after publishing, every version that was
+# published keeps its visits.
+
+
+class PublishedPromise(RuleBasedStateMachine):
+    """After publishing a small event, random organizer and admin actions; after every step
+    the visits of every version ever published equal the snapshot taken when it was
+    published. Each example runs in a savepoint that is rolled back."""
+
+    def __init__(self):
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.event = make_ready_event(groups=3, tables=4, rounds=4)
+        self.snapshots = {}
+        self._snapshot(publish_round_robin(self.event))
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def _snapshot(self, schedule):
+        self.snapshots[schedule.pk] = _rows(schedule)
+
+    def _event(self):
+        return Event.objects.get(pk=self.event.pk)
+
+    def _pick(self, queryset, index):
+        objects = list(queryset.order_by("pk"))
+        return objects[index % len(objects)] if objects else None
+
+    def _try(self, action):
+        """Run ``action``; refusals are expected, anything else is a failure."""
+        try:
+            with transaction.atomic():
+                action()
+        except (ValidationError, ProtectedError, RestrictedError):
+            pass
+
+    @rule(index=st.integers(0, 9))
+    def delete_table(self, index):
+        table = self._pick(Table.objects.filter(event=self.event), index)
+        if table is not None:
+            self._try(lambda: services.delete_table(table=table, by=None))
+
+    @rule(index=st.integers(0, 9), capacity=st.booleans())
+    def edit_table(self, index, capacity):
+        table = self._pick(Table.objects.filter(event=self.event), index)
+        if table is not None:
+            if capacity:
+                table.capacity += 1
+            else:
+                table.location = f"Hall {index}"
+            self._try(lambda: services.update_table(table=table, by=None))
+
+    @rule(rounds=st.integers(1, 6), hour=st.integers(8, 20))
+    def change_timetable(self, rounds, hour):
+        event = self._event()
+        event.rounds, event.start_time = rounds, datetime.time(hour, 0)
+        self._try(lambda: services.update_event(event=event, by=None))
+
+    @rule(index=st.integers(0, 9), through_orm=st.booleans())
+    def delete_group(self, index, through_orm):
+        group = self._pick(TravelGroup.objects.filter(event=self.event), index)
+        if group is None:
+            return
+        if through_orm:
+            self._try(group.delete)
+        else:
+            self._try(lambda: services.delete_group(group=group, by=None))
+
+    @rule(index=st.integers(0, 9), to=st.integers(0, 9))
+    def move_member(self, index, to):
+        member = self._pick(GroupMember.objects.filter(event=self.event), index)
+        group = self._pick(TravelGroup.objects.filter(event=self.event), to)
+        if member is not None and group is not None:
+            self._try(
+                lambda: services.move_member(
+                    event=self.event, clinician=member.clinician, to_group=group, by=None
+                )
+            )
+
+    @rule(index=st.integers(0, 9))
+    def remove_anchor(self, index):
+        anchor = self._pick(self.event.anchors.all(), index)
+        if anchor is not None:
+            self._try(lambda: services.delete_anchor(anchor=anchor, by=None))
+
+    @rule(index=st.integers(0, 9))
+    def retire_clinician(self, index):
+        from clinicians.services import retire_clinician
+
+        anchor = self._pick(self.event.anchors.select_related("clinician"), index)
+        if anchor is not None:
+            self._try(lambda: retire_clinician(clinician=anchor.clinician, by=None))
+
+    @rule()
+    def add_attendee(self):
+        services.add_attendees(event=self.event, clinicians=[make_clinician()], by=None)
+
+    @rule(index=st.integers(0, 9), round_=st.integers(1, 4), table=st.integers(0, 9))
+    def hand_edit(self, index, round_, table):
+        from rotations.editing import move_visit
+
+        schedule = Schedule.objects.filter(event=self.event).order_by("-version").first()
+        group = self._pick(TravelGroup.objects.filter(event=self.event), index)
+        target = self._pick(Table.objects.filter(event=self.event), table)
+        if group is not None:
+            self._try(
+                lambda: move_visit(
+                    schedule=schedule, group=group, round=round_, table=target, by=None
+                )
+            )
+
+    @rule()
+    def publish_latest(self):
+        from rotations.services.publishing import publish_schedule
+
+        latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
+        if not latest.is_published:
+            self._snapshot(publish_schedule(schedule=latest, by=None))
+
+    @rule(orm=st.booleans())
+    def delete_event_or_published_version(self, orm):
+        published = Schedule.objects.filter(event=self.event, is_published=True).first()
+        self._try(self._event().delete if orm else published.delete)
+
+    @invariant()
+    def published_versions_never_change(self):
+        now = {pk: _rows(Schedule(pk=pk)) for pk in self.snapshots}
+        exists = set(Schedule.objects.filter(pk__in=self.snapshots).values_list("pk", flat=True))
+        assert (now, exists) == (self.snapshots, set(self.snapshots))
+
+
+def test_published_versions_never_change_whatever_happens_after():
+    run_state_machine_as_test(
+        PublishedPromise,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
