@@ -16,7 +16,7 @@ from accounts.http import safe_next_url
 from clinicians.models import Clinician
 from clinicians.views import SESSION_LAST_IMPORT
 
-from . import queries, services
+from . import queries, rules, services
 from .forms import (
     AnchorForm,
     AnchorRoundsForm,
@@ -258,7 +258,7 @@ class CheckInView(OrganizerMixin, EventScopedMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["counts"] = queries.attendance_counts(context["attendances"])
         context["replan_form"] = ReplanForm(event=self.event)
-        context["has_published"] = self.event.schedules.filter(is_published=True).exists()
+        context["has_published"] = rules.is_locked(self.event)
         return context
 
 

@@ -446,6 +446,8 @@ def test_checkin_offers_the_replan_once_a_schedule_is_published(organizer_client
 
     before = organizer_client.get(checkin).content.decode()
     event.schedules.create(version=1, is_published=True)
+    event.status = Event.Status.PUBLISHED  # as publishing sets it
+    event.save()
     after = organizer_client.get(checkin)
 
     replan = reverse("rotations:replan", kwargs={"event_pk": event.pk})
