@@ -608,3 +608,56 @@ def test_published_versions_never_change_whatever_happens_after():
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+def test_admin_edit_of_a_table_capacity_after_publishing_is_refused(admin_client, published):
+    event, _, _ = published
+    table = event.tables.get(number=1)
+    anchor = table.anchors.get()
+    data = {
+        "event": event.pk,
+        "number": 1,
+        "specialty": table.specialty_id,
+        "capacity": 2,
+        "location": "",
+        "anchors-TOTAL_FORMS": 1,
+        "anchors-INITIAL_FORMS": 1,
+        "anchors-0-id": anchor.pk,
+        "anchors-0-table": table.pk,
+        "anchors-0-clinician": anchor.clinician_id,
+        "anchors-0-absent_rounds": "[]",
+        "initial-anchors-0-absent_rounds": "[]",  # as the browser sends it (callable default)
+    }
+
+    response = admin_client.post(reverse("admin:events_table_change", args=[table.pk]), data)
+
+    assert response.status_code == 200
+    assert "The capacity of table 1" in response.content.decode()
+    assert Table.objects.get(pk=table.pk).capacity == 1
+
+
+def test_admin_inline_delete_of_an_anchor_after_publishing_is_refused(admin_client, published):
+    event, _, _ = published
+    table = event.tables.get(number=1)
+    anchor = table.anchors.get()
+    data = {
+        "event": event.pk,
+        "number": 1,
+        "specialty": table.specialty_id,
+        "capacity": 1,
+        "location": "",
+        "anchors-TOTAL_FORMS": 1,
+        "anchors-INITIAL_FORMS": 1,
+        "anchors-0-id": anchor.pk,
+        "anchors-0-table": table.pk,
+        "anchors-0-clinician": anchor.clinician_id,
+        "anchors-0-absent_rounds": "[]",
+        "initial-anchors-0-absent_rounds": "[]",  # as the browser sends it (callable default)
+        "anchors-0-DELETE": "on",
+    }
+
+    response = admin_client.post(reverse("admin:events_table_change", args=[table.pk]), data)
+
+    assert response.status_code == 200
+    assert "may not be deleted" in response.content.decode()
+    assert table.anchors.filter(pk=anchor.pk).exists()
