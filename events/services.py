@@ -30,6 +30,7 @@ EVENT_CHANGED = "event.changed"
 TABLE_CHANGED = "table.changed"
 TABLE_DELETED = "table.deleted"
 GROUP_DELETED = "group.deleted"
+ANCHOR_REMOVED = "anchor.removed"
 ADDED_AFTER_PUBLISHING = "event.added_after_publishing"
 CHANGE_REFUSED = "event.change_refused"
 
@@ -240,8 +241,9 @@ def set_anchor_rounds(*, anchor: Anchor, present_rounds: Iterable[int], by) -> A
 
 
 def delete_anchor(*, anchor: Anchor, by) -> None:
-    """Take a specialist off their table (they still attend), in one transaction. Refused
-    once the event's schedule is published (audited)."""
+    """Take a specialist off their table (they still attend), with an audit entry
+    (ANCHOR_REMOVED), in one transaction. Refused once the event's schedule is published
+    (audited)."""
     with audit_refusal(
         by=by,
         target=f"{anchor.clinician.full_name} at {anchor.event.name}",
@@ -249,7 +251,18 @@ def delete_anchor(*, anchor: Anchor, by) -> None:
         details={"event": anchor.event_id, "anchor": anchor.pk},
     ):
         rules.check_delete(obj=anchor)
-        anchor.delete()
+        with transaction.atomic():
+            anchor.delete()
+            record_audit(
+                actor=by,
+                action=ANCHOR_REMOVED,
+                target=f"{anchor.clinician.full_name} at {anchor.event.name}",
+                message=(
+                    f"{display_name(by)} took {anchor.clinician.full_name} off table "
+                    f"{anchor.table.number} of {anchor.event.name}."
+                ),
+                details={"event": anchor.event_id, "table": anchor.table_id},
+            )
 
 
 def update_table(*, table: Table, by) -> Table:

@@ -661,3 +661,16 @@ def test_admin_inline_delete_of_an_anchor_after_publishing_is_refused(admin_clie
     assert response.status_code == 200
     assert "may not be deleted" in response.content.decode()
     assert table.anchors.filter(pk=anchor.pk).exists()
+
+
+def test_admin_delete_of_an_event_without_published_versions_works(admin_client):
+    event = make_ready_event(groups=2, tables=3, rounds=2)
+    g1, _ = event.groups.order_by("pk")
+    make_schedule(event, [(1, g1, event.tables.get(number=1))])
+
+    response = admin_client.post(
+        reverse("admin:events_event_delete", args=[event.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert (Event.objects.count(), Visit.objects.count()) == (0, 0)
