@@ -15,10 +15,12 @@ from accounts.services import display_name, record_audit
 
 from .models import Clinician
 from .roster import ROSTER_FIELDS, RosterPreview, RosterRow, roster_values
+from .signals import objections_to_retiring
 
 # Audit log actions written by the catalogue.
 ROSTER_IMPORTED = "roster.imported"
 CLINICIAN_RETIRED = "clinician.retired"
+CLINICIAN_RETIRE_REFUSED = "clinician.retire_refused"
 CLINICIANS_MERGED = "clinicians.merged"
 
 
@@ -136,7 +138,23 @@ def _remove_stale_uploads() -> None:
 
 def retire_clinician(*, clinician: Clinician, by: AbstractBaseUser | None) -> Clinician:
     """Mark a clinician inactive (never deleted: past events keep their history) and record
-    it in the audit log, in one transaction."""
+    it in the audit log, in one transaction.
+
+    Refused (``ValidationError`` listing the objections, and an audit entry
+    CLINICIAN_RETIRE_REFUSED) when a receiver of ``clinician_retiring`` objects: a published
+    upcoming event depends on the clinician, whose itinerary must not silently change."""
+    objections = objections_to_retiring(clinician)
+    if objections:
+        record_audit(
+            actor=by,
+            action=CLINICIAN_RETIRE_REFUSED,
+            target=str(clinician),
+            message=(
+                f"{display_name(by)} tried to retire {clinician}; refused: " + " ".join(objections)
+            ),
+            details={"clinician": clinician.pk, "objections": objections},
+        )
+        raise ValidationError(objections)
     with transaction.atomic():
         clinician.is_active = False
         clinician.save(update_fields=["is_active", "updated_at"])

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, ProtectedError, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -230,8 +231,17 @@ class ClinicianRetireView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         clinician = get_object_or_404(Clinician, pk=pk)
-        retire_clinician(clinician=clinician, by=request.user)
-        messages.success(request, f"Retired {clinician}.")
+        try:
+            retire_clinician(clinician=clinician, by=request.user)
+        except ValidationError as error:
+            messages.error(
+                request,
+                f"{clinician} is not retired: published itineraries depend on them. "
+                + " ".join(error.messages)
+                + " Mark them a no-show on those events' check-in pages and re-plan first.",
+            )
+        else:
+            messages.success(request, f"Retired {clinician}.")
         return HttpResponseRedirect(safe_next_url(request, _clinician_home(clinician)))
 
 

@@ -9,17 +9,65 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import display_name, record_audit
 from clinicians.models import Clinician, Department, Track
 
+from . import rules
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 from .queries import TRACK_LABELS, eligible_table_count
+from .signals import send_objects_leaving
+
+# Audit log actions written by events.
+EVENT_CHANGED = "event.changed"
+TABLE_CHANGED = "table.changed"
+TABLE_DELETED = "table.deleted"
+GROUP_DELETED = "group.deleted"
+ANCHOR_REMOVED = "anchor.removed"
+ADDED_AFTER_PUBLISHING = "event.added_after_publishing"
+CHANGE_REFUSED = "event.change_refused"
+
+EVENT_SCHEDULE_FIELDS = ("date", "start_time", "rounds", "round_minutes", "transition_minutes")
+EVENT_TEXT_FIELDS = ("name", "venue", "region")
+TABLE_FIELDS = ("number", "specialty", "capacity", "location")
+
+
+@contextmanager
+def audit_refusal(*, by, target: str, attempt: str, details: dict) -> Iterator[None]:
+    """Around a write that may be refused: a ``ValidationError`` raised inside is recorded in
+    the audit log (CHANGE_REFUSED: "Ann Lee tried to delete table 5 …; refused: …") outside
+    the write's own transaction, so the refusal stays on record, and raised again."""
+    try:
+        yield
+    except ValidationError as error:
+        record_audit(
+            actor=by,
+            action=CHANGE_REFUSED,
+            target=target,
+            message=f"{display_name(by)} tried to {attempt}; refused: {' '.join(error.messages)}",
+            details=details,
+        )
+        raise
+
+
+def _audit_published(*, by, event: Event, action: str, target: str, message: str, details):
+    """Record a change made after the event's schedule was published (none before)."""
+    if rules.is_locked(event):
+        record_audit(
+            actor=by,
+            action=action,
+            target=target,
+            message=message,
+            details={"event": event.pk, **details},
+        )
+
 
 # Attendance
 
@@ -27,7 +75,8 @@ from .queries import TRACK_LABELS, eligible_table_count
 @transaction.atomic
 def add_attendees(*, event: Event, clinicians: Iterable[Clinician], by) -> int:
     """Invite ``clinicians`` to ``event``; those already attending are left as they are.
-    Returns how many were added."""
+    Returns how many were added. Allowed after publishing (no published visit changes), and
+    then recorded in the audit log."""
     existing = set(event.attendances.values_list("clinician_id", flat=True))
     new = [
         Attendance(event=event, clinician=clinician)
@@ -35,13 +84,39 @@ def add_attendees(*, event: Event, clinicians: Iterable[Clinician], by) -> int:
         if clinician.pk not in existing
     ]
     Attendance.objects.bulk_create(new)
+    if new:
+        _audit_published(
+            by=by,
+            event=event,
+            action=ADDED_AFTER_PUBLISHING,
+            target=event.name,
+            message=(
+                f"{display_name(by)} invited {len(new)} more clinician"
+                f"{'s' if len(new) != 1 else ''} to {event.name} after publishing: "
+                "the published schedule is unchanged."
+            ),
+            details={"clinicians": [a.clinician_id for a in new]},
+        )
     return len(new)
 
 
-@transaction.atomic
 def remove_attendance(*, attendance: Attendance, by) -> list[str]:
-    """Remove a clinician from the event, with their seat in a group or at a table.
-    Returns what else was removed, in words."""
+    """Remove a clinician from the event, with their seat in a group or at a table, in one
+    transaction. Returns what else was removed, in words. Refused once the event's schedule
+    is published (``rules.check_delete``; audited)."""
+    event, clinician = attendance.event, attendance.clinician
+    with audit_refusal(
+        by=by,
+        target=f"{clinician.full_name} at {event.name}",
+        attempt=f"remove {clinician.full_name} from {event.name}",
+        details={"event": event.pk, "attendance": attendance.pk},
+    ):
+        rules.check_delete(obj=attendance)
+        with transaction.atomic():
+            return _remove_attendance(attendance)
+
+
+def _remove_attendance(attendance: Attendance) -> list[str]:
     event, clinician = attendance.event, attendance.clinician
     also = []
     member = GroupMember.objects.filter(event=event, clinician=clinician).select_related("group")
@@ -133,15 +208,160 @@ def add_anchor(*, table: Table, clinician: Clinician, present_rounds: Iterable[i
     if not created and attendance.status == Attendance.Status.INVITED:
         attendance.status = Attendance.Status.CONFIRMED
         attendance.save(update_fields=["status"])
+    _audit_published(
+        by=by,
+        event=event,
+        action=ADDED_AFTER_PUBLISHING,
+        target=f"table {table.number} at {event.name}",
+        message=(
+            f"{display_name(by)} seated {clinician.full_name} as a co-anchor at table "
+            f"{table.number} ({table.specialty.name}) of {event.name} after publishing: "
+            "the published schedule is unchanged."
+        ),
+        details={"table": table.pk, "anchor": anchor.pk},
+    )
     return anchor
 
 
-@transaction.atomic
 def set_anchor_rounds(*, anchor: Anchor, present_rounds: Iterable[int], by) -> Anchor:
-    """Record the rounds in which the anchor is at the table."""
-    anchor.absent_rounds = _absent_rounds(anchor.event, present_rounds)
+    """Record the rounds in which the anchor is at the table (one update). Refused once the
+    event's schedule is published, unless the rounds stay the same (audited)."""
+    absent = _absent_rounds(anchor.event, present_rounds)
+    with audit_refusal(
+        by=by,
+        target=f"{anchor.clinician.full_name} at {anchor.event.name}",
+        attempt=f"change the rounds of {rules.describe(anchor)}",
+        details={"event": anchor.event_id, "anchor": anchor.pk},
+    ):
+        if absent != anchor.absent_rounds:
+            rules.check_change(obj=anchor, changed=["absent_rounds"])
+    anchor.absent_rounds = absent
     anchor.save(update_fields=["absent_rounds"])
     return anchor
+
+
+def delete_anchor(*, anchor: Anchor, by) -> None:
+    """Take a specialist off their table (they still attend), with an audit entry
+    (ANCHOR_REMOVED), in one transaction. Refused once the event's schedule is published
+    (audited)."""
+    with audit_refusal(
+        by=by,
+        target=f"{anchor.clinician.full_name} at {anchor.event.name}",
+        attempt=f"remove {rules.describe(anchor)} of {anchor.event.name}",
+        details={"event": anchor.event_id, "anchor": anchor.pk},
+    ):
+        rules.check_delete(obj=anchor)
+        with transaction.atomic():
+            anchor.delete()
+            record_audit(
+                actor=by,
+                action=ANCHOR_REMOVED,
+                target=f"{anchor.clinician.full_name} at {anchor.event.name}",
+                message=(
+                    f"{display_name(by)} took {anchor.clinician.full_name} off table "
+                    f"{anchor.table.number} of {anchor.event.name}."
+                ),
+                details={"event": anchor.event_id, "table": anchor.table_id},
+            )
+
+
+def update_table(*, table: Table, by) -> Table:
+    """Save ``table``'s edited number, specialty, capacity and location in one transaction.
+    Once the event's schedule is published only the location may change (text on signs and
+    itineraries, recorded in the audit log); anything else is refused (audited)."""
+    with (
+        audit_refusal(
+            by=by,
+            target=f"table {table.number} at {table.event.name}",
+            attempt=f"change table {table.number} of {table.event.name}",
+            details={"event": table.event_id, "table": table.pk},
+        ),
+        transaction.atomic(),
+    ):
+        stored = Table.objects.select_for_update().select_related("specialty", "event")
+        stored = stored.get(pk=table.pk)
+        changed = rules.changed_fields(table, stored, TABLE_FIELDS)
+        rules.check_change(obj=stored, changed=changed)
+        table.full_clean(exclude=["event"])
+        table.save()
+        if changed:
+            _audit_published(
+                by=by,
+                event=stored.event,
+                action=TABLE_CHANGED,
+                target=f"table {table.number} at {stored.event.name}",
+                message=(
+                    f"{display_name(by)} moved table {table.number} "
+                    f"({stored.specialty.name}) of {stored.event.name} from "
+                    f"“{stored.location or 'no location'}” to "
+                    f"“{table.location or 'no location'}” after publishing."
+                ),
+                details={"table": table.pk, "from": stored.location, "to": table.location},
+            )
+    return table
+
+
+def delete_table(*, table: Table, by) -> None:
+    """Delete a table with its anchors, in one transaction. Unpublished schedule versions
+    drop their visits to it (``events.signals.objects_leaving``); refused once the event's
+    schedule is published, or when a published version uses it. Audited either way."""
+    event = table.event
+    label = rules.describe(table)
+    with (
+        audit_refusal(
+            by=by,
+            target=f"{label} at {event.name}",
+            attempt=f"delete {label} from {event.name}",
+            details={"event": event.pk, "table": table.pk},
+        ),
+        transaction.atomic(),
+    ):
+        rules.check_delete(obj=table)
+        cleared = send_objects_leaving(event=event, tables=[table])
+        table.delete()
+        record_audit(
+            actor=by,
+            action=TABLE_DELETED,
+            target=f"{label} at {event.name}",
+            message=f"{display_name(by)} deleted {label} from {event.name}"
+            + (f" ({'; '.join(cleared)})." if cleared else "."),
+            details={"event": event.pk, "table": table.pk, "cleared": cleared},
+        )
+
+
+def update_event(*, event: Event, by) -> Event:
+    """Save ``event``'s edited details in one transaction. Once its schedule is published its
+    date, start time, rounds and their minutes are refused (audited); a new name, venue or
+    region is recorded in the audit log."""
+    with (
+        audit_refusal(
+            by=by,
+            target=event.name,
+            attempt=f"change the details of {event.name}",
+            details={"event": event.pk},
+        ),
+        transaction.atomic(),
+    ):
+        stored = Event.objects.select_for_update().get(pk=event.pk)
+        refused = rules.changed_fields(event, stored, EVENT_SCHEDULE_FIELDS)
+        rules.check_change(obj=stored, changed=refused)
+        event.save()
+        texts = rules.changed_fields(event, stored, EVENT_TEXT_FIELDS)
+        if texts:
+            _audit_published(
+                by=by,
+                event=stored,
+                action=EVENT_CHANGED,
+                target=event.name,
+                message=(
+                    f"{display_name(by)} changed the "
+                    + " and ".join(texts)
+                    + f" of {stored.name} after publishing"
+                    + (f" (now {event.name})." if event.name != stored.name else ".")
+                ),
+                details={"fields": texts},
+            )
+    return event
 
 
 # Travelling groups
@@ -249,14 +469,20 @@ def _count_words(items: Sequence[int]) -> str:
 
 @dataclass(frozen=True)
 class GroupReplacement:
-    """What forming the groups again would delete: the event's groups and the unpublished
-    schedule versions with visits (their visits are of those groups)."""
+    """What forming the groups again would delete: the event's groups, and what the apps
+    above events clear with them (``also``, phrases from ``events.signals.objects_leaving``
+    receivers such as "deletes schedule versions 2 and 3, which use them")."""
 
     groups: int
-    versions: tuple[int, ...]
+    also: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.groups or self.versions)
+        return bool(self.groups or self.also)
+
+    @property
+    def token(self) -> str:
+        """What the confirmation named, so a change in between is asked about again."""
+        return f"{self.groups}:" + "; ".join(self.also)
 
     @property
     def message(self) -> str:
@@ -266,47 +492,50 @@ class GroupReplacement:
             return ""
         groups = "the group you have" if self.groups == 1 else f"the {self.groups} groups you have"
         text = f"This replaces {groups}"
-        if self.versions:
-            them = "it" if self.groups == 1 else "them"
-            if len(self.versions) == 1:
-                text += f" and deletes schedule version {self.versions[0]}, which uses {them}"
-            else:
-                text += (
-                    f" and deletes schedule versions {_count_words(self.versions)}, "
-                    f"which use {them}"
-                )
+        if self.also:
+            text += " and " + " and ".join(self.also)
         return text + "."
 
 
 def groups_replaced(*, event: Event) -> GroupReplacement:
-    """What ``form_groups`` would delete at ``event``. Reads only; two queries."""
-    versions = (
-        event.schedules.filter(is_published=False, visits__isnull=False)
-        .order_by("version")
-        .values_list("version", flat=True)
-        .distinct()
-    )
-    return GroupReplacement(groups=event.groups.count(), versions=tuple(versions))
+    """What ``form_groups`` would delete at ``event``. Reads only (a dry run of
+    ``objects_leaving``); raises ``ValidationError`` when something published uses them."""
+    groups = list(event.groups.all())
+    also = send_objects_leaving(event=event, groups=groups, dry_run=True) if groups else []
+    return GroupReplacement(groups=len(groups), also=tuple(also))
 
 
 def check_groups_may_be_formed(*, event: Event) -> None:
     """Raise ``ValidationError`` when the groups may no longer be formed automatically: once a
     schedule is published, clinicians hold itineraries with the current groups."""
-    if event.schedules.filter(is_published=True).exists():
-        raise ValidationError(
-            "A schedule is published with the current groups: move clinicians between groups "
-            "by hand instead."
-        )
+    rules.ensure_editable(
+        event=event,
+        what="The groups may not be formed again",
+        instead="Put latecomers into a group by hand, or mark people a no-show on the check-in "
+        "page and re-plan.",
+    )
 
 
-@transaction.atomic
 def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[TravelGroup]:
     """Replace the event's travelling groups with groups formed from its attending
     primary-care clinicians (no-shows left out), by department and track, sized
-    ``min_size``..``max_size`` (see ``plan_groups``). The unpublished schedule versions that
-    use the old groups are deleted with them (``groups_replaced`` says which), rather than
-    left as empty versions. One transaction; deterministic. Refused once a schedule is
-    published, since the groups are in it."""
+    ``min_size``..``max_size`` (see ``plan_groups``). What refers to the old groups is
+    cleared by the receivers of ``objects_leaving`` (rotations deletes the unpublished
+    versions that use them; ``groups_replaced`` says which). One transaction; deterministic.
+    Refused once a schedule is published, since the groups are in it (audited)."""
+    with (
+        audit_refusal(
+            by=by,
+            target=event.name,
+            attempt=f"form the groups of {event.name} again",
+            details={"event": event.pk},
+        ),
+        transaction.atomic(),
+    ):
+        return _form_groups(event=event, min_size=min_size, max_size=max_size)
+
+
+def _form_groups(*, event: Event, min_size: int, max_size: int) -> list[TravelGroup]:
     if not 1 <= min_size <= max_size:
         raise ValidationError("The smallest group size must be between 1 and the largest size.")
     check_groups_may_be_formed(event=event)
@@ -329,8 +558,9 @@ def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[Trave
     planned = plan_groups(ordered, min_size=min_size, max_size=max_size)
     _unique_names(planned)
 
-    stale = groups_replaced(event=event).versions
-    event.schedules.filter(is_published=False, version__in=stale).delete()
+    old_groups = list(event.groups.all())
+    if old_groups:
+        send_objects_leaving(event=event, groups=old_groups)
     event.groups.all().delete()
     event.group_min_size, event.group_max_size = min_size, max_size
     event.save(update_fields=["group_min_size", "group_max_size", "updated_at"])
@@ -350,11 +580,24 @@ def _eligible_tables(event: Event, track: str) -> int:
     return eligible_table_count(track, event.tables.select_related("specialty"))
 
 
-@transaction.atomic
 def update_group(*, group: TravelGroup, name: str, track: str, by) -> list[str]:
-    """Rename a group and set its track. Returns the consequences, in words: how many tables
-    the group may visit now."""
-    old_track = TravelGroup.objects.get(pk=group.pk).track
+    """Rename a group and set its track (one transaction). Returns the consequences, in
+    words: how many tables the group may visit now. Refused once the event's schedule is
+    published, since itineraries name the group and its tables follow its track (audited)."""
+    stored = TravelGroup.objects.select_related("event").get(pk=group.pk)
+    with audit_refusal(
+        by=by,
+        target=f"group {stored.name} at {stored.event.name}",
+        attempt=f"change group {stored.name} of {stored.event.name}",
+        details={"event": stored.event_id, "group": group.pk},
+    ):
+        changed = [f for f, v in (("name", name), ("track", track)) if getattr(stored, f) != v]
+        rules.check_change(obj=stored, changed=changed)
+    with transaction.atomic():
+        return _update_group(group=group, name=name, track=track, old_track=stored.track)
+
+
+def _update_group(*, group: TravelGroup, name: str, track: str, old_track: str) -> list[str]:
     group.name, group.track = name, track
     group.full_clean(exclude=["event", "department"])
     group.save(update_fields=["name", "track"])
@@ -381,10 +624,24 @@ def create_group(*, event: Event, name: str, track: str, by) -> TravelGroup:
     return group
 
 
-@transaction.atomic
 def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by) -> list[str]:
-    """Put ``clinician`` in ``to_group`` (taking them out of their current group, if any).
-    Returns warnings about the sizes that result."""
+    """Put ``clinician`` in ``to_group`` (taking them out of their current group, if any), in
+    one transaction. Returns warnings about the sizes that result. Once the event's schedule
+    is published only a clinician in no group may be put into one (a latecomer: audited);
+    moving someone out of their group is refused (audited)."""
+    with (
+        audit_refusal(
+            by=by,
+            target=f"{clinician.full_name} at {event.name}",
+            attempt=f"move {clinician.full_name} to group {to_group.name} of {event.name}",
+            details={"event": event.pk, "clinician": clinician.pk, "group": to_group.pk},
+        ),
+        transaction.atomic(),
+    ):
+        return _move_member(event=event, clinician=clinician, to_group=to_group, by=by)
+
+
+def _move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by) -> list[str]:
     if to_group.event_id != event.pk:
         raise ValidationError("That group is not at this event.")
     if clinician.role != Clinician.Role.PRIMARY_CARE:
@@ -397,7 +654,19 @@ def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by
         return []
     if membership is None:
         GroupMember.objects.create(group=to_group, clinician=clinician)
+        _audit_published(
+            by=by,
+            event=event,
+            action=ADDED_AFTER_PUBLISHING,
+            target=f"group {to_group.name} at {event.name}",
+            message=(
+                f"{display_name(by)} put {clinician.full_name} into group {to_group.name} of "
+                f"{event.name} after publishing: the published schedule is unchanged."
+            ),
+            details={"group": to_group.pk, "clinician": clinician.pk},
+        )
     else:
+        rules.check_change(obj=membership, changed=["group"])
         membership.group = to_group
         membership.save(update_fields=["group", "event"])
     warnings = []
@@ -424,11 +693,29 @@ def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by
     return warnings
 
 
-@transaction.atomic
 def delete_group(*, group: TravelGroup, by) -> None:
-    """Delete a group; its members become ungrouped."""
-    if group.event.schedules.filter(is_published=True, visits__group=group).exists():
-        raise ValidationError(
-            f"{group.name} is in the published schedule: move its members to other groups instead."
+    """Delete a group, in one transaction; its members become ungrouped. Unpublished schedule
+    versions drop its visits (``events.signals.objects_leaving``); refused once the event's
+    schedule is published, or when a published version uses it. Audited either way."""
+    event = group.event
+    label = rules.describe(group)
+    with (
+        audit_refusal(
+            by=by,
+            target=f"{label} at {event.name}",
+            attempt=f"delete {label} from {event.name}",
+            details={"event": event.pk, "group": group.pk},
+        ),
+        transaction.atomic(),
+    ):
+        rules.check_delete(obj=group)
+        cleared = send_objects_leaving(event=event, groups=[group])
+        group.delete()
+        record_audit(
+            actor=by,
+            action=GROUP_DELETED,
+            target=f"{label} at {event.name}",
+            message=f"{display_name(by)} deleted {label} from {event.name}"
+            + (f" ({'; '.join(cleared)})." if cleared else "."),
+            details={"event": event.pk, "group": group.pk, "cleared": cleared},
         )
-    group.delete()

@@ -115,8 +115,13 @@ class EventUpdateView(OrganizerMixin, UpdateView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
+        try:
+            self.object = services.update_event(event=form.instance, by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, "The event's details are saved.")
-        return super().form_valid(form)
+        return redirect(self.object)
 
 
 # Attendance
@@ -225,7 +230,11 @@ class AttendanceDeleteView(OrganizerMixin, EventScopedMixin, View):
             self.event.attendances.select_related("clinician", "event"), pk=kwargs["pk"]
         )
         name = attendance.clinician.full_name
-        also = services.remove_attendance(attendance=attendance, by=request.user)
+        try:
+            also = services.remove_attendance(attendance=attendance, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("events:attendance_list", event_pk=self.event.pk)
         messages.success(request, f"{name} removed" + (f" ({'; '.join(also)})." if also else "."))
         return redirect("events:attendance_list", event_pk=self.event.pk)
 
@@ -327,8 +336,14 @@ class TableUpdateView(TableFormMixin, UpdateView):
         return get_object_or_404(self.event.tables, pk=self.kwargs["pk"])
 
     def form_valid(self, form):
+        form.instance.event = self.event
+        try:
+            services.update_table(table=form.instance, by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, "The table is saved.")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
@@ -336,9 +351,15 @@ class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
     event_for_update = True
 
     def post(self, request, *args, **kwargs):
-        table = get_object_or_404(self.event.tables.select_related("specialty"), pk=kwargs["pk"])
-        table.delete()
-        messages.success(request, f"{table} deleted.")
+        table = get_object_or_404(
+            self.event.tables.select_related("specialty", "event"), pk=kwargs["pk"]
+        )
+        try:
+            services.delete_table(table=table, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"{table} deleted.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
 
@@ -401,11 +422,15 @@ class AnchorUpdateView(OrganizerMixin, EventScopedMixin, FormView):
         return super().get_context_data(anchor=anchor, table=anchor.table, **kwargs)
 
     def form_valid(self, form):
-        anchor = services.set_anchor_rounds(
-            anchor=self.get_anchor(),
-            present_rounds=form.cleaned_data["present_rounds"],
-            by=self.request.user,
-        )
+        try:
+            anchor = services.set_anchor_rounds(
+                anchor=self.get_anchor(),
+                present_rounds=form.cleaned_data["present_rounds"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, f"{anchor.clinician.full_name}'s rounds are saved.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
@@ -416,14 +441,18 @@ class AnchorDeleteView(OrganizerMixin, EventScopedMixin, View):
 
     def post(self, request, *args, **kwargs):
         anchor = get_object_or_404(
-            self.event.anchors.select_related("clinician", "table"), pk=kwargs["pk"]
+            self.event.anchors.select_related("clinician", "table", "event"), pk=kwargs["pk"]
         )
-        anchor.delete()
-        messages.success(
-            request,
-            f"{anchor.clinician.full_name} no longer anchors table {anchor.table.number} "
-            "(still attending).",
-        )
+        try:
+            services.delete_anchor(anchor=anchor, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                f"{anchor.clinician.full_name} no longer anchors table {anchor.table.number} "
+                "(still attending).",
+            )
         return redirect("events:table_list", event_pk=self.event.pk)
 
 
@@ -473,11 +502,11 @@ class GroupFormView(OrganizerMixin, EventScopedMixin, FormView):
     def form_valid(self, form):
         try:
             services.check_groups_may_be_formed(event=self.event)
+            replaced = services.groups_replaced(event=self.event)
         except ValidationError as error:
             messages.error(self.request, _error_text(error))
             return redirect("events:group_list", event_pk=self.event.pk)
-        replaced = services.groups_replaced(event=self.event)
-        token = f"{replaced.groups}:{','.join(map(str, replaced.versions))}"
+        token = replaced.token
         if replaced and self.request.POST.get("confirm") != token:
             return self.render_to_response(
                 self.get_context_data(form=form, replaced=replaced, confirm_token=token)
@@ -538,12 +567,16 @@ class GroupUpdateView(OrganizerMixin, EventScopedMixin, UpdateView):
         return {**super().get_form_kwargs(), "event": self.event}
 
     def form_valid(self, form):
-        consequences = services.update_group(
-            group=self.object,
-            name=form.cleaned_data["name"],
-            track=form.cleaned_data["track"],
-            by=self.request.user,
-        )
+        try:
+            consequences = services.update_group(
+                group=self.object,
+                name=form.cleaned_data["name"],
+                track=form.cleaned_data["track"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, f"{self.object.name} is saved.")
         for consequence in consequences:
             messages.warning(self.request, consequence)

@@ -6,11 +6,22 @@ class RotationsConfig(AppConfig):
     verbose_name = "Rotations"
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
         from events.queries import register_event_panel, register_event_steps
+        from events.signals import objects_leaving
 
         from . import checks  # noqa: F401  (registers the deploy checks)
         from .event_pages import replan_panel, schedule_steps
+        from .models import Schedule
+        from .receivers import clear_leaving_objects, refuse_deleting_published
 
         # The event's pages show rotations' steps and boxes without events importing rotations.
         register_event_steps(schedule_steps)
         register_event_panel("checkin", replan_panel)
+        # Deleting what a schedule uses: rotations clears its drafts or refuses (events only
+        # announces what is leaving).
+        objects_leaving.connect(clear_leaving_objects, dispatch_uid="rotations.leaving")
+        pre_delete.connect(
+            refuse_deleting_published, sender=Schedule, dispatch_uid="rotations.published"
+        )

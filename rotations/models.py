@@ -161,8 +161,13 @@ class Visit(models.Model):
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="visits")
     round = models.PositiveSmallIntegerField()
-    group = models.ForeignKey(TravelGroup, on_delete=models.CASCADE, related_name="visits")
-    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="visits")
+    # A published version never changes, so nothing cascades into visits from the event's
+    # tables and groups: deleting one that a visit uses is refused. RESTRICT rather than
+    # PROTECT so that deleting a whole event (whose versions go with it) still works when no
+    # version was published (rotations.receivers refuses that otherwise); events' services
+    # clear the unpublished versions' visits first (events.signals.objects_leaving).
+    group = models.ForeignKey(TravelGroup, on_delete=models.RESTRICT, related_name="visits")
+    table = models.ForeignKey(Table, on_delete=models.RESTRICT, related_name="visits")
     pinned = models.BooleanField(default=False)
 
     class Meta:

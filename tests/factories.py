@@ -116,3 +116,22 @@ def make_attendance(**fields) -> Attendance:
     if "clinician" not in fields:
         fields["clinician"] = make_clinician()
     return Attendance.objects.create(**fields)
+
+
+def publish_round_robin(event: Event, *, by=None):
+    """A version of ``event`` in which group i (by pk) sits at table (i + round) of its
+    tables (by number), capacity one, published through rotations' own service; returns it.
+    Needs at least as many tables as groups and as rounds."""
+    from rotations.models import Schedule, Visit
+    from rotations.services.publishing import publish_schedule
+
+    groups = list(event.groups.order_by("pk"))
+    tables = list(event.tables.order_by("number"))
+    version = Schedule.objects.filter(event=event).order_by("-version").first() or None
+    schedule = Schedule.objects.create(event=event, version=(version.version + 1) if version else 1)
+    Visit.objects.bulk_create(
+        Visit(schedule=schedule, round=r, group=g, table=tables[(i + r) % len(tables)])
+        for r in range(1, event.rounds + 1)
+        for i, g in enumerate(groups)
+    )
+    return publish_schedule(schedule=schedule, by=by)

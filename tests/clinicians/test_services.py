@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -168,3 +170,77 @@ def test_retire_clinician_keeps_the_row():
 
     clinician.refresh_from_db()
     assert clinician.is_active is False
+
+
+def _anchor_of_published(**event_fields):
+    specialty = make_specialty(name="Cardiology")
+    event = make_event(name="North, spring", status="published", **event_fields)
+    anchor = make_anchor(
+        table=make_table(event=event, number=5, specialty=specialty),
+        clinician=make_specialist(specialty=specialty, first_name="Ann", last_name="Lee"),
+    )
+    return event, anchor
+
+
+def test_retire_clinician_refused_for_an_anchor_of_a_published_upcoming_event():
+    event, anchor = _anchor_of_published()
+
+    with pytest.raises(ValidationError) as error:
+        retire_clinician(clinician=anchor.clinician, by=None)
+
+    assert error.value.messages == [
+        f"Ann Lee anchors table 5 (Cardiology) at North, spring on {event.date:%-d %B %Y} "
+        "(published)."
+    ]
+    anchor.clinician.refresh_from_db()
+    assert anchor.clinician.is_active is True
+    assert list(AuditEntry.objects.values_list("action", "message")) == [
+        (
+            "clinician.retire_refused",
+            f"Rounds tried to retire {anchor.clinician}; refused: {error.value.messages[0]}",
+        )
+    ]
+
+
+def test_retire_clinician_refused_for_a_traveller_of_a_published_upcoming_event():
+    event = make_event(name="North, spring", status="finished")
+    clinician = make_clinician(first_name="Ida", last_name="Ives")
+    make_group(event=event, name="IM Quincy", members=[clinician])
+
+    with pytest.raises(ValidationError) as error:
+        retire_clinician(clinician=clinician, by=None)
+
+    assert error.value.messages == [
+        f"Ida Ives travels in group IM Quincy at North, spring on {event.date:%-d %B %Y} "
+        "(published)."
+    ]
+
+
+def test_retire_clinician_allowed_for_a_past_published_event():
+    _, anchor = _anchor_of_published(date=datetime.date(2020, 1, 1))
+
+    retire_clinician(clinician=anchor.clinician, by=None)
+
+    anchor.clinician.refresh_from_db()
+    assert anchor.clinician.is_active is False
+
+
+def test_retire_clinician_allowed_once_marked_a_no_show():
+    event, anchor = _anchor_of_published()
+    make_attendance(event=event, clinician=anchor.clinician, status=Attendance.Status.NO_SHOW)
+
+    retire_clinician(clinician=anchor.clinician, by=None)
+
+    anchor.clinician.refresh_from_db()
+    assert anchor.clinician.is_active is False
+
+
+def test_retire_clinician_allowed_for_an_unpublished_event():
+    event, anchor = _anchor_of_published()
+    event.status = "scheduled"
+    event.save()
+
+    retire_clinician(clinician=anchor.clinician, by=None)
+
+    anchor.clinician.refresh_from_db()
+    assert anchor.clinician.is_active is False

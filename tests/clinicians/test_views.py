@@ -463,3 +463,28 @@ def test_event_history_survives_retiring(admin_client):
     admin_client.post(reverse("clinicians:retire", kwargs={"pk": anchor.clinician_id}))
 
     assert event.anchors.get().clinician_id == anchor.clinician_id
+
+
+def test_retire_shows_why_it_is_refused_for_a_published_upcoming_event(admin_client):
+    specialty = make_specialist().specialty
+    event = make_event(name="North, spring", status="published")
+    anchor = make_anchor(
+        table=make_table(event=event, number=5, specialty=specialty),
+        clinician=make_specialist(specialty=specialty, first_name="Ann", last_name="Lee"),
+    )
+
+    response = admin_client.post(
+        reverse("clinicians:retire", kwargs={"pk": anchor.clinician.pk}), follow=True
+    )
+
+    anchor.clinician.refresh_from_db()
+    assert anchor.clinician.is_active is True
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        (
+            "error",
+            f"{anchor.clinician} is not retired: published itineraries depend on them. "
+            f"Ann Lee anchors table 5 ({specialty.name}) at North, spring on "
+            f"{event.date:%-d %B %Y} (published). Mark them a no-show on those events' "
+            "check-in pages and re-plan first.",
+        )
+    ]

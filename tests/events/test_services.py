@@ -121,15 +121,16 @@ def test_form_groups_is_deterministic():
 
 
 def test_form_groups_refuses_once_a_schedule_is_published():
-    event = make_event()
+    event = make_event(name="North spring", status=Event.Status.PUBLISHED)
     Schedule.objects.create(event=event, version=1, is_published=True)
 
     with pytest.raises(ValidationError) as error:
         services.form_groups(event=event, min_size=4, max_size=8, by=None)
 
     assert error.value.messages == [
-        "A schedule is published with the current groups: move clinicians between groups by "
-        "hand instead."
+        "The groups may not be formed again: North spring has a published schedule and "
+        "clinicians hold itineraries from it. Put latecomers into a group by hand, or mark "
+        "people a no-show on the check-in page and re-plan."
     ]
 
 
@@ -151,7 +152,10 @@ def test_groups_replaced_names_the_groups_and_the_versions_that_use_them():
 
     replaced = services.groups_replaced(event=event)
 
-    assert (replaced.groups, replaced.versions) == (24, (2, 3))
+    assert (replaced.groups, replaced.also) == (
+        24,
+        ("deletes schedule versions 2 and 3, which use them",),
+    )
     assert replaced.message == (
         "This replaces the 24 groups you have and deletes schedule versions 2 and 3, "
         "which use them."
@@ -159,26 +163,26 @@ def test_groups_replaced_names_the_groups_and_the_versions_that_use_them():
 
 
 @pytest.mark.parametrize(
-    ("groups", "versions", "message"),
+    ("groups", "also", "message"),
     [
         (0, (), ""),
         (1, (), "This replaces the group you have."),
         (5, (), "This replaces the 5 groups you have."),
         (
             1,
-            (4,),
+            ("deletes schedule version 4, which uses it",),
             "This replaces the group you have and deletes schedule version 4, which uses it.",
         ),
         (
             3,
-            (1, 2, 5),
+            ("deletes schedule versions 1, 2 and 5, which use them",),
             "This replaces the 3 groups you have and deletes schedule versions 1, 2 and 5, "
             "which use them.",
         ),
     ],
 )
-def test_group_replacement_message(groups, versions, message):
-    replaced = services.GroupReplacement(groups=groups, versions=versions)
+def test_group_replacement_message(groups, also, message):
+    replaced = services.GroupReplacement(groups=groups, also=also)
 
     assert (bool(replaced), replaced.message) == (bool(message), message)
 

@@ -446,6 +446,8 @@ def test_checkin_offers_the_replan_once_a_schedule_is_published(organizer_client
 
     before = organizer_client.get(checkin).content.decode()
     event.schedules.create(version=1, is_published=True)
+    event.status = Event.Status.PUBLISHED  # as publishing sets it
+    event.save()
     after = organizer_client.get(checkin)
 
     replan = reverse("rotations:replan", kwargs={"event_pk": event.pk})
@@ -627,7 +629,7 @@ def test_form_groups_view_asks_again_when_a_version_was_written_in_between(organ
 
 
 def test_form_groups_view_refuses_once_published_without_asking(organizer_client):
-    event = make_ready_event(groups=2)
+    event = make_ready_event(groups=2, name="North spring", status=Event.Status.PUBLISHED)
     old_groups = set(event.groups.values_list("pk", flat=True))
     event.schedules.create(version=1, is_published=True)
 
@@ -641,8 +643,9 @@ def test_form_groups_view_refuses_once_published_without_asking(organizer_client
         (reverse("events:group_list", kwargs={"event_pk": event.pk}), 302)
     ]
     assert [str(m) for m in response.context["messages"]] == [
-        "A schedule is published with the current groups: move clinicians between groups by "
-        "hand instead."
+        "The groups may not be formed again: North spring has a published schedule and "
+        "clinicians hold itineraries from it. Put latecomers into a group by hand, or mark "
+        "people a no-show on the check-in page and re-plan."
     ]
     assert set(event.groups.values_list("pk", flat=True)) == old_groups
 

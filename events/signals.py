@@ -1,0 +1,23 @@
+"""Signals events sends so that the apps above it can look after what refers to its objects,
+without events knowing them.
+
+``objects_leaving`` is sent (sender ``Event``) inside the writing transaction, before tables or
+travelling groups of ``event`` are deleted, with ``tables`` and ``groups`` (lists of the objects
+leaving) and ``dry_run``. A receiver that keeps rows referring to them (rotations' schedule
+versions) raises ``ValidationError`` when something published refers to them; otherwise,
+unless ``dry_run``, it clears its references. It returns what it clears (or would clear), as a
+phrase such as "deletes schedule version 2, which uses them", or "" when nothing.
+"""
+
+from django.dispatch import Signal
+
+objects_leaving = Signal()
+
+
+def send_objects_leaving(*, event, tables=(), groups=(), dry_run: bool = False) -> list[str]:
+    """Send ``objects_leaving`` and return the receivers' phrases (empty ones left out).
+    A receiver's ``ValidationError`` propagates to the caller."""
+    responses = objects_leaving.send(
+        sender=type(event), event=event, tables=list(tables), groups=list(groups), dry_run=dry_run
+    )
+    return [phrase for _, phrase in responses if phrase]
