@@ -62,11 +62,31 @@ def import_roster(
     """Create the preview's new clinicians and update the changed ones (matched by email),
     with their sites, and record the import in the audit log — all in one transaction.
 
-    Raises ValidationError if the preview has any error: then nothing is written."""
+    Raises ValidationError if the preview has any error: then nothing is written. Refused
+    too (recorded as CATALOGUE_CHANGE_REFUSED) when it changes the role of a clinician a
+    published upcoming event depends on (``catalogue_change_objections``), as an edit is."""
     if not preview.is_valid:
         raise ValidationError("The roster has errors; nothing was imported.")
     new_rows = [row for row in preview.rows if row.status == RosterRow.NEW]
     changed_rows = [row for row in preview.rows if row.status == RosterRow.UPDATE]
+    objections = [
+        objection
+        for row in changed_rows
+        if row.existing.role != row.role
+        for objection in objections_to_change(
+            row.existing, changes={"role": (row.existing.role, row.role)}
+        )
+    ]
+    if objections:
+        record_audit(
+            actor=actor,
+            action=CATALOGUE_CHANGE_REFUSED,
+            target=f"roster {filename}",
+            message=f"{display_name(actor)} tried to import the roster {filename}, which changes "
+            "roles; refused: " + " ".join(objections),
+            details={"objections": objections},
+        )
+        raise ValidationError(objections)
     now = timezone.now()
     SiteLink = Clinician.sites.through
 

@@ -134,6 +134,15 @@ class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploa
             # Someone added one of these emails between the check and the write.
             messages.error(request, "The clinicians changed meanwhile; check the file again.")
             return redirect("clinicians:import_preview", token=token)
+        except ValidationError as error:
+            messages.error(
+                request,
+                "Nothing was imported: the file changes the role of clinicians published "
+                "itineraries depend on. "
+                + " ".join(error.messages)
+                + " Mark them a no-show on those events' check-in pages and re-plan first.",
+            )
+            return redirect("clinicians:import_preview", token=token)
         next_url = self.get_next()
         self.forget_upload()
         request.session[SESSION_LAST_IMPORT] = list(result.clinician_ids)

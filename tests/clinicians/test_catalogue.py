@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry
 from clinicians.models import Clinician, Department, Region, Specialty, Track
+from clinicians.roster import parse_roster
 from clinicians.services import (
     delete_catalogue_entry,
+    import_roster,
     merge_clinicians,
     reactivate_clinician,
     save_catalogue_entry,
@@ -17,6 +19,7 @@ from clinicians.services import (
     save_specialty,
 )
 from events.models import Anchor, Attendance, GroupMember
+from tests.clinicians.helpers import roster_csv
 from tests.factories import (
     make_anchor,
     make_attendance,
@@ -463,3 +466,46 @@ def test_merge_clinicians_allowed_for_a_duplicate_marked_a_no_show(ada):
     merge_clinicians(keep=keep, duplicate=duplicate, by=ada)
 
     assert Clinician.objects.filter(pk=duplicate.pk).exists() is False
+
+
+# The roster import
+
+
+def test_import_roster_refuses_a_role_change_of_a_published_upcoming_anchor(ada, catalogue):
+    table = _published_table(catalogue["cardiology"])
+    make_anchor(
+        table=table,
+        clinician=make_specialist(
+            first_name="Ben",
+            last_name="Okafor",
+            email="ben.okafor@example.org",
+            specialty=catalogue["cardiology"],
+        ),
+    )
+    row = [
+        "Ben",
+        "Okafor",
+        "DO",
+        "ben.okafor@example.org",
+        "PCP",
+        "",
+        "Internal Medicine",
+        "Quincy",
+    ]
+    preview = parse_roster(name="r.csv", content=roster_csv(row))
+
+    with pytest.raises(ValidationError) as error:
+        import_roster(preview=preview, actor=ada, filename="r.csv")
+
+    reason = (
+        f"Ben Okafor anchors table 5 (Cardiology) at North, spring on "
+        f"{table.event.date:%-d %B %Y} (published)."
+    )
+    assert error.value.messages == [reason]
+    assert Clinician.objects.get().role == Clinician.Role.SPECIALIST
+    assert _messages() == [
+        (
+            "catalogue.change_refused",
+            f"Ada Admin tried to import the roster r.csv, which changes roles; refused: {reason}",
+        )
+    ]
