@@ -1,7 +1,76 @@
+"""The admin of the catalogue. Its writes go through the same services as the app's pages
+(``clinicians.services``): saves and deletes are recorded in the audit log in words, an edit
+a published upcoming event depends on is a form error (recorded too), and a delete that other
+rows block is recorded when attempted."""
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import construct_instance
 
+from . import services
 from .models import Clinician, Department, Region, Site, Specialty
+
+
+class CatalogueForm(forms.ModelForm):
+    """An admin form that refuses, with the objections, an edit that a published upcoming
+    event depends on (``services.check_catalogue_change``). ``actor`` is set per request."""
+
+    actor = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.changed_data and not self.errors:
+            edited = type(self.instance)._default_manager.get(pk=self.instance.pk)
+            construct_instance(self, edited, self._meta.fields, self._meta.exclude)
+            sites = cleaned.get("sites") if "sites" in self.changed_data else None
+            services.check_catalogue_change(entry=edited, by=self.actor, sites=sites)
+        return cleaned
+
+
+def _save_formset_entries(request, formset) -> None:
+    """An inline formset of catalogue entries saved and deleted through the services."""
+    instances = formset.save(commit=False)
+    for entry in formset.deleted_objects:
+        services.delete_catalogue_entry(entry=entry, by=request.user)
+    for entry in instances:
+        services.save_catalogue_entry(entry=entry, by=request.user)
+    formset.save_m2m()
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """A model admin whose saves and deletes go through ``clinicians.services``."""
+
+    form = CatalogueForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a new class each request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        sites = form.cleaned_data.get("sites") if "sites" in form.fields else None
+        services.save_catalogue_entry(entry=obj, by=request.user, sites=sites)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model in services.CATALOGUE_ACTIONS:
+            _save_formset_entries(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        services.delete_catalogue_entry(entry=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.delete_catalogue_entry(entry=entry, by=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and request.method == "POST":
+            for entry in objs:
+                services.record_refused_delete(entry=entry, by=request.user)
+        return deleted, counts, perms_needed, protected
 
 
 class SiteInline(admin.TabularInline):
@@ -10,7 +79,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(CatalogueAdmin):
     list_display = ["name", "site_count"]
     search_fields = ["name"]
     inlines = [SiteInline]
@@ -24,7 +93,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(CatalogueAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name", "region__name"]
@@ -32,7 +101,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(CatalogueAdmin):
     list_display = ["name", "track", "specialist_count"]
     list_filter = ["track"]
     search_fields = ["name"]
@@ -46,7 +115,7 @@ class SpecialtyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(CatalogueAdmin):
     list_display = ["name", "site", "track"]
     list_filter = ["track", "name", "site__region"]
     search_fields = ["name", "site__name"]
@@ -54,7 +123,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(admin.ModelAdmin):
+class ClinicianAdmin(CatalogueAdmin):
     list_display = [
         "last_name",
         "first_name",

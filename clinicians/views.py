@@ -29,6 +29,8 @@ from .services import (
     reactivate_clinician,
     read_roster_upload,
     retire_clinician,
+    save_clinician,
+    save_specialty,
     store_roster_upload,
 )
 
@@ -132,6 +134,15 @@ class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploa
             # Someone added one of these emails between the check and the write.
             messages.error(request, "The clinicians changed meanwhile; check the file again.")
             return redirect("clinicians:import_preview", token=token)
+        except ValidationError as error:
+            messages.error(
+                request,
+                "Nothing was imported: the file changes the role of clinicians published "
+                "itineraries depend on. "
+                + " ".join(error.messages)
+                + " Mark them a no-show on those events' check-in pages and re-plan first.",
+            )
+            return redirect("clinicians:import_preview", token=token)
         next_url = self.get_next()
         self.forget_upload()
         request.session[SESSION_LAST_IMPORT] = list(result.clinician_ids)
@@ -208,6 +219,14 @@ class ClinicianCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
             initial.update(role=Clinician.Role.SPECIALIST, specialty=specialty)
         return initial
 
+    def form_valid(self, form):
+        self.object = save_clinician(
+            clinician=form.save(commit=False),
+            sites=form.cleaned_data["sites"],
+            by=self.request.user,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
     def get_success_url(self):
         messages.success(self.request, f"Added {self.object}.")
         return safe_next_url(self.request, _clinician_home(self.object))
@@ -218,6 +237,23 @@ class ClinicianUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateVie
     model = Clinician
     form_class = ClinicianForm
     template_name = "clinicians/clinician_form.html"
+
+    def form_valid(self, form):
+        try:
+            self.object = save_clinician(
+                clinician=form.save(commit=False),
+                sites=form.cleaned_data["sites"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(
+                None,
+                "Not saved: published itineraries depend on this clinician. "
+                + " ".join(error.messages)
+                + " Mark them a no-show on those events' check-in pages and re-plan first.",
+            )
+            return self.form_invalid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):
         messages.success(self.request, f"Saved {self.object}.")
@@ -250,7 +286,7 @@ class ClinicianReactivateView(LoginRequiredMixin, PermissionRequiredMixin, View)
 
     def post(self, request, pk):
         clinician = get_object_or_404(Clinician, pk=pk)
-        reactivate_clinician(clinician=clinician)
+        reactivate_clinician(clinician=clinician, by=request.user)
         messages.success(request, f"Reactivated {clinician}.")
         return HttpResponseRedirect(safe_next_url(request, _clinician_home(clinician)))
 
@@ -307,6 +343,10 @@ class SpecialtyCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
     form_class = SpecialtyForm
     template_name = "clinicians/specialty_form.html"
 
+    def form_valid(self, form):
+        self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        return HttpResponseRedirect(self.get_success_url())
+
     def get_success_url(self):
         return reverse("clinicians:specialty_detail", kwargs={"pk": self.object.pk})
 
@@ -316,6 +356,20 @@ class SpecialtyUpdateView(LoginRequiredMixin, PermissionRequiredMixin, UpdateVie
     model = Specialty
     form_class = SpecialtyForm
     template_name = "clinicians/specialty_form.html"
+
+    def form_valid(self, form):
+        try:
+            self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(
+                "track",
+                "The patients it serves stay as they are while published schedules use it. "
+                + " ".join(error.messages)
+                + " Change them after those events, or add a table of another specialty and "
+                "re-plan.",
+            )
+            return self.form_invalid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):
         return reverse("clinicians:specialty_detail", kwargs={"pk": self.object.pk})
@@ -345,6 +399,15 @@ class SpecialtyMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             merge_clinicians(keep=keep, duplicate=duplicate, by=self.request.user)
         except ProtectedError:
             form.add_error(None, "Some of the duplicate's records cannot be moved; not merged.")
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error(
+                None,
+                f"{duplicate} is not merged: published itineraries depend on them. "
+                + " ".join(error.messages)
+                + " Mark the duplicate a no-show on those events' check-in pages and re-plan "
+                "first.",
+            )
             return self.form_invalid(form)
         messages.success(self.request, f"Merged {duplicate} into {keep}.")
         return redirect("clinicians:specialty_detail", pk=self.specialty.pk)

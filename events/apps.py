@@ -6,8 +6,11 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
-        from clinicians.signals import clinician_retiring
+        from clinicians.signals import catalogue_change_objections, clinician_retiring
 
-        from .rules import objections_to_retiring
+        from .rules import objections_to_catalogue_change, objections_to_retiring
 
         clinician_retiring.connect(objections_to_retiring, dispatch_uid="events.retiring")
+        catalogue_change_objections.connect(
+            objections_to_catalogue_change, dispatch_uid="events.catalogue_change"
+        )

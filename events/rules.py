@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from clinicians.models import Clinician
+from clinicians.models import Clinician, Specialty
 
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 
@@ -128,17 +128,13 @@ def changed_fields(obj: models.Model, stored: models.Model, fields: Iterable[str
     return [f for f in fields if getattr(obj, f) != getattr(stored, f)]
 
 
-# Receiver of clinicians.signals.clinician_retiring (connected in events.apps).
+# Receivers of clinicians.signals (connected in events.apps).
 
 
-def objections_to_retiring(
-    sender, *, clinician: Clinician, today: datetime.date | None = None, **kwargs
-) -> list[str]:
-    """What retiring ``clinician`` would change in published upcoming events, in words:
-    "Ann Lee anchors table 5 (Cardiology) at North, spring on 10 December 2026 (published)."."""
-    today = today or timezone.localdate()
+def _places(clinician: Clinician, today: datetime.date):
+    """The anchorings and group memberships of ``clinician`` at published upcoming events,
+    leaving out events where they are marked a no-show (the re-plan has taken them out)."""
     upcoming = {"event__status__in": LOCKED_STATUSES, "event__date__gte": today}
-    # Where the organizer has marked them a no-show, the re-plan has taken them out already.
     gone = Attendance.objects.filter(clinician=clinician, status=Attendance.Status.NO_SHOW).values(
         "event_id"
     )
@@ -146,20 +142,137 @@ def objections_to_retiring(
         Anchor.objects.filter(clinician=clinician, **upcoming)
         .exclude(event__in=gone)
         .select_related("event", "table__specialty")
+        .order_by("event__date", "event__name")
     )
     members = (
         GroupMember.objects.filter(clinician=clinician, **upcoming)
         .exclude(event__in=gone)
         .select_related("event", "group")
+        .order_by("event__date", "event__name")
     )
-    words = [
-        f"{clinician.full_name} anchors table {a.table.number} ({a.table.specialty.name}) at "
-        f"{a.event.name} on {a.event.date:%-d %B %Y} (published)."
-        for a in anchors
+    return anchors, members
+
+
+def _anchor_words(clinician: Clinician, anchor: Anchor) -> str:
+    return (
+        f"{clinician.full_name} anchors table {anchor.table.number} "
+        f"({anchor.table.specialty.name}) at {anchor.event.name} on "
+        f"{anchor.event.date:%-d %B %Y} (published)"
+    )
+
+
+def _member_words(clinician: Clinician, member: GroupMember) -> str:
+    return (
+        f"{clinician.full_name} travels in group {member.group.name} at {member.event.name} "
+        f"on {member.event.date:%-d %B %Y} (published)"
+    )
+
+
+def objections_to_retiring(
+    sender, *, clinician: Clinician, today: datetime.date | None = None, **kwargs
+) -> list[str]:
+    """What retiring ``clinician`` would change in published upcoming events, in words:
+    "Ann Lee anchors table 5 (Cardiology) at North, spring on 10 December 2026 (published)."."""
+    anchors, members = _places(clinician, today or timezone.localdate())
+    return [_anchor_words(clinician, a) + "." for a in anchors] + [
+        _member_words(clinician, m) + "." for m in members
     ]
-    words += [
-        f"{clinician.full_name} travels in group {m.group.name} at {m.event.name} on "
-        f"{m.event.date:%-d %B %Y} (published)."
-        for m in members
-    ]
+
+
+def objections_to_catalogue_change(
+    sender,
+    *,
+    instance: models.Model,
+    changes: dict,
+    merge_into: models.Model | None = None,
+    today: datetime.date | None = None,
+    **kwargs,
+) -> list[str]:
+    """What a catalogue edit would change in published upcoming events, in words:
+
+    - a specialty's track (the patients it serves) while such an event has a table of it:
+      "Cardiology is table 5 at North, spring on 10 December 2026 (published)." (any change:
+      a narrower track breaks visits, and the table's patients are on signs and itineraries);
+    - a clinician's role while they anchor or travel at such an event (as retiring);
+    - merging a clinician (``merge_into`` the one kept) who anchors or travels at such an
+      event, unless the kept clinician already holds exactly that place there (same table and
+      absent rounds, or same group) or is not at that event at all and has the same name and
+      role (their rows then move whole and read the same).
+    """
+    today = today or timezone.localdate()
+    if isinstance(instance, Specialty) and "track" in changes:
+        tables = (
+            Table.objects.filter(
+                specialty=instance, event__status__in=LOCKED_STATUSES, event__date__gte=today
+            )
+            .select_related("event")
+            .order_by("event__date", "event__name", "number")
+        )
+        return [
+            f"{instance.name} is table {t.number} at {t.event.name} on "
+            f"{t.event.date:%-d %B %Y} (published)."
+            for t in tables
+        ]
+    if isinstance(instance, Clinician) and isinstance(merge_into, Clinician):
+        return _objections_to_merging(instance, merge_into, today)
+    if isinstance(instance, Clinician) and "role" in changes:
+        return objections_to_retiring(sender, clinician=instance, today=today)
+    return []
+
+
+def _objections_to_merging(
+    duplicate: Clinician, keep: Clinician, today: datetime.date
+) -> list[str]:
+    anchors, members = _places(duplicate, today)
+    anchors, members = list(anchors), list(members)
+    events = {a.event_id for a in anchors} | {m.event_id for m in members}
+    if not events:
+        return []
+    no_show = set(
+        Attendance.objects.filter(
+            clinician=keep, event_id__in=events, status=Attendance.Status.NO_SHOW
+        ).values_list("event_id", flat=True)
+    )
+    keep_anchors = {
+        a.event_id: a
+        for a in Anchor.objects.filter(clinician=keep, event_id__in=events)
+        if a.event_id not in no_show
+    }
+    keep_groups = {
+        m.event_id: m.group_id
+        for m in GroupMember.objects.filter(clinician=keep, event_id__in=events)
+        if m.event_id not in no_show
+    }
+    keep_events = (
+        set(
+            Attendance.objects.filter(clinician=keep, event_id__in=events).values_list(
+                "event_id", flat=True
+            )
+        )
+        | set(
+            Anchor.objects.filter(clinician=keep, event_id__in=events).values_list(
+                "event_id", flat=True
+            )
+        )
+        | set(
+            GroupMember.objects.filter(clinician=keep, event_id__in=events).values_list(
+                "event_id", flat=True
+            )
+        )
+    )
+    same_person = (keep.full_name, keep.role) == (duplicate.full_name, duplicate.role)
+    not_held = ", and the clinician kept does not hold that place."
+    words = []
+    for anchor in anchors:
+        held = keep_anchors.get(anchor.event_id)
+        same_place = held is not None and (held.table_id, sorted(held.absent_rounds)) == (
+            anchor.table_id,
+            sorted(anchor.absent_rounds),
+        )
+        if not same_place and not (same_person and anchor.event_id not in keep_events):
+            words.append(_anchor_words(duplicate, anchor) + not_held)
+    for member in members:
+        same_place = keep_groups.get(member.event_id) == member.group_id
+        if not same_place and not (same_person and member.event_id not in keep_events):
+            words.append(_member_words(duplicate, member) + not_held)
     return words
