@@ -11,12 +11,10 @@ class RotationsConfig(AppConfig):
         from events.queries import register_event_panel, register_event_steps
         from events.signals import objects_leaving
 
-        # Registers the Celery tasks in every process, not only in workers: the services start
-        # them by name (they never import the tasks), so the web process must know them.
-        from . import (
-            checks,  # noqa: F401  (registers the deploy checks)
-            tasks,  # noqa: F401
-        )
+        # The deploy checks, and the Celery tasks in every process, not only in workers: the
+        # services start tasks by name (they never import them), so the web process must
+        # know them too.
+        from . import checks, tasks  # noqa: F401
         from .event_pages import replan_panel, schedule_steps
         from .models import Schedule
         from .receivers import clear_leaving_objects, refuse_deleting_published
