@@ -11,6 +11,7 @@ from clinicians.models import Clinician, Region, Site, Specialty, Track
 
 from .models import Anchor, Attendance, Event, Table, TravelGroup
 from .permissions import allowed_regions, may_leave_region_empty
+from .rules import GUARDED_FIELDS, is_locked
 
 
 class EventForm(forms.ModelForm):
@@ -50,6 +51,11 @@ class EventForm(forms.ModelForm):
         self.fields["venue"].widget.attrs["placeholder"] = "e.g. Quincy Medical Center, Hall B"
         for name in ("start_time", "rounds", "round_minutes", "transition_minutes"):
             self.fields[name].widget.attrs["data-timetable-input"] = name
+        if self.instance.pk and is_locked(self.instance):
+            # The services refuse these anyway; shown locked, nobody types a change in vain.
+            for name in sorted(GUARDED_FIELDS[Event][0] & set(self.fields)):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Locked: the schedule is published."
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "name",

@@ -19,6 +19,7 @@ from accounts.services import display_name, record_audit
 from clinicians.models import Region
 
 from .models import Event, OrganizerRegion
+from .rules import is_locked
 
 ORGANIZER_REGIONS_CHANGED = "organizer.regions_changed"
 
@@ -130,4 +131,6 @@ class EventScopedMixin:
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("event", self.event)
+        # Pages hide what a published schedule refuses (the services refuse it anyway).
+        kwargs.setdefault("event_locked", is_locked(self.event))
         return super().get_context_data(**kwargs)
