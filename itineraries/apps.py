@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ItinerariesConfig(AppConfig):
     name = "itineraries"
     verbose_name = "Itineraries"
+
+    def ready(self) -> None:
+        from events.queries import register_event_tab
+
+        from .event_pages import itineraries_tab
+
+        # The event's header shows the tab without events importing itineraries.
+        register_event_tab(itineraries_tab)
