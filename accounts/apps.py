@@ -1,10 +1,15 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from .roles import ADMINS
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and audit"
+    # What each role may do with accounts' models (accounts.roles syncs the groups on migrate).
+    # The audit log is append-only: admins read it, nobody edits or deletes it.
+    role_permissions = {ADMINS: ["view_auditentry", "*_organizerprofile", "manage_all_regions"]}
 
     def ready(self):
         from .signals import sync_roles_after_migrate

@@ -4,6 +4,9 @@ from django.apps import AppConfig
 class ItinerariesConfig(AppConfig):
     name = "itineraries"
     verbose_name = "Itineraries"
+    # No role holds itineraries' own permissions (accounts.roles syncs the groups on migrate):
+    # its organizer pages ask for events' permissions, and only its services write its rows.
+    role_permissions: dict = {}
 
     def ready(self) -> None:
         from events.queries import register_event_tab

@@ -1,9 +1,13 @@
 from django.apps import AppConfig
 
+from accounts.roles import ADMINS, ORGANIZERS
+
 
 class RotationsConfig(AppConfig):
     name = "rotations"
     verbose_name = "Rotations"
+    # What each role may do with rotations' models (accounts.roles syncs the groups on migrate).
+    role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
 
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
