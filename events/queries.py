@@ -21,6 +21,13 @@ from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 TRACK_LABELS = dict(Track.choices)
 
 
+def table_label(table: Table) -> str:
+    """How the organizer names a table mid-sentence: "table 7 (Neonatology)" (``Table.__str__``,
+    "Table 7 (Neonatology)", with a small t)."""
+    label = str(table)
+    return label[:1].lower() + label[1:]
+
+
 def clinician_track(clinician: Clinician) -> str | None:
     """The patients a clinician sees: their department's track (primary care) or their
     specialty's (specialists); None for leaders."""

@@ -22,6 +22,7 @@ from django.utils import timezone
 from clinicians.models import Clinician
 
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from .queries import table_label
 
 LOCKED_STATUSES = (Event.Status.PUBLISHED, Event.Status.FINISHED)
 
@@ -75,7 +76,7 @@ def describe(obj: models.Model) -> str:
     if isinstance(obj, Event):
         return obj.name
     if isinstance(obj, Table):
-        return f"table {obj.number} ({obj.specialty.name})"
+        return table_label(obj)
     if isinstance(obj, Anchor):
         return f"{obj.clinician.full_name} at table {obj.table.number}"
     if isinstance(obj, TravelGroup):
@@ -153,7 +154,7 @@ def objections_to_retiring(
         .select_related("event", "group")
     )
     words = [
-        f"{clinician.full_name} anchors table {a.table.number} ({a.table.specialty.name}) at "
+        f"{clinician.full_name} anchors {table_label(a.table)} at "
         f"{a.event.name} on {a.event.date:%-d %B %Y} (published)."
         for a in anchors
     ]

@@ -23,7 +23,7 @@ from clinicians.models import Clinician, Department, Track
 
 from . import rules
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
-from .queries import TRACK_LABELS, eligible_table_count
+from .queries import TRACK_LABELS, eligible_table_count, table_label
 from .signals import send_objects_leaving
 
 # Audit log actions written by events.
@@ -240,8 +240,8 @@ def add_anchor(
         action=ADDED_AFTER_PUBLISHING,
         target=f"table {table.number} at {event.name}",
         message=(
-            f"{display_name(by)} seated {clinician.full_name} as a co-anchor at table "
-            f"{table.number} ({table.specialty.name}) of {event.name} after publishing: "
+            f"{display_name(by)} seated {clinician.full_name} as a co-anchor at "
+            f"{table_label(table)} of {event.name} after publishing: "
             "the published schedule is unchanged."
         ),
         details={"table": table.pk, "anchor": anchor.pk},
@@ -319,8 +319,7 @@ def update_table(*, table: Table, by: AbstractBaseUser | None) -> Table:
                 action=TABLE_CHANGED,
                 target=f"table {table.number} at {stored.event.name}",
                 message=(
-                    f"{display_name(by)} moved table {table.number} "
-                    f"({stored.specialty.name}) of {stored.event.name} from "
+                    f"{display_name(by)} moved {table_label(stored)} of {stored.event.name} from "
                     f"“{stored.location or 'no location'}” to "
                     f"“{table.location or 'no location'}” after publishing."
                 ),
