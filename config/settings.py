@@ -123,8 +123,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-# WhiteNoise serves from here (collectstatic fills it); it warns when the folder is missing.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# WhiteNoise serves from here (collectstatic fills it); it warns when the folder is missing, so
+# AccountsConfig.ready creates it (importing the settings creates nothing).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
@@ -222,12 +222,11 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False  # no start-up banner in every process
 
 # Celery. With no CELERY_BROKER_URL the broker is kombu's filesystem transport under var/,
-# so `make run` needs no server; production sets CELERY_BROKER_URL=redis://...
+# so `make run` needs no server (config/celery.py creates its folders); production sets
+# CELERY_BROKER_URL=redis://...
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),

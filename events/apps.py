@@ -1,9 +1,13 @@
 from django.apps import AppConfig
 
+from accounts.roles import ADMINS, ORGANIZERS
+
 
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Events"
+    # What each role may do with events' models (accounts.roles syncs the groups on migrate).
+    role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
 
     def ready(self) -> None:
         from clinicians.signals import catalogue_change_objections, clinician_retiring

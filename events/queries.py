@@ -21,6 +21,13 @@ from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 TRACK_LABELS = dict(Track.choices)
 
 
+def table_label(table: Table) -> str:
+    """How the organizer names a table mid-sentence: "table 7 (Neonatology)" (``Table.__str__``,
+    "Table 7 (Neonatology)", with a small t)."""
+    label = str(table)
+    return label[:1].lower() + label[1:]
+
+
 def clinician_track(clinician: Clinician) -> str | None:
     """The patients a clinician sees: their department's track (primary care) or their
     specialty's (specialists); None for leaders."""
@@ -172,7 +179,8 @@ def ungrouped_primary_care(event: Event) -> QuerySet[Clinician]:
 
 
 # The state of each step of building an event, for the event page, and what the apps above
-# events add to its pages (the schedule and publish steps, the re-plan box on check-in).
+# events add to its pages (the schedule and publish steps, the re-plan box on check-in, the
+# header's tabs).
 
 DONE, TODO, WARNING, WAITING = "done", "todo", "warning", "waiting"
 
@@ -210,6 +218,49 @@ _step_providers: list[StepProvider] = []
 # and the request and returns HTML (or "" for nothing).
 PanelProvider = Callable[..., str]
 _panel_providers: dict[str, list[PanelProvider]] = {}
+
+
+# Tabs that apps above events add to an event's header, in the order they register; they go
+# between "Groups" and "Check-in". Each takes the event and the active tab's key (what the page
+# passes as ``active``) and returns its tab, or None to leave it out; none may query.
+TabProvider = Callable[..., "Tab | None"]
+_tab_providers: list[TabProvider] = []
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of an event's header: ``key`` is the ``active`` value that highlights it."""
+
+    key: str
+    label: str
+    url: str
+
+
+def register_event_tab(provider: TabProvider) -> None:
+    """Add ``provider``'s tab to every event's header (once, however often it is called)."""
+    if provider not in _tab_providers:
+        _tab_providers.append(provider)
+
+
+def event_tabs(event: Event, *, active: str) -> list[Tab]:
+    """Overview → attendance → tables → groups → (the registered tabs: schedule,
+    itineraries) → check-in. Reads no rows beyond ``event``."""
+    tabs = [
+        Tab("overview", "Overview", event.get_absolute_url()),
+        Tab(
+            "attendance",
+            "Attendance",
+            reverse("events:attendance_list", kwargs={"event_pk": event.pk}),
+        ),
+        Tab("tables", "Tables", reverse("events:table_list", kwargs={"event_pk": event.pk})),
+        Tab("groups", "Groups", reverse("events:group_list", kwargs={"event_pk": event.pk})),
+    ]
+    for provider in _tab_providers:
+        tab = provider(event=event, active=active)
+        if tab is not None:
+            tabs.append(tab)
+    tabs.append(Tab("day", "Check-in", reverse("events:checkin", kwargs={"event_pk": event.pk})))
+    return tabs
 
 
 def register_event_steps(provider: StepProvider) -> None:

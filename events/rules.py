@@ -22,6 +22,7 @@ from django.utils import timezone
 from clinicians.models import Clinician, Specialty
 
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+from .queries import table_label
 
 LOCKED_STATUSES = (Event.Status.PUBLISHED, Event.Status.FINISHED)
 
@@ -75,7 +76,7 @@ def describe(obj: models.Model) -> str:
     if isinstance(obj, Event):
         return obj.name
     if isinstance(obj, Table):
-        return f"table {obj.number} ({obj.specialty.name})"
+        return table_label(obj)
     if isinstance(obj, Anchor):
         return f"{obj.clinician.full_name} at table {obj.table.number}"
     if isinstance(obj, TravelGroup):
@@ -155,8 +156,7 @@ def _places(clinician: Clinician, today: datetime.date):
 
 def _anchor_words(clinician: Clinician, anchor: Anchor) -> str:
     return (
-        f"{clinician.full_name} anchors table {anchor.table.number} "
-        f"({anchor.table.specialty.name}) at {anchor.event.name} on "
+        f"{clinician.full_name} anchors {table_label(anchor.table)} at {anchor.event.name} on "
         f"{anchor.event.date:%-d %B %Y} (published)"
     )
 

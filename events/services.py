@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,11 +23,12 @@ from clinicians.models import Clinician, Department, Track
 
 from . import rules
 from .models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
-from .queries import TRACK_LABELS, eligible_table_count
+from .queries import TRACK_LABELS, eligible_table_count, table_label
 from .signals import send_objects_leaving
 
 # Audit log actions written by events.
 EVENT_CHANGED = "event.changed"
+EVENT_FINISHED = "event.finished"
 TABLE_CHANGED = "table.changed"
 TABLE_DELETED = "table.deleted"
 GROUP_DELETED = "group.deleted"
@@ -40,7 +42,9 @@ TABLE_FIELDS = ("number", "specialty", "capacity", "location")
 
 
 @contextmanager
-def audit_refusal(*, by, target: str, attempt: str, details: dict) -> Iterator[None]:
+def audit_refusal(
+    *, by: AbstractBaseUser | None, target: str, attempt: str, details: dict
+) -> Iterator[None]:
     """Around a write that may be refused: a ``ValidationError`` raised inside is recorded in
     the audit log (CHANGE_REFUSED: "Ann Lee tried to delete table 5 …; refused: …") outside
     the write's own transaction, so the refusal stays on record, and raised again."""
@@ -57,7 +61,9 @@ def audit_refusal(*, by, target: str, attempt: str, details: dict) -> Iterator[N
         raise
 
 
-def _audit_published(*, by, event: Event, action: str, target: str, message: str, details):
+def _audit_published(
+    *, by: AbstractBaseUser | None, event: Event, action: str, target: str, message: str, details
+):
     """Record a change made after the event's schedule was published (none before)."""
     if rules.is_locked(event):
         record_audit(
@@ -73,7 +79,9 @@ def _audit_published(*, by, event: Event, action: str, target: str, message: str
 
 
 @transaction.atomic
-def add_attendees(*, event: Event, clinicians: Iterable[Clinician], by) -> int:
+def add_attendees(
+    *, event: Event, clinicians: Iterable[Clinician], by: AbstractBaseUser | None
+) -> int:
     """Invite ``clinicians`` to ``event``; those already attending are left as they are.
     Returns how many were added. Allowed after publishing (no published visit changes), and
     then recorded in the audit log."""
@@ -100,7 +108,7 @@ def add_attendees(*, event: Event, clinicians: Iterable[Clinician], by) -> int:
     return len(new)
 
 
-def remove_attendance(*, attendance: Attendance, by) -> list[str]:
+def remove_attendance(*, attendance: Attendance, by: AbstractBaseUser | None) -> list[str]:
     """Remove a clinician from the event, with their seat in a group or at a table, in one
     transaction. Returns what else was removed, in words. Refused once the event's schedule
     is published (``rules.check_delete``; audited)."""
@@ -131,8 +139,9 @@ def _remove_attendance(attendance: Attendance) -> list[str]:
 
 
 @transaction.atomic
-def set_attendance_status(*, attendance: Attendance, status: str, by) -> Attendance:
-    """Change an attendee's status; checking in records the time."""
+def set_attendance_status(*, attendance: Attendance, status: str) -> Attendance:
+    """Change an attendee's status; checking in records the time. Not audited: check-in and
+    no-shows change no schedule (a re-plan that follows is recorded by rotations)."""
     if status not in Attendance.Status.values:
         raise ValidationError(f"Unknown status {status!r}.")
     attendance.status = status
@@ -144,9 +153,10 @@ def set_attendance_status(*, attendance: Attendance, status: str, by) -> Attenda
     return attendance
 
 
-def finish_event(*, event: Event, by) -> Event:
-    """Mark a published event finished, in one transaction. Its published schedule then counts
-    as who has met whom: the next events prefer new connections over these."""
+def finish_event(*, event: Event, by: AbstractBaseUser | None) -> Event:
+    """Mark a published event finished, in one transaction, recorded in the audit log
+    (EVENT_FINISHED). Its published schedule then counts as who has met whom: the next events
+    prefer new connections over these."""
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         if locked.status == Event.Status.FINISHED:
@@ -155,6 +165,16 @@ def finish_event(*, event: Event, by) -> Event:
             raise ValidationError("Publish a schedule before marking the event finished.")
         locked.status = Event.Status.FINISHED
         locked.save(update_fields=["status", "updated_at"])
+        record_audit(
+            actor=by,
+            action=EVENT_FINISHED,
+            target=locked.name,
+            message=(
+                f"{display_name(by)} marked {locked.name} finished: its published schedule now "
+                "counts as who has met whom."
+            ),
+            details={"event": locked.pk},
+        )
     return locked
 
 
@@ -185,7 +205,13 @@ def _absent_rounds(event: Event, present_rounds: Iterable[int]) -> list[int]:
 
 
 @transaction.atomic
-def add_anchor(*, table: Table, clinician: Clinician, present_rounds: Iterable[int], by) -> Anchor:
+def add_anchor(
+    *,
+    table: Table,
+    clinician: Clinician,
+    present_rounds: Iterable[int],
+    by: AbstractBaseUser | None,
+) -> Anchor:
     """Seat a specialist at ``table`` for ``present_rounds``; they attend the event too
     (confirmed). Refused for someone who is not a specialist of the table's specialty or
     already anchors a table at this event."""
@@ -214,8 +240,8 @@ def add_anchor(*, table: Table, clinician: Clinician, present_rounds: Iterable[i
         action=ADDED_AFTER_PUBLISHING,
         target=f"table {table.number} at {event.name}",
         message=(
-            f"{display_name(by)} seated {clinician.full_name} as a co-anchor at table "
-            f"{table.number} ({table.specialty.name}) of {event.name} after publishing: "
+            f"{display_name(by)} seated {clinician.full_name} as a co-anchor at "
+            f"{table_label(table)} of {event.name} after publishing: "
             "the published schedule is unchanged."
         ),
         details={"table": table.pk, "anchor": anchor.pk},
@@ -223,7 +249,9 @@ def add_anchor(*, table: Table, clinician: Clinician, present_rounds: Iterable[i
     return anchor
 
 
-def set_anchor_rounds(*, anchor: Anchor, present_rounds: Iterable[int], by) -> Anchor:
+def set_anchor_rounds(
+    *, anchor: Anchor, present_rounds: Iterable[int], by: AbstractBaseUser | None
+) -> Anchor:
     """Record the rounds in which the anchor is at the table (one update). Refused once the
     event's schedule is published, unless the rounds stay the same (audited)."""
     absent = _absent_rounds(anchor.event, present_rounds)
@@ -240,7 +268,7 @@ def set_anchor_rounds(*, anchor: Anchor, present_rounds: Iterable[int], by) -> A
     return anchor
 
 
-def delete_anchor(*, anchor: Anchor, by) -> None:
+def delete_anchor(*, anchor: Anchor, by: AbstractBaseUser | None) -> None:
     """Take a specialist off their table (they still attend), with an audit entry
     (ANCHOR_REMOVED), in one transaction. Refused once the event's schedule is published
     (audited)."""
@@ -265,7 +293,7 @@ def delete_anchor(*, anchor: Anchor, by) -> None:
             )
 
 
-def update_table(*, table: Table, by) -> Table:
+def update_table(*, table: Table, by: AbstractBaseUser | None) -> Table:
     """Save ``table``'s edited number, specialty, capacity and location in one transaction.
     Once the event's schedule is published only the location may change (text on signs and
     itineraries, recorded in the audit log); anything else is refused (audited)."""
@@ -291,8 +319,7 @@ def update_table(*, table: Table, by) -> Table:
                 action=TABLE_CHANGED,
                 target=f"table {table.number} at {stored.event.name}",
                 message=(
-                    f"{display_name(by)} moved table {table.number} "
-                    f"({stored.specialty.name}) of {stored.event.name} from "
+                    f"{display_name(by)} moved {table_label(stored)} of {stored.event.name} from "
                     f"“{stored.location or 'no location'}” to "
                     f"“{table.location or 'no location'}” after publishing."
                 ),
@@ -301,7 +328,7 @@ def update_table(*, table: Table, by) -> Table:
     return table
 
 
-def delete_table(*, table: Table, by) -> None:
+def delete_table(*, table: Table, by: AbstractBaseUser | None) -> None:
     """Delete a table with its anchors, in one transaction. Unpublished schedule versions
     drop their visits to it (``events.signals.objects_leaving``); refused once the event's
     schedule is published, or when a published version uses it. Audited either way."""
@@ -329,7 +356,7 @@ def delete_table(*, table: Table, by) -> None:
         )
 
 
-def update_event(*, event: Event, by) -> Event:
+def update_event(*, event: Event, by: AbstractBaseUser | None) -> Event:
     """Save ``event``'s edited details in one transaction. Once its schedule is published its
     date, start time, rounds and their minutes are refused (audited); a new name, venue or
     region is recorded in the audit log."""
@@ -516,7 +543,9 @@ def check_groups_may_be_formed(*, event: Event) -> None:
     )
 
 
-def form_groups(*, event: Event, min_size: int, max_size: int, by) -> list[TravelGroup]:
+def form_groups(
+    *, event: Event, min_size: int, max_size: int, by: AbstractBaseUser | None
+) -> list[TravelGroup]:
     """Replace the event's travelling groups with groups formed from its attending
     primary-care clinicians (no-shows left out), by department and track, sized
     ``min_size``..``max_size`` (see ``plan_groups``). What refers to the old groups is
@@ -580,7 +609,9 @@ def _eligible_tables(event: Event, track: str) -> int:
     return eligible_table_count(track, event.tables.select_related("specialty"))
 
 
-def update_group(*, group: TravelGroup, name: str, track: str, by) -> list[str]:
+def update_group(
+    *, group: TravelGroup, name: str, track: str, by: AbstractBaseUser | None
+) -> list[str]:
     """Rename a group and set its track (one transaction). Returns the consequences, in
     words: how many tables the group may visit now. Refused once the event's schedule is
     published, since itineraries name the group and its tables follow its track (audited)."""
@@ -616,15 +647,31 @@ def _update_group(*, group: TravelGroup, name: str, track: str, old_track: str) 
 
 
 @transaction.atomic
-def create_group(*, event: Event, name: str, track: str, by) -> TravelGroup:
-    """An empty group, to fill by hand."""
+def create_group(
+    *, event: Event, name: str, track: str, by: AbstractBaseUser | None
+) -> TravelGroup:
+    """An empty group, to fill by hand, in one transaction. Allowed after publishing (no
+    published visit changes), and then recorded in the audit log."""
     group = TravelGroup(event=event, name=name, track=track)
     group.full_clean(exclude=["department"])
     group.save()
+    _audit_published(
+        by=by,
+        event=event,
+        action=ADDED_AFTER_PUBLISHING,
+        target=group.name,
+        message=(
+            f"{display_name(by)} added the empty group {group.name} to {event.name} after "
+            "publishing: the published schedule is unchanged."
+        ),
+        details={"group": group.pk},
+    )
     return group
 
 
-def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by) -> list[str]:
+def move_member(
+    *, event: Event, clinician: Clinician, to_group: TravelGroup, by: AbstractBaseUser | None
+) -> list[str]:
     """Put ``clinician`` in ``to_group`` (taking them out of their current group, if any), in
     one transaction. Returns warnings about the sizes that result. Once the event's schedule
     is published only a clinician in no group may be put into one (a latecomer: audited);
@@ -641,7 +688,9 @@ def move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by
         return _move_member(event=event, clinician=clinician, to_group=to_group, by=by)
 
 
-def _move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, by) -> list[str]:
+def _move_member(
+    *, event: Event, clinician: Clinician, to_group: TravelGroup, by: AbstractBaseUser | None
+) -> list[str]:
     if to_group.event_id != event.pk:
         raise ValidationError("That group is not at this event.")
     if clinician.role != Clinician.Role.PRIMARY_CARE:
@@ -693,7 +742,7 @@ def _move_member(*, event: Event, clinician: Clinician, to_group: TravelGroup, b
     return warnings
 
 
-def delete_group(*, group: TravelGroup, by) -> None:
+def delete_group(*, group: TravelGroup, by: AbstractBaseUser | None) -> None:
     """Delete a group, in one transaction; its members become ungrouped. Unpublished schedule
     versions drop its visits (``events.signals.objects_leaving``); refused once the event's
     schedule is published, or when a published version uses it. Audited either way."""

@@ -209,7 +209,7 @@ class AttendanceStatusView(OrganizerMixin, EventScopedMixin, View):
         form = AttendanceStatusForm(request.POST)
         if form.is_valid():
             services.set_attendance_status(
-                attendance=attendance, status=form.cleaned_data["status"], by=request.user
+                attendance=attendance, status=form.cleaned_data["status"]
             )
             messages.success(
                 request,

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ItinerariesConfig(AppConfig):
     name = "itineraries"
     verbose_name = "Itineraries"
+    # No role holds itineraries' own permissions (accounts.roles syncs the groups on migrate):
+    # its organizer pages ask for events' permissions, and only its services write its rows.
+    role_permissions: dict = {}
+
+    def ready(self) -> None:
+        from events.queries import register_event_tab
+
+        from .event_pages import itineraries_tab
+
+        # The event's header shows the tab without events importing itineraries.
+        register_event_tab(itineraries_tab)

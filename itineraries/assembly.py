@@ -39,10 +39,7 @@ class TableInfo:
     number: int
     location: str
     specialty: str
-
-    @property
-    def label(self) -> str:
-        return f"Table {self.number} ({self.specialty})"
+    label: str  # Table.__str__: "Table 7 (Neonatology)"
 
 
 @dataclass(frozen=True)
@@ -199,7 +196,11 @@ def _person(clinician: Clinician, *, with_sites: bool = False) -> Person:
 
 def _table_info(table: Table) -> TableInfo:
     return TableInfo(
-        id=table.pk, number=table.number, location=table.location, specialty=table.specialty.name
+        id=table.pk,
+        number=table.number,
+        location=table.location,
+        specialty=table.specialty.name,
+        label=str(table),
     )
 
 

@@ -29,6 +29,9 @@ from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
 
 # Larger events get their itineraries PDF from a Celery task, not within the request.
 SYNC_PDF_MAX_ATTENDEES = 300
+# How long a queued itineraries PDF counts as being prepared; past it (a lost task) the status
+# page offers the button again.
+PDF_QUEUED_SECONDS = 15 * 60
 # How long a rendered personal page is kept for its token and published version.
 ITINERARY_CACHE_SECONDS = 60
 
@@ -292,9 +295,14 @@ class ChangedItinerariesPdfView(EventItinerariesMixin, View):
         return response
 
 
+def _pdf_queued_key(*, event_id: int, schedule_id: int) -> str:
+    return f"itineraries:pdf-queued:{event_id}:{schedule_id}"
+
+
 class ItinerariesPdfView(EventItinerariesMixin, View):
-    """Every itinerary, one a page, as a PDF: made at once for a small event; for a large one
-    a Celery task renders it and the status page waits for the file."""
+    """Every itinerary, one a page, as a PDF. A GET only reads: a small event's PDF is made at
+    once; a large one's is served once a task has rendered it, else the status page says how
+    it stands. A POST (the status page's button) asks a Celery task to render it."""
 
     def get(self, request, event_pk):
         event = self.get_event()
@@ -309,25 +317,42 @@ class ItinerariesPdfView(EventItinerariesMixin, View):
                 f'inline; filename="itineraries-{event.pk}-{schedule.pk}.pdf"'
             )
             return response
+        if itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists():
+            return redirect(reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk}))
+        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+
+    def post(self, request, event_pk):
+        event = self.get_event()
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(request, "The schedule is not published yet: there is nothing to print.")
+            return redirect(self.get_list_url())
         path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
-        if not path.exists():
+        # cache.add is the once-only guard: a second click while the task runs queues nothing.
+        key = _pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk)
+        if not path.exists() and cache.add(key, True, PDF_QUEUED_SECONDS):
             transaction.on_commit(lambda: render_itineraries_pdf_task.delay(event.pk, schedule.pk))
         return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
 
 
 class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
-    """Waits for the task's PDF: the page refreshes itself until the file is there."""
+    """How the task's PDF stands: ready (a download link), being prepared (the page refreshes
+    itself until the file is there) or not asked for (a button that asks)."""
 
     template_name = "itineraries/itinerary_pdf_status.html"
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
         schedule, _ = get_published_schedules(event=event)
-        ready = (
-            schedule is not None
-            and itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
+        ready = queued = False
+        if schedule is not None:
+            ready = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
+            queued = not ready and bool(
+                cache.get(_pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk))
+            )
+        return super().get_context_data(
+            event=event, schedule=schedule, ready=ready, queued=queued, **kwargs
         )
-        return super().get_context_data(event=event, schedule=schedule, ready=ready, **kwargs)
 
 
 class ItinerariesPdfFileView(EventItinerariesMixin, View):

@@ -1,27 +1,32 @@
 from django.apps import AppConfig
 
+from accounts.roles import ADMINS, ORGANIZERS
+
 
 class RotationsConfig(AppConfig):
     name = "rotations"
     verbose_name = "Rotations"
+    # What each role may do with rotations' models (accounts.roles syncs the groups on migrate).
+    role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
 
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
-        from events.queries import register_event_panel, register_event_steps
+        from events.queries import register_event_panel, register_event_steps, register_event_tab
         from events.signals import objects_leaving
 
         # The deploy checks, and the Celery tasks in every process, not only in workers: the
         # services start tasks by name (they never import them), so the web process must
         # know them too.
         from . import checks, tasks  # noqa: F401
-        from .event_pages import replan_panel, schedule_steps
+        from .event_pages import replan_panel, schedule_steps, schedule_tab
         from .models import Schedule
         from .receivers import clear_leaving_objects, refuse_deleting_published
 
         # The event's pages show rotations' steps and boxes without events importing rotations.
         register_event_steps(schedule_steps)
         register_event_panel("checkin", replan_panel)
+        register_event_tab(schedule_tab)
         # Deleting what a schedule uses: rotations clears its drafts or refuses (events only
         # announces what is leaving).
         objects_leaving.connect(clear_leaving_objects, dispatch_uid="rotations.leaving")

@@ -82,7 +82,7 @@ def _draft_of(published: Schedule) -> Schedule | None:
     return draft
 
 
-def _copy(schedule: Schedule, by, note: str = "") -> Schedule:
+def _copy(schedule: Schedule, by: AbstractBaseUser | None, note: str = "") -> Schedule:
     copy = create_schedule_version(
         event=schedule.event,
         by=by,
@@ -114,7 +114,9 @@ def _start_edit(schedule: Schedule) -> tuple[Schedule, Schedule | None]:
     return asked, (asked if not asked.is_published else _draft_of(asked))
 
 
-def _finish_edit(asked: Schedule, draft: Schedule | None, by) -> EditResult:
+def _finish_edit(
+    asked: Schedule, draft: Schedule | None, by: AbstractBaseUser | None
+) -> EditResult:
     if draft is asked:
         return EditResult(schedule=asked, copied=False)
     if draft is not None:
@@ -122,7 +124,9 @@ def _finish_edit(asked: Schedule, draft: Schedule | None, by) -> EditResult:
     return EditResult(schedule=_copy(asked, by), copied=True)
 
 
-def _record_change(*, by, asked: Schedule, result: EditResult, what: str, details: dict) -> None:
+def _record_change(
+    *, by: AbstractBaseUser | None, asked: Schedule, result: EditResult, what: str, details: dict
+) -> None:
     event = asked.event
     record_audit(
         actor=by,

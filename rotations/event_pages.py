@@ -1,17 +1,23 @@
 """What rotations adds to the event's pages, which events builds without knowing rotations:
-the schedule and publish steps of the event page, and the re-plan box of the check-in page.
-Registered in ``RotationsConfig.ready``."""
+the schedule and publish steps of the event page, the re-plan box of the check-in page, and
+the header's "Schedule" tab. Registered in ``RotationsConfig.ready``."""
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from events.models import Event
-from events.queries import DONE, TODO, WAITING, WARNING, EventFacts, Step
+from events.queries import DONE, TODO, WAITING, WARNING, EventFacts, Step, Tab
 
 from .forms import ReplanForm
 from .models import SolveRun
 from .services import readiness_problems
+
+
+def schedule_tab(*, event: Event, active: str) -> Tab:
+    """The header's "Schedule" tab, after "Groups"."""
+    url = reverse("rotations:schedule_list", kwargs={"event_pk": event.pk})
+    return Tab("schedule", "Schedule", url)
 
 
 def schedule_steps(facts: EventFacts, steps: list[Step]) -> list[Step]:

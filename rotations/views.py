@@ -19,6 +19,7 @@ from . import editing, services
 from .forms import MoveForm, ReplanForm, SolveForm
 from .grid import build_grid, quality_text
 from .models import Schedule, SolveRun, replan_note
+from .services import table_label
 
 
 def _schedule(view, **filters) -> Schedule:
@@ -315,7 +316,7 @@ class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
             done = f"{group.name} is out of round {round_}."
         else:
             done = (
-                f"{group.name} is at table {table.number} ({table.specialty.name}) in round "
+                f"{group.name} is at {table_label(table)} in round "
                 f"{round_} (pinned, so a re-solve keeps it)."
             )
         _edit_message(self.request, result, done)

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from events.queries import TRACK_LABELS
+from events.queries import TRACK_LABELS, Tab, event_tabs
 
 register = template.Library()
 
@@ -39,6 +39,12 @@ def status_badge(value: str, label: str):
     return format_html(
         '<span class="badge {}">{}</span>', STATUS_CLASSES.get(value, "text-bg-secondary"), label
     )
+
+
+@register.simple_tag
+def event_header_tabs(event, active) -> list[Tab]:
+    """The tabs of ``event``'s header, its own and those the apps above events register."""
+    return event_tabs(event, active=active or "")
 
 
 @register.filter

@@ -14,6 +14,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
+
+# table_label: "table 7 (Neonatology)", the one mid-sentence name of a table (re-exported).
+from events.queries import table_label
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.solver import (
     Group,
@@ -46,13 +49,6 @@ def _pk(solver_id: str, prefix: str) -> int:
     if not solver_id.startswith(prefix) or not solver_id[1:].isdigit():
         raise ValueError(f"{solver_id!r} is not a {prefix}<number> id")
     return int(solver_id[1:])
-
-
-def table_label(table: Table) -> str:
-    """How the organizer names a table mid-sentence: "table 7 (Neonatology)" (``Table.__str__``
-    with a small t)."""
-    label = str(table)
-    return label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +341,7 @@ def readiness_problems(*, event: Event, replan_from_round: int | None = None) ->
     if not rows.groups:
         problems.append("The event has no travelling groups.")
     for table in rows.tables:
-        label = "T" + table_label(table)[1:]
+        label = str(table)
         if not table.anchors.all():
             problems.append(f"{label} has no anchor.")
         elif not Availability(total=event.rounds).table_rounds(table):

@@ -152,7 +152,9 @@ def publish_schedule(*, schedule: Schedule, by: AbstractBaseUser | None) -> Sche
     return schedule
 
 
-def _published_words(by, event: Event, schedule: Schedule, previous, changed: int) -> str:
+def _published_words(
+    by: AbstractBaseUser | None, event: Event, schedule: Schedule, previous, changed: int
+) -> str:
     who = display_name(by)
     if previous is None:
         return f"{who} published version {schedule.version} of {event.name}: {changed} itineraries."

@@ -96,3 +96,57 @@ def test_deploy_check_warns_when_rate_limits_are_counted_per_process():
     result = run_manage("check", "--deploy", **env)
 
     assert "rounds.W001" in result.stderr + result.stdout
+
+
+def _folders(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_dir())
+
+
+def test_settings_create_no_folder_on_import(tmp_path):
+    var = tmp_path / "var"
+
+    result = run_python("import config.settings", ROUNDS_VAR_DIR=str(var))
+
+    assert (result.returncode, var.exists()) == (0, False), result.stderr
+
+
+def test_django_setup_creates_static_root_and_the_sqlite_folder_so_whitenoise_is_quiet(tmp_path):
+    var = tmp_path / "var"
+    code = (
+        "import warnings, django; warnings.simplefilter('error'); django.setup(); "
+        "from django.core.handlers.wsgi import WSGIHandler; WSGIHandler(); print('ok')"
+    )
+
+    result = run_python(code, ROUNDS_VAR_DIR=str(var))
+
+    assert (result.stdout.split(), _folders(var)) == (["ok"], ["static"]), result.stderr
+
+
+def test_celery_app_creates_the_filesystem_broker_folders_when_configured(tmp_path):
+    var = tmp_path / "var"
+    code = "from config.celery import app; print(app.conf.broker_url)"
+
+    result = run_python(code, ROUNDS_VAR_DIR=str(var))
+
+    assert (result.stdout.split(), _folders(var)) == (
+        ["filesystem://"],
+        [
+            "celery-broker",
+            "celery-broker/control",
+            "celery-broker/processed",
+            "celery-broker/queue",
+        ],
+    ), result.stderr
+
+
+def test_celery_app_creates_no_folder_for_redis(tmp_path):
+    var = tmp_path / "var"
+    code = "from config.celery import app; print(app.conf.broker_url)"
+
+    result = run_python(
+        code, ROUNDS_VAR_DIR=str(var), CELERY_BROKER_URL="redis://127.0.0.1:6379/12"
+    )
+
+    assert (result.stdout.split(), var.exists()) == (["redis://127.0.0.1:6379/12"], False), (
+        result.stderr
+    )

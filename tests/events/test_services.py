@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.models import AuditEntry
 from clinicians.models import Track
 from events import services
 from events.models import Anchor, Attendance, Event, GroupMember
@@ -20,6 +21,7 @@ from tests.factories import (
     make_specialist,
     make_specialty,
     make_table,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -282,12 +284,51 @@ def test_update_group_reports_when_no_table_serves_the_new_track():
 def test_set_attendance_status_records_check_in_time_and_clears_it():
     attendance = make_attendance()
 
-    services.set_attendance_status(attendance=attendance, status="checked-in", by=None)
+    services.set_attendance_status(attendance=attendance, status="checked-in")
     checked = attendance.checked_in_at
-    services.set_attendance_status(attendance=attendance, status="no-show", by=None)
+    services.set_attendance_status(attendance=attendance, status="no-show")
 
     assert checked is not None
     assert attendance.checked_in_at is None
+
+
+def test_finish_event_records_who_finished_it():
+    event = make_event(name="North, spring", status=Event.Status.PUBLISHED)
+    ann = make_user(first_name="Ann", last_name="Lee")
+
+    finished = services.finish_event(event=event, by=ann)
+
+    entry = AuditEntry.objects.get()
+    assert (finished.status, entry.action, entry.actor, entry.message, entry.details) == (
+        Event.Status.FINISHED,
+        services.EVENT_FINISHED,
+        ann,
+        "Ann Lee marked North, spring finished: its published schedule now counts as who has "
+        "met whom.",
+        {"event": event.pk},
+    )
+
+
+def test_create_group_before_publishing_is_not_audited():
+    event = make_event()
+
+    services.create_group(event=event, name="Late group", track=Track.ADULT, by=None)
+
+    assert AuditEntry.objects.count() == 0
+
+
+def test_create_group_after_publishing_is_audited():
+    event = make_event(name="North, spring", status=Event.Status.PUBLISHED)
+
+    group = services.create_group(event=event, name="Late group", track=Track.ADULT, by=None)
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.message, entry.details) == (
+        services.ADDED_AFTER_PUBLISHING,
+        "Rounds added the empty group Late group to North, spring after publishing: the "
+        "published schedule is unchanged.",
+        {"event": event.pk, "group": group.pk},
+    )
 
 
 def test_finish_event_keeps_a_finished_event_finished():

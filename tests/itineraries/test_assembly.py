@@ -62,7 +62,11 @@ def test_get_itinerary_traveller_lists_tables_and_present_anchors():
             start=T(18, 0),
             end=T(18, 10),
             table=TableInfo(
-                id=small.cardiology.pk, number=1, location="Hall A", specialty="Cardiology"
+                id=small.cardiology.pk,
+                number=1,
+                location="Hall A",
+                specialty="Cardiology",
+                label="Table 1 (Cardiology)",
             ),
             anchors=(Person("Ann Heart", "MD"), Person("Cara Pulse", "MD")),
         ),
@@ -71,7 +75,11 @@ def test_get_itinerary_traveller_lists_tables_and_present_anchors():
             start=T(18, 12),
             end=T(18, 22),
             table=TableInfo(
-                id=small.dermatology.pk, number=2, location="Hall B", specialty="Dermatology"
+                id=small.dermatology.pk,
+                number=2,
+                location="Hall B",
+                specialty="Dermatology",
+                label="Table 2 (Dermatology)",
             ),
             anchors=(Person("Bob Skin", "DO"),),
         ),
@@ -80,7 +88,11 @@ def test_get_itinerary_traveller_lists_tables_and_present_anchors():
             start=T(18, 24),
             end=T(18, 34),
             table=TableInfo(
-                id=small.endocrinology.pk, number=3, location="", specialty="Endocrinology"
+                id=small.endocrinology.pk,
+                number=3,
+                location="",
+                specialty="Endocrinology",
+                label="Table 3 (Endocrinology)",
             ),
             anchors=(Person("Gus Sugar", "MD"),),
         ),
@@ -108,7 +120,11 @@ def test_get_itinerary_anchor_lists_groups_members_and_sites():
 
     assert itinerary.kind == Itinerary.ANCHOR
     assert itinerary.table == TableInfo(
-        id=small.dermatology.pk, number=2, location="Hall B", specialty="Dermatology"
+        id=small.dermatology.pk,
+        number=2,
+        location="Hall B",
+        specialty="Dermatology",
+        label="Table 2 (Dermatology)",
     )
     assert itinerary.anchors == ()
     assert [r.groups for r in itinerary.rounds] == [

@@ -574,32 +574,69 @@ def test_print_all_small_event_returns_pdf(manager_client, small):
     assert response.content[:5] == b"%PDF-"
 
 
-def test_print_all_large_event_renders_in_task(
-    manager_client, small, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def large_pdf(small, monkeypatch, settings, tmp_path):
+    """``small`` counted as a large event (its PDF rendered in a task); returns what was
+    queued."""
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(itinerary_views, "SYNC_PDF_MAX_ATTENDEES", 2)
     queued = []
     monkeypatch.setattr(render_itineraries_pdf_task, "delay", lambda *args: queued.append(args))
+    return queued
+
+
+def test_print_all_get_of_a_large_event_queues_nothing(
+    manager_client, small, large_pdf, django_capture_on_commit_callbacks
+):
     status_url = reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.get(
             reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk})
         )
-    waiting = manager_client.get(status_url)
-    render_itineraries_pdf_task(*queued[0])
-    ready = manager_client.get(status_url)
-    download = manager_client.get(
-        reverse("itineraries:print-all-file", kwargs={"event_pk": small.event.pk})
-    )
+    status = manager_client.get(status_url)
 
     assert (response.status_code, response["Location"]) == (302, status_url)
-    assert queued == [(small.event.pk, small.schedule.pk)]
+    assert large_pdf == []
+    assert "Prepare the PDF" in page_text(status)
+    assert "refresh" not in status.content.decode()
+
+
+def test_print_all_post_of_a_large_event_renders_in_task(
+    manager_client, small, large_pdf, django_capture_on_commit_callbacks
+):
+    print_url = reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk})
+    status_url = reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
+    file_url = reverse("itineraries:print-all-file", kwargs={"event_pk": small.event.pk})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(print_url)
+    waiting = manager_client.get(status_url)
+    render_itineraries_pdf_task(*large_pdf[0])
+    ready = manager_client.get(status_url)
+    again = manager_client.get(print_url)
+    download = manager_client.get(file_url)
+
+    assert (response.status_code, response["Location"]) == (302, status_url)
+    assert large_pdf == [(small.event.pk, small.schedule.pk)]
     assert '<meta http-equiv="refresh" content="3">' in waiting.content.decode()
+    assert "Prepare the PDF" not in page_text(waiting)
     assert "Download the PDF" in page_text(ready)
     assert "refresh" not in ready.content.decode()
+    assert (again.status_code, again["Location"]) == (302, file_url)
     assert b"".join(download.streaming_content)[:5] == b"%PDF-"
+
+
+def test_print_all_posted_twice_queues_one_task(
+    manager_client, small, large_pdf, django_capture_on_commit_callbacks
+):
+    print_url = reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(print_url)
+        manager_client.post(print_url)
+
+    assert large_pdf == [(small.event.pk, small.schedule.pk)]
 
 
 def test_print_all_unpublished_redirects_with_message(manager_client, small):

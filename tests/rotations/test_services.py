@@ -328,7 +328,6 @@ def test_replan_flow_keeps_the_held_rounds_and_leaves_out_the_missing_table(orga
         set_attendance_status(
             attendance=event.attendances.get(clinician=anchor.clinician),
             status=Attendance.Status.NO_SHOW,
-            by=organizer,
         )
 
     replan = start_solve(event=event, by=organizer, time_limit_s=5, replan_from_round=4)

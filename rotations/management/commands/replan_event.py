@@ -76,12 +76,10 @@ class Command(SolveEventCommand):
         try:
             with transaction.atomic():
                 for attendance in absent:
-                    set_attendance_status(
-                        attendance=attendance, status=Attendance.Status.NO_SHOW, by=None
-                    )
+                    set_attendance_status(attendance=attendance, status=Attendance.Status.NO_SHOW)
                 for attendance in arrived:
                     set_attendance_status(
-                        attendance=attendance, status=Attendance.Status.CHECKED_IN, by=None
+                        attendance=attendance, status=Attendance.Status.CHECKED_IN
                     )
                 run = services.start_solve(
                     event=event,
