@@ -32,10 +32,13 @@ from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bou
 from rotations.solver.checks import frozen_visits
 from rotations.solver.cpsat import run
 from rotations.solver.indexed import Indexed, bits, index_problem
-from rotations.solver.metrics import figures, repeated_pairs
+from rotations.solver.metrics import figures
 from rotations.solver.problem import Problem, Progress, Solution, Status, may_visit
 
 Triple = tuple[int, int, int]
+
+# The share of a best re-plan's time left after the search for ``keep_rounds``.
+KEEP_ROUNDS_SHARE = 0.1
 
 
 def base_problem(problem: Problem) -> Problem:
@@ -95,39 +98,80 @@ def stable_problem(problem: Problem, base: Problem) -> Problem:
     return replace(base, affinity=tuple(affinity), met_before=frozenset(met_before))
 
 
-def restate(problem: Problem, base: Problem, solution: Solution, *, keep: bool) -> Solution:
+def restate(
+    problem: Problem,
+    base: Problem,
+    solution: Solution,
+    *,
+    keep: bool,
+    deadline: float = math.inf,
+    should_stop: Callable[[], bool] | None = None,
+) -> Solution:
     """``solution`` of ``stable_problem`` with its figures on the real values; with ``keep``,
-    its visits first re-timed by ``keep_rounds``."""
+    its visits first re-timed by ``keep_rounds`` until ``deadline`` or ``should_stop``
+    (which, as in every phase, leaves the schedule ``stopped`` and not ``OPTIMAL``)."""
     if solution.status is Status.INFEASIBLE:
         return solution
     ix = index_problem(base)
     triples = [(v.round, ix.group_index[v.group], ix.table_index[v.table]) for v in solution.visits]
+    stopped = False
     if keep:
-        triples = keep_rounds(ix, triples, _published(problem, ix))
+        triples, stopped = keep_rounds(
+            ix, triples, _published(problem, ix), deadline=deadline, should_stop=should_stop
+        )
     fig = figures(ix, triples, build_relaxation(ix).possible)
     return replace(
         solution,
+        status=Status.FEASIBLE if stopped else solution.status,
         visits=tuple(sorted(ix.visit(*key) for key in triples)),
         affinity=fig.affinity,
         met_before_revisits=fig.met_before_revisits,
         repeated_pairs=fig.repeated_pairs,
         table_spread=fig.table_spread,
+        stopped=solution.stopped or stopped,
     )
 
 
-def keep_rounds(ix: Indexed, triples: list[Triple], published: set[Triple]) -> list[Triple]:
+def keep_rounds(
+    ix: Indexed,
+    triples: list[Triple],
+    published: set[Triple],
+    *,
+    deadline: float = math.inf,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[list[Triple], bool]:
     """Swap the rounds of two of a group's visits (neither pinned) when that puts one of them
     back in its published round, the rules allow it and repeated pairs do not grow. Tables
-    keep their visits, so levels 1-3 and 5 are unchanged."""
+    keep their visits, so levels 1-3 and 5 are unchanged.
+
+    Passes over the schedule until one swaps nothing, counting repeated pairs incrementally
+    (the meetings a swap removes and adds). Before each swap it tries, it stops at
+    ``deadline`` or once ``should_stop`` returns True, keeping the swaps made so far:
+    (triples, True if ``should_stop`` ended it)."""
     pinned = set(ix.pins)
     published_round = {(g, t): r for r, g, t in published}
     schedule = set(triples)
     load = Counter((r, t) for r, _, t in schedule)
+    at = {(r, g): t for r, g, t in schedule}
+    hosted: defaultdict[tuple[int, int], set[int]] = defaultdict(set)  # (round, table): groups
+    for r, g, t in schedule:
+        hosted[r, t].add(g)
+    meetings: Counter[tuple[int, int]] = Counter()  # group pair: (round, table)s shared
+    for groups in hosted.values():
+        meetings.update(combinations(sorted(groups), 2))
+
+    def move(g: int, t: int, r_from: int, r_to: int, changes: Counter[tuple[int, int]]) -> None:
+        """The meetings that change when g's visit to t moves from round r_from to r_to."""
+        for h in hosted[r_from, t]:
+            if h != g:
+                changes[min(g, h), max(g, h)] -= 1
+        for h in hosted[r_to, t]:
+            if h != g:
+                changes[min(g, h), max(g, h)] += 1
+
     improved = True
     while improved:
         improved = False
-        repeats = repeated_pairs(sorted(schedule))
-        at = {(r, g): t for r, g, t in schedule}
         for r_now, g, t in sorted(schedule):
             if (r_now, g, t) not in schedule:
                 continue
@@ -145,18 +189,35 @@ def keep_rounds(ix: Indexed, triples: list[Triple], published: set[Triple]) -> l
                 not ix.table_mask[other] >> r_now & 1 or load[r_now, other] >= ix.capacity[other]
             ):
                 continue
-            moved = schedule - {(r_now, g, t)} | {(r_old, g, t)}
+            if time.monotonic() > deadline:
+                return sorted(schedule), False
+            if should_stop is not None and should_stop():
+                return sorted(schedule), True
+            changes: Counter[tuple[int, int]] = Counter()
+            move(g, t, r_now, r_old, changes)
             if other is not None:
-                moved = moved - {(r_old, g, other)} | {(r_now, g, other)}
-            if repeated_pairs(sorted(moved)) > repeats:
+                move(g, other, r_old, r_now, changes)
+            added = sum(
+                (meetings[pair] + delta >= 2) - (meetings[pair] >= 2)
+                for pair, delta in changes.items()
+            )
+            if added > 0:
                 continue
             # Keep going through this pass with the swap applied.
-            schedule = moved
-            repeats = repeated_pairs(sorted(schedule))
-            load = Counter((r, t) for r, _, t in schedule)
-            at = {(r, g): t for r, g, t in schedule}
+            for pair, delta in changes.items():
+                meetings[pair] += delta
+            swapped = [(r_now, r_old, t)] + ([] if other is None else [(r_old, r_now, other)])
+            del at[r_now, g]
+            for r_from, r_to, table in swapped:
+                schedule.remove((r_from, g, table))
+                schedule.add((r_to, g, table))
+                load[r_from, table] -= 1
+                load[r_to, table] += 1
+                hosted[r_from, table].remove(g)
+                hosted[r_to, table].add(g)
+                at[r_to, g] = table
             improved = True
-    return sorted(schedule)
+    return sorted(schedule), False
 
 
 def fewest_changes(

@@ -103,7 +103,31 @@ def solve(
             on_progress=on_progress,
             should_stop=should_stop,
         )
+    return _replan(
+        problem,
+        strategy=strategy,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        num_workers=num_workers,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+
+
+def _replan(
+    problem: Problem,
+    *,
+    strategy: Strategy,
+    time_limit_s: float,
+    seed: int,
+    num_workers: int,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> Solution:
+    """``solve`` of a re-plan: the kept visits checked, then ``strategy`` (``replan.py``),
+    every phase within the one time limit."""
     started = time.monotonic()
+    deadline = started + max(0.0, time_limit_s)
     reasons = pin_conflicts(problem)
     if reasons:
         if on_progress is not None:
@@ -114,22 +138,30 @@ def solve(
         solution = replan.fewest_changes(
             problem,
             base,
-            deadline=started + max(0.0, time_limit_s),
+            deadline=deadline,
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
         )
     else:
+        stable = replan.stable_problem(problem, base)
         inner = _solve(
-            replan.stable_problem(problem, base),
-            time_limit_s=time_limit_s,
+            stable,
+            time_limit_s=max(0.0, deadline - time.monotonic()) * (1 - replan.KEEP_ROUNDS_SHARE),
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
         )
-        solution = replan.restate(problem, base, inner, keep=not inner.stopped)
+        solution = replan.restate(
+            problem,
+            base,
+            inner,
+            keep=not inner.stopped,
+            deadline=deadline,
+            should_stop=should_stop,
+        )
     return replan.with_changes(problem, replace(solution, solve_seconds=time.monotonic() - started))
 
 
@@ -143,133 +175,21 @@ def _solve(
     should_stop: Callable[[], bool] | None,
 ) -> Solution:
     """``solve`` of a problem that is not a re-plan."""
-    started = time.monotonic()
-    deadline = started + max(0.0, time_limit_s)
-
-    def report(
-        fraction: float, message: str, visits: int | None = None, bound: int | None = None
-    ) -> None:
-        if on_progress is not None:
-            on_progress(Progress(fraction, message, visits, bound))
-
-    def stop_now() -> bool:
-        return should_stop is not None and should_stop()
-
-    report(0.0, "checking pinned visits")
-    reasons = pin_conflicts(problem)
-    if reasons:
-        report(1.0, "infeasible: the pinned visits break a hard rule")
-        return _infeasible(reasons, started)
-
-    ix = index_problem(problem)
-    if stop_now():
-        return _stopped_early(ix, started)
-    rel = build_relaxation(ix)
-    if stop_now():
-        return _stopped_early(ix, started)
-    bound = visits_bound(ix, rel)
-    share_bound = fairness_bound(ix, rel, should_stop)
-    report(0.1, f"at most {bound} visits", None, bound)
-
-    found = components(ix)
-    if len(found) == 1 and len(found[0][0]) == len(ix.groups):
-        parts = [_Part(ix, rel, ix.problem)]
-    else:
-        parts = []
-        for k, (groups, tables) in enumerate(found):
-            sub = subproblem(ix, groups, tables, k)
-            sub_ix = index_problem(sub)
-            parts.append(_Part(sub_ix, build_relaxation(sub_ix), sub))
-            if stop_now():
-                return _stopped_early(ix, started)
-    # What each part has so far: its pins until it is laid out.
-    results = [_Result([part.ix.visit(*pin) for pin in part.ix.pins], False) for part in parts]
-
-    def finish(stopped: bool) -> Solution:
-        triples = sorted(
-            (v.round, ix.group_index[v.group], ix.table_index[v.table])
-            for result in results
-            for v in result.visits
-        )
-        fig = figures(ix, triples, rel.possible)
-        proved = all(result.proved for result in results) and (
-            len(parts) == 1 or fig.min_share == share_bound
-        )
-        report(1.0, f"{fig.visits} of at most {bound} visits", fig.visits, bound)
-        return _solution(ix, triples, fig, bound, share_bound, proved, stopped, started)
-
-    if stop_now():
-        return finish(True)
-    drafts = []
-    for k, part in enumerate(parts):
-        draft = _draft(part, share_bound, should_stop)
-        drafts.append(draft)
-        results[k] = _Result([part.ix.visit(*key) for key in draft.triples], draft.proved)
-        if stop_now():
-            return finish(True)
-    report(0.5, "laid out the rounds", None, bound)
-
-    # Parts short of a bound get a search; big ones in processes of their own.
-    searched = [k for k, draft in enumerate(drafts) if not draft.proved]
-    size = {k: sum(len(e) for e in parts[k].ix.eligible) for k in searched}
-    lanes = min(num_workers, len(searched), os.cpu_count() or 1)
-    remote = [k for k in searched if size[k] >= PARALLEL_MIN_PAIRS] if lanes >= 2 else []
-    if len(remote) < 2:
-        remote = []
-    # Spend most of the time left on search, keeping some for mixing; parts share it by size,
-    # in-process ones one after another, the others in ``lanes`` processes side by side.
-    stopped = False
-    remote_total = sum(size[k] for k in remote) or 1
-    remote_budget = max(0.0, deadline - time.monotonic()) * 0.7
-    left_size = sum(size[k] for k in searched if k not in remote)
-    if remote:
-        outcomes = _search_in_processes(
-            [(parts[k].problem, drafts[k]) for k in remote],
-            share_bound,
-            [remote_budget * min(1.0, lanes * size[k] / remote_total) for k in remote],
-            deadline,
-            seed,
-            max(1, num_workers // lanes),
-            lanes,
-            stop_now,
-        )
-        if outcomes is not None:
-            for k, (visits, proved, part_stopped) in zip(remote, outcomes, strict=True):
-                results[k] = _Result(visits, proved)
-                stopped = stopped or part_stopped
-        else:
-            left_size += sum(size[k] for k in remote)
-            remote = []
-    for k, part in enumerate(parts):
-        if k in remote:
-            continue
-        if stopped or stop_now():
-            return finish(True)
-        now = time.monotonic()
-        search_until = now
-        if k in size:
-            search_until += max(0.0, deadline - now) * 0.7 * size[k] / max(1, left_size)
-            left_size -= size[k]
-        triples, proved, part_stopped = _improve(
-            part,
-            drafts[k],
-            share_bound,
-            search_until=search_until,
-            deadline=deadline,
-            seed=seed,
-            num_workers=num_workers,
-            should_stop=should_stop,
-            on_solution=lambda: report(0.6, "found a better schedule", None, bound),
-        )
-        results[k] = _Result([part.ix.visit(*key) for key in triples], proved)
-        stopped = stopped or part_stopped
-    return finish(stopped)
+    run = _Run(
+        started=time.monotonic(),
+        time_limit_s=time_limit_s,
+        seed=seed,
+        num_workers=num_workers,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    return run.solve(problem)
 
 
 @dataclass(slots=True)
 class _Part:
-    ix: Indexed
-    rel: Relaxation
+    indexed: Indexed
+    relaxation: Relaxation
     problem: Problem
 
 
@@ -277,6 +197,16 @@ class _Part:
 class _Result:
     visits: list[Visit]
     proved: bool
+
+
+@dataclass(slots=True)
+class _Whole:
+    """The whole problem after phase 2, with its bounds."""
+
+    indexed: Indexed
+    relaxation: Relaxation
+    visits_bound: int
+    share_bound: Fraction
 
 
 @dataclass(slots=True)
@@ -291,17 +221,280 @@ class _Draft:
     value_bound: int
 
 
+@dataclass(slots=True)
+class _SearchPlan:
+    """Which parts phase 6 searches, and where."""
+
+    size: dict[int, int]  # eligible (group, table) pairs of each part to search, by index
+    remote: list[int]  # parts searched in child processes, by index
+    lanes: int  # child processes side by side
+
+
+class _Run:
+    """One ``solve`` of a problem that is not a re-plan: the phases of the module docstring,
+    one method each, sharing the time limit, seed and callbacks."""
+
+    def __init__(
+        self,
+        *,
+        started: float,
+        time_limit_s: float,
+        seed: int,
+        num_workers: int,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        self.started = started
+        self.deadline = started + max(0.0, time_limit_s)
+        self.seed = seed
+        self.num_workers = num_workers
+        self.on_progress = on_progress
+        self.should_stop = should_stop
+
+    def report(
+        self, fraction: float, message: str, visits: int | None = None, bound: int | None = None
+    ) -> None:
+        if self.on_progress is not None:
+            self.on_progress(Progress(fraction, message, visits, bound))
+
+    def stop_requested(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
+    def solve(self, problem: Problem) -> Solution:
+        """Phases 1-7 in order; a stop between two of them returns the best schedule so far."""
+        reasons = self.check_pins(problem)
+        if reasons:
+            return _infeasible(reasons, self.started)
+        indexed = index_problem(problem)
+        whole = self.bound(indexed)
+        parts = None if whole is None else self.split_into_parts(whole)
+        if whole is None or parts is None:
+            return _stopped_early(indexed, self.started)
+        # What each part has so far: its pins until it is laid out.
+        results = [
+            _Result([part.indexed.visit(*pin) for pin in part.indexed.pins], False)
+            for part in parts
+        ]
+        if self.stop_requested():
+            return self.finish(whole, results, stopped=True)
+        drafts = self.choose_pairs_and_rounds(parts, whole.share_bound, results)
+        if drafts is None:
+            return self.finish(whole, results, stopped=True)
+        self.report(0.5, "laid out the rounds", None, whole.visits_bound)
+        stopped = self.search_and_mix(parts, drafts, whole, results)
+        return self.finish(whole, results, stopped=stopped)
+
+    def check_pins(self, problem: Problem) -> list[str]:
+        """Phase 1: why the pinned visits break a hard rule (nothing if they do not)."""
+        self.report(0.0, "checking pinned visits")
+        reasons = pin_conflicts(problem)
+        if reasons:
+            self.report(1.0, "infeasible: the pinned visits break a hard rule")
+        return reasons
+
+    def bound(self, indexed: Indexed) -> _Whole | None:
+        """Phase 2: the relaxation and the bounds on visits and min share; None on a stop."""
+        if self.stop_requested():
+            return None
+        relaxation = build_relaxation(indexed)
+        if self.stop_requested():
+            return None
+        whole = _Whole(
+            indexed,
+            relaxation,
+            visits_bound(indexed, relaxation),
+            fairness_bound(indexed, relaxation, self.should_stop),
+        )
+        self.report(0.1, f"at most {whole.visits_bound} visits", None, whole.visits_bound)
+        return whole
+
+    def split_into_parts(self, whole: _Whole) -> list[_Part] | None:
+        """Phase 3: the independent parts, each indexed with its relaxation; None on a stop."""
+        indexed = whole.indexed
+        found = components(indexed)
+        if len(found) == 1 and len(found[0][0]) == len(indexed.groups):
+            return [_Part(indexed, whole.relaxation, indexed.problem)]
+        parts = []
+        for part_index, (groups, tables) in enumerate(found):
+            part_problem = subproblem(indexed, groups, tables, part_index)
+            part_indexed = index_problem(part_problem)
+            parts.append(_Part(part_indexed, build_relaxation(part_indexed), part_problem))
+            if self.stop_requested():
+                return None
+        return parts
+
+    def choose_pairs_and_rounds(
+        self, parts: list[_Part], share_bound: Fraction, results: list[_Result]
+    ) -> list[_Draft] | None:
+        """Phases 4 and 5 for every part, each part's result updated as it is drafted; None
+        on a stop."""
+        drafts = []
+        for part_index, part in enumerate(parts):
+            draft = _draft(part, share_bound, self.should_stop)
+            drafts.append(draft)
+            results[part_index] = _Result(
+                [part.indexed.visit(*key) for key in draft.triples], draft.proved
+            )
+            if self.stop_requested():
+                return None
+        return drafts
+
+    def search_and_mix(
+        self, parts: list[_Part], drafts: list[_Draft], whole: _Whole, results: list[_Result]
+    ) -> bool:
+        """Phases 6 and 7 for every part, updating ``results``: True if stopped. Big parts
+        go to child processes when there are several; if processes cannot be had here, they
+        are searched in this one like the others."""
+        plan = _plan_search(parts, drafts, self.num_workers)
+        stopped = False
+        if plan.remote:
+            remote_stopped = self.search_in_processes(plan, parts, drafts, whole, results)
+            if remote_stopped is None:
+                plan.remote = []
+            else:
+                stopped = remote_stopped
+        return self.search_here(plan, parts, drafts, whole, results, stopped=stopped)
+
+    def search_in_processes(
+        self,
+        plan: _SearchPlan,
+        parts: list[_Part],
+        drafts: list[_Draft],
+        whole: _Whole,
+        results: list[_Result],
+    ) -> bool | None:
+        """Phases 6 and 7 for ``plan.remote``, ``plan.lanes`` processes side by side, sharing
+        70% of the time left by size (the rest is for mixing): True if stopped, None if
+        processes cannot be had here."""
+        remote_total = sum(plan.size[part_index] for part_index in plan.remote) or 1
+        remote_budget = max(0.0, self.deadline - time.monotonic()) * 0.7
+        outcomes = _search_in_processes(
+            [(parts[part_index].problem, drafts[part_index]) for part_index in plan.remote],
+            whole.share_bound,
+            [
+                remote_budget * min(1.0, plan.lanes * plan.size[part_index] / remote_total)
+                for part_index in plan.remote
+            ],
+            self.deadline,
+            self.seed,
+            max(1, self.num_workers // plan.lanes),
+            plan.lanes,
+            self.stop_requested,
+        )
+        if outcomes is None:
+            return None
+        stopped = False
+        for part_index, (visits, proved, part_stopped) in zip(plan.remote, outcomes, strict=True):
+            results[part_index] = _Result(visits, proved)
+            stopped = stopped or part_stopped
+        return stopped
+
+    def search_here(
+        self,
+        plan: _SearchPlan,
+        parts: list[_Part],
+        drafts: list[_Draft],
+        whole: _Whole,
+        results: list[_Result],
+        *,
+        stopped: bool,
+    ) -> bool:
+        """Phases 6 and 7 for the parts not in ``plan.remote``, one after another; a part
+        that needs a search gets 70% of the time left times its share of the size left (the
+        rest is for mixing). True if stopped (``stopped``: already by the remote search)."""
+        size_left = sum(
+            plan.size[part_index] for part_index in plan.size if part_index not in plan.remote
+        )
+        for part_index, part in enumerate(parts):
+            if part_index in plan.remote:
+                continue
+            if stopped or self.stop_requested():
+                return True
+            now = time.monotonic()
+            search_until = now
+            if part_index in plan.size:
+                time_left = max(0.0, self.deadline - now)
+                search_until += time_left * 0.7 * plan.size[part_index] / max(1, size_left)
+                size_left -= plan.size[part_index]
+            triples, proved, part_stopped = _improve(
+                part,
+                drafts[part_index],
+                whole.share_bound,
+                search_until=search_until,
+                deadline=self.deadline,
+                seed=self.seed,
+                num_workers=self.num_workers,
+                should_stop=self.should_stop,
+                on_solution=lambda: self.report(
+                    0.6, "found a better schedule", None, whole.visits_bound
+                ),
+            )
+            results[part_index] = _Result([part.indexed.visit(*key) for key in triples], proved)
+            stopped = stopped or part_stopped
+        return stopped
+
+    def finish(self, whole: _Whole, results: list[_Result], *, stopped: bool) -> Solution:
+        """The parts' results put together as one solution of the whole problem."""
+        indexed = whole.indexed
+        triples = sorted(
+            (visit.round, indexed.group_index[visit.group], indexed.table_index[visit.table])
+            for result in results
+            for visit in result.visits
+        )
+        fig = figures(indexed, triples, whole.relaxation.possible)
+        proved = all(result.proved for result in results) and (
+            len(results) == 1 or fig.min_share == whole.share_bound
+        )
+        self.report(
+            1.0,
+            f"{fig.visits} of at most {whole.visits_bound} visits",
+            fig.visits,
+            whole.visits_bound,
+        )
+        return _solution(
+            indexed,
+            triples,
+            fig,
+            whole.visits_bound,
+            whole.share_bound,
+            proved,
+            stopped,
+            self.started,
+        )
+
+
+def _plan_search(parts: list[_Part], drafts: list[_Draft], num_workers: int) -> _SearchPlan:
+    """Parts short of a bound get a search; big ones in processes of their own, if there are
+    at least two of them and two workers and cores for them."""
+    searched = [part_index for part_index, draft in enumerate(drafts) if not draft.proved]
+    size = {
+        part_index: sum(len(tables) for tables in parts[part_index].indexed.eligible)
+        for part_index in searched
+    }
+    lanes = min(num_workers, len(searched), os.cpu_count() or 1)
+    remote = (
+        [part_index for part_index in searched if size[part_index] >= PARALLEL_MIN_PAIRS]
+        if lanes >= 2
+        else []
+    )
+    if len(remote) < 2:
+        remote = []
+    return _SearchPlan(size, remote, lanes)
+
+
 def _draft(part: _Part, share: Fraction, should_stop: Callable[[], bool] | None = None) -> _Draft:
     """Phases 4 and 5 for one part: which pairs meet, and in which rounds."""
-    ix, rel = part.ix, part.rel
-    choice = choose_pairs(ix, rel, share)
-    pairs = [(int(rel.arc_group[a]), int(rel.arc_table[a])) for a in choice.arcs]
-    schedule = lay_out(ix, pairs, [rel.free_rounds[a] for a in choice.arcs], should_stop)
+    indexed, relaxation = part.indexed, part.relaxation
+    choice = choose_pairs(indexed, relaxation, share)
+    pairs = [(int(relaxation.arc_group[a]), int(relaxation.arc_table[a])) for a in choice.arcs]
+    schedule = lay_out(
+        indexed, pairs, [relaxation.free_rounds[a] for a in choice.arcs], should_stop
+    )
     stopped = should_stop is not None and should_stop()
     if len(schedule.triples()) < choice.visits and not stopped:
-        fill(schedule, [quota(share, p) for p in rel.possible], should_stop)
+        fill(schedule, [quota(share, p) for p in relaxation.possible], should_stop)
     triples = schedule.triples()
-    fig = figures(ix, triples, rel.possible)
+    fig = figures(indexed, triples, relaxation.possible)
     proved = fig.min_share >= share and fig.visits == choice.visits and fig.value == choice.value
     return _Draft(triples, pairs, proved, choice.visits, choice.value)
 
@@ -319,14 +512,14 @@ def _improve(
     on_solution: Callable[[], None],
 ) -> tuple[list[Triple], bool, bool]:
     """Phases 6 and 7 for one part: (triples, levels 1-3 proved, stopped)."""
-    ix, rel = part.ix, part.rel
+    indexed, relaxation = part.indexed, part.relaxation
     best, proved = draft.triples, draft.proved
-    triples = None if proved else cpsat.eligible_triples(ix)
+    triples = None if proved else cpsat.eligible_triples(indexed)
     if triples is not None and len(triples) > cpsat.MAX_TRIPLES:
         # Too big for one exact model: search neighbourhoods of it.
         searched = lns.improve(
-            ix,
-            rel.possible,
+            indexed,
+            relaxation.possible,
             best,
             target=share,
             visits_bound=draft.visits_bound,
@@ -336,8 +529,8 @@ def _improve(
             should_stop=should_stop,
             on_solution=on_solution,
         )
-        fig = figures(ix, best, rel.possible)
-        better = figures(ix, searched.triples, rel.possible)
+        fig = figures(indexed, best, relaxation.possible)
+        better = figures(indexed, searched.triples, relaxation.possible)
         if _capped(better, share) > _capped(fig, share):
             best, fig = searched.triples, better
         proved = _proved(fig, share, draft.visits_bound, draft.value_bound, (False, False, False))
@@ -345,8 +538,8 @@ def _improve(
             return best, proved, True
     elif triples is not None:
         outcome = cpsat.improve(
-            ix,
-            rel.possible,
+            indexed,
+            relaxation.possible,
             best,
             deadline=search_until,
             seed=seed,
@@ -356,14 +549,14 @@ def _improve(
             triples=triples,
             share_cap=share,
         )
-        fig = figures(ix, best, rel.possible)
-        found = figures(ix, outcome.triples, rel.possible)
+        fig = figures(indexed, best, relaxation.possible)
+        found = figures(indexed, outcome.triples, relaxation.possible)
         if _capped(found, share) > _capped(fig, share):
             best, fig = outcome.triples, found
         proved = _proved(fig, share, draft.visits_bound, draft.value_bound, outcome.proved)
         if outcome.stopped:
             return best, proved, True
-    schedule = _schedule_of(ix, best)
+    schedule = _schedule_of(indexed, best)
     stopped = reduce_repeats(schedule, deadline=deadline, should_stop=should_stop)
     if not stopped:
         stopped = balance_tables(schedule, deadline=deadline, should_stop=should_stop)
@@ -389,8 +582,8 @@ def _improve_in_child(
     num_workers: int,
 ) -> tuple[list[Visit], bool, bool]:
     now = time.monotonic()
-    ix = index_problem(problem)
-    part = _Part(ix, build_relaxation(ix), problem)
+    indexed = index_problem(problem)
+    part = _Part(indexed, build_relaxation(indexed), problem)
     triples, proved, stopped = _improve(
         part,
         draft,
@@ -402,7 +595,7 @@ def _improve_in_child(
         should_stop=_child_stop.is_set if _child_stop is not None else None,
         on_solution=lambda: None,
     )
-    return [ix.visit(*key) for key in triples], proved, stopped
+    return [indexed.visit(*key) for key in triples], proved, stopped
 
 
 def _search_in_processes(
@@ -460,14 +653,14 @@ def _infeasible(reasons: list[str], started: float) -> Solution:
     )
 
 
-def _stopped_early(ix: Indexed, started: float) -> Solution:
+def _stopped_early(indexed: Indexed, started: float) -> Solution:
     """The pinned visits alone, for a stop before the bounds are known."""
-    triples = sorted(ix.pins)
-    fig = figures(ix, triples, [len(bits(mask)) for mask in ix.group_mask])
+    triples = sorted(indexed.pins)
+    fig = figures(indexed, triples, [len(bits(mask)) for mask in indexed.group_mask])
     return Solution(
         status=Status.FEASIBLE,
-        visits=tuple(ix.visit(*key) for key in triples),
-        visits_upper_bound=sum(len(bits(mask)) for mask in ix.group_mask),
+        visits=tuple(indexed.visit(*key) for key in triples),
+        visits_upper_bound=sum(len(bits(mask)) for mask in indexed.group_mask),
         min_share_upper_bound=1.0,
         min_share=float(fig.min_share),
         affinity=fig.affinity,
@@ -500,8 +693,8 @@ def _proved(
     return fig.value == value_bound or cpsat_proved[2]
 
 
-def _schedule_of(ix: Indexed, triples: list[Triple]) -> Schedule:
-    schedule = Schedule.empty(ix)
+def _schedule_of(indexed: Indexed, triples: list[Triple]) -> Schedule:
+    schedule = Schedule.empty(indexed)
     for r, g, t in triples:
         if (r, g, t) not in schedule.pinned:
             schedule.place(r, g, t)
@@ -509,7 +702,7 @@ def _schedule_of(ix: Indexed, triples: list[Triple]) -> Schedule:
 
 
 def _solution(
-    ix: Indexed,
+    indexed: Indexed,
     triples: list[Triple],
     fig: Figures,
     bound: int,
@@ -520,7 +713,7 @@ def _solution(
 ) -> Solution:
     return Solution(
         status=Status.OPTIMAL if proved and not stopped else Status.FEASIBLE,
-        visits=tuple(sorted(ix.visit(r, g, t) for r, g, t in triples)),
+        visits=tuple(sorted(indexed.visit(r, g, t) for r, g, t in triples)),
         visits_upper_bound=bound,
         min_share_upper_bound=float(share_bound),
         min_share=float(fig.min_share),

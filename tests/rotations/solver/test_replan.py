@@ -5,6 +5,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.synthetic import windowed_event
 from rotations.solver import (
     Group,
     Problem,
@@ -16,6 +17,9 @@ from rotations.solver import (
     check_schedule,
     solve,
 )
+from rotations.solver.indexed import index_problem
+from rotations.solver.metrics import repeated_pairs
+from rotations.solver.replan import keep_rounds
 
 
 def table(id: str, rounds=None) -> Table:
@@ -274,3 +278,65 @@ def test_replan_random_no_shows_keep_frozen_rounds(case, strategy):
     if strategy is Strategy.FEWEST_CHANGES:
         still_valid = {v for v in previous if v.round >= start and not {v.group, v.table} & gone}
         assert still_valid <= set(solution.visits)
+
+
+def test_replan_best_tiny_time_limit_on_synthetic_event_keeps_frozen_rounds():
+    event = windowed_event(0, n_tables=60, n_groups=120)
+    previous = solve(event, time_limit_s=1).visits
+    gone = frozenset(t.id for t in event.tables[::5])
+    again = no_shows(event, 5, gone, previous)
+
+    solution = solve(again, strategy=Strategy.BEST, time_limit_s=0.05)
+
+    assert [v for v in solution.visits if v.round < 5] == [v for v in previous if v.round < 5]
+    assert check_schedule(again, solution.visits) == []
+
+
+def two_rounds_one_group() -> Problem:
+    return Problem(name="swap", rounds=2, tables=(table("T1"), table("T2")), groups=(group("G1"),))
+
+
+def test_keep_rounds_swaps_a_group_back_to_its_published_rounds():
+    ix = index_problem(two_rounds_one_group())
+    published = {(1, 0, 0), (2, 0, 1)}
+
+    kept = keep_rounds(ix, [(1, 0, 1), (2, 0, 0)], published)
+
+    assert kept == ([(1, 0, 0), (2, 0, 1)], False)
+
+
+def test_keep_rounds_should_stop_leaves_the_schedule_as_it_is():
+    ix = index_problem(two_rounds_one_group())
+    published = {(1, 0, 0), (2, 0, 1)}
+
+    kept = keep_rounds(ix, [(1, 0, 1), (2, 0, 0)], published, should_stop=lambda: True)
+
+    assert kept == ([(1, 0, 1), (2, 0, 0)], True)
+
+
+def test_keep_rounds_past_deadline_leaves_the_schedule_as_it_is():
+    ix = index_problem(two_rounds_one_group())
+    published = {(1, 0, 0), (2, 0, 1)}
+
+    kept = keep_rounds(ix, [(1, 0, 1), (2, 0, 0)], published, deadline=0.0)
+
+    assert kept == ([(1, 0, 1), (2, 0, 0)], False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(replans())
+def test_keep_rounds_random_schedules_keep_pairs_validity_and_mixing(case):
+    problem, _, _ = case
+    ix = index_problem(problem)
+    schedule = [
+        (v.round, ix.group_index[v.group], ix.table_index[v.table])
+        for v in solve(problem, time_limit_s=5).visits
+    ]
+    published = {(problem.rounds + 1 - r, g, t) for r, g, t in schedule}
+
+    kept, stopped = keep_rounds(ix, schedule, published)
+
+    assert sorted((g, t) for _, g, t in kept) == sorted((g, t) for _, g, t in schedule)
+    assert check_schedule(problem, [ix.visit(*key) for key in kept]) == []
+    assert repeated_pairs(kept) <= repeated_pairs(sorted(schedule))
+    assert stopped is False
