@@ -331,11 +331,11 @@ def test_table_delete_view_after_publishing_shows_the_refusal(client, published)
     assert _rows(schedule) == rows
 
 
-def test_event_update_view_after_publishing_shows_the_refusal(client, published):
+def test_event_update_view_after_publishing_keeps_the_times_locked(client, published):
     event, _, _ = published
     client.force_login(make_organizer())
     data = {
-        "name": event.name,
+        "name": "North spring, renamed",
         "date": event.date.isoformat(),
         "venue": event.venue,
         "region": event.region_id,
@@ -345,11 +345,15 @@ def test_event_update_view_after_publishing_shows_the_refusal(client, published)
         "transition_minutes": event.transition_minutes,
     }
 
+    page = client.get(reverse("events:update", kwargs={"pk": event.pk}))
     response = client.post(reverse("events:update", kwargs={"pk": event.pk}), data)
 
-    assert response.status_code == 200
-    assert "The rounds of North spring may not change" in response.content.decode()
-    assert Event.objects.get(pk=event.pk).rounds == 4
+    locked = {name for name, field in page.context["form"].fields.items() if field.disabled}
+    assert locked == {"date", "start_time", "rounds", "round_minutes", "transition_minutes"}
+    assert "Locked: the schedule is published." in page.content.decode()
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.name, event.rounds) == ("North spring, renamed", 4)
 
 
 def test_anchor_delete_view_after_publishing_shows_the_refusal(client, published):
