@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -276,9 +277,13 @@ def register_event_panel(page: str, provider: PanelProvider) -> None:
         providers.append(provider)
 
 
-def event_panels(page: str, *, event: Event, request: HttpRequest) -> list[str]:
-    """The HTML of the boxes registered for ``page``, in order."""
-    html = (provider(event=event, request=request) for provider in _panel_providers.get(page, []))
+def event_panels(page: str, *, event: Event, request: HttpRequest, **context: Any) -> list[str]:
+    """The HTML of the boxes registered for ``page``, in order; ``context`` is what the page
+    knows that a box may need (each provider takes what it wants as keywords)."""
+    html = (
+        provider(event=event, request=request, **context)
+        for provider in _panel_providers.get(page, [])
+    )
     return [mark_safe(part) for part in html if part]  # noqa: S308 (rendered templates)
 
 

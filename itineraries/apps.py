@@ -9,9 +9,11 @@ class ItinerariesConfig(AppConfig):
     role_permissions: dict = {}
 
     def ready(self) -> None:
-        from events.queries import register_event_tab
+        from events.queries import register_event_panel, register_event_tab
 
-        from .event_pages import itineraries_tab
+        from .event_pages import itineraries_tab, published_version_actions
 
-        # The event's header shows the tab without events importing itineraries.
+        # The event's header and the published version's page show itineraries' tab and
+        # actions without events or rotations importing itineraries.
         register_event_tab(itineraries_tab)
+        register_event_panel("schedule-published", published_version_actions)

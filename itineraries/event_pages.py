@@ -1,6 +1,9 @@
-"""What itineraries adds to the event's pages, which events builds without knowing
-itineraries: the header's "Itineraries" tab. Registered in ``ItinerariesConfig.ready``."""
+"""What itineraries adds to the pages below it, which they build without knowing itineraries:
+the event header's "Itineraries" tab, and the print and email actions on the page of a
+published version. Registered in ``ItinerariesConfig.ready``."""
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from events.models import Event
@@ -18,4 +21,16 @@ def itineraries_tab(*, event: Event, active: str) -> Tab | None:
         return None
     return Tab(
         "itineraries", "Itineraries", reverse("itineraries:list", kwargs={"event_pk": event.pk})
+    )
+
+
+def published_version_actions(
+    *, event: Event, request: HttpRequest, changed: int = 0, previous_version=None, **context
+) -> str:
+    """The published version's page: print the changed itineraries, email their links, print
+    them all, the table signs, the list of links."""
+    return render_to_string(
+        "itineraries/includes/published_actions.html",
+        {"event": event, "changed_count": changed, "previous_version": previous_version},
+        request=request,
     )

@@ -77,7 +77,7 @@ def _publish_step(schedules: list, url: str) -> Step:
     return Step("publish", "Publish", state, summary, url, "Publish", notes)
 
 
-def replan_panel(*, event: Event, request: HttpRequest) -> str:
+def replan_panel(*, event: Event, request: HttpRequest, **context) -> str:
     """The check-in page's "Someone missing?" box: re-plan the rounds still to come."""
     context = {
         "event": event,

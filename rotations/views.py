@@ -14,6 +14,7 @@ from accounts.models import AuditEntry
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
 from events.permissions import EventScopedMixin
+from events.queries import event_panels
 
 from . import editing, services
 from .forms import MoveForm, ReplanForm, SolveForm
@@ -420,6 +421,15 @@ class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
                 "specialty", "department__site"
             )
         )
+        if schedule.is_published:
+            # The print and email actions come from the app above (itineraries).
+            kwargs["panels"] = event_panels(
+                "schedule-published",
+                event=self.event,
+                request=self.request,
+                changed=len(changed),
+                previous_version=previous_version,
+            )
         return super().get_context_data(
             current=current,
             previous_version=previous_version,
