@@ -4,7 +4,7 @@ building an event."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,23 @@ def table_label(table: Table) -> str:
     "Table 7 (Neonatology)", with a small t)."""
     label = str(table)
     return label[:1].lower() + label[1:]
+
+
+def round_ranges(numbers: Iterable[int]) -> str:
+    """Round numbers as short ranges: [1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"; "" for none."""
+    ordered = sorted(set(numbers))
+    if not ordered:
+        return ""
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
 
 
 def clinician_track(clinician: Clinician) -> str | None:
