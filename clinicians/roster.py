@@ -79,6 +79,7 @@ ROLE_ALIASES = {
     "leader": Clinician.Role.LEADER,
 }
 
+# A clinician's fields in words, as the roster's errors and the audit log name them.
 FIELD_LABELS = {
     "first_name": "first name",
     "last_name": "last name",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.services import display_name, record_audit
 
 from .models import Clinician, Department, Region, Site, Specialty
-from .roster import ROSTER_FIELDS, RosterPreview, RosterRow, roster_values
+from .roster import FIELD_LABELS, ROSTER_FIELDS, RosterPreview, RosterRow, roster_values
 from .signals import objections_to_change, objections_to_retiring
 
 # Audit log actions written by the catalogue.
@@ -189,17 +189,7 @@ CATALOGUE_FIELDS: dict[type[models.Model], dict[str, str]] = {
     Site: {"name": "name", "region": "region"},
     Specialty: {"name": "name", "track": "patients", "description": "description"},
     Department: {"name": "name", "site": "site", "track": "patients"},
-    Clinician: {
-        "first_name": "first name",
-        "last_name": "last name",
-        "credentials": "credentials",
-        "email": "email",
-        "role": "role",
-        "specialty": "specialty",
-        "department": "department",
-        "sites": "sites",
-        "is_active": "status",
-    },
+    Clinician: {**FIELD_LABELS, "is_active": "status"},
 }
 # The actions a create, a change and a delete of each kind of entry are recorded as.
 CATALOGUE_ACTIONS: dict[type[models.Model], tuple[str, str, str]] = {

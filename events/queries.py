@@ -4,7 +4,7 @@ building an event."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,23 @@ def table_label(table: Table) -> str:
     "Table 7 (Neonatology)", with a small t)."""
     label = str(table)
     return label[:1].lower() + label[1:]
+
+
+def round_ranges(numbers: Iterable[int]) -> str:
+    """Round numbers as short ranges: [1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"; "" for none."""
+    ordered = sorted(set(numbers))
+    if not ordered:
+        return ""
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
 
 
 def clinician_track(clinician: Clinician) -> str | None:
@@ -287,6 +304,13 @@ def event_panels(page: str, *, event: Event, request: HttpRequest, **context: An
     return [mark_safe(part) for part in html if part]  # noqa: S308 (rendered templates)
 
 
+def _state(*, started: bool, notes: list[str]) -> str:
+    """A step of lists to fill: to do while empty, a warning while it has notes, else done."""
+    if not started:
+        return TODO
+    return WARNING if notes else DONE
+
+
 def details_step(facts: EventFacts) -> Step:
     event = facts.event
     return Step(
@@ -311,7 +335,7 @@ def attendance_step(facts: EventFacts) -> Step:
     return Step(
         "attendance",
         "Roster and attendance",
-        TODO if not counts["total"] else (WARNING if notes else DONE),
+        _state(started=bool(counts["total"]), notes=notes),
         f"{counts['total']} attendees: {roles[Clinician.Role.PRIMARY_CARE]} primary care, "
         f"{roles[Clinician.Role.SPECIALIST]} specialists, {roles[Clinician.Role.LEADER]} "
         "leaders",
@@ -332,7 +356,7 @@ def tables_step(facts: EventFacts) -> Step:
     return Step(
         "tables",
         "Tables and anchors",
-        TODO if not tables else (WARNING if notes else DONE),
+        _state(started=bool(tables), notes=notes),
         f"{len(tables)} tables, {sum(len(t.anchors.all()) for t in tables)} anchors"
         if tables
         else "No tables yet: add one table per specialty.",
@@ -351,7 +375,7 @@ def groups_step(facts: EventFacts) -> Step:
     return Step(
         "groups",
         "Travelling groups",
-        TODO if not facts.groups else (WARNING if notes else DONE),
+        _state(started=bool(facts.groups), notes=notes),
         f"{len(facts.groups)} groups, {sum(r.size for r in reports)} clinicians travelling"
         if facts.groups
         else "No groups yet: form them from the attending primary-care clinicians.",

@@ -332,27 +332,38 @@ def delete_table(*, table: Table, by: AbstractBaseUser | None) -> None:
     """Delete a table with its anchors, in one transaction. Unpublished schedule versions
     drop their visits to it (``events.signals.objects_leaving``); refused once the event's
     schedule is published, or when a published version uses it. Audited either way."""
-    event = table.event
-    label = rules.describe(table)
+    _delete_scheduled(obj=table, action=TABLE_DELETED, by=by)
+
+
+def _delete_scheduled(
+    *, obj: Table | TravelGroup, action: str, by: AbstractBaseUser | None
+) -> None:
+    """Delete a table or a group, in one transaction, after ``rules.check_delete``; the
+    unpublished versions' visits to it are cleared through ``objects_leaving``. The deletion,
+    or its refusal, is audited."""
+    event = obj.event
+    label = rules.describe(obj)
+    kind = "table" if isinstance(obj, Table) else "group"
     with (
         audit_refusal(
             by=by,
             target=f"{label} at {event.name}",
             attempt=f"delete {label} from {event.name}",
-            details={"event": event.pk, "table": table.pk},
+            details={"event": event.pk, kind: obj.pk},
         ),
         transaction.atomic(),
     ):
-        rules.check_delete(obj=table)
-        cleared = send_objects_leaving(event=event, tables=[table])
-        table.delete()
+        rules.check_delete(obj=obj)
+        cleared = send_objects_leaving(event=event, **{f"{kind}s": [obj]})
+        pk = obj.pk
+        obj.delete()
         record_audit(
             actor=by,
-            action=TABLE_DELETED,
+            action=action,
             target=f"{label} at {event.name}",
             message=f"{display_name(by)} deleted {label} from {event.name}"
             + (f" ({'; '.join(cleared)})." if cleared else "."),
-            details={"event": event.pk, "table": table.pk, "cleared": cleared},
+            details={"event": event.pk, kind: pk, "cleared": cleared},
         )
 
 
@@ -746,25 +757,4 @@ def delete_group(*, group: TravelGroup, by: AbstractBaseUser | None) -> None:
     """Delete a group, in one transaction; its members become ungrouped. Unpublished schedule
     versions drop its visits (``events.signals.objects_leaving``); refused once the event's
     schedule is published, or when a published version uses it. Audited either way."""
-    event = group.event
-    label = rules.describe(group)
-    with (
-        audit_refusal(
-            by=by,
-            target=f"{label} at {event.name}",
-            attempt=f"delete {label} from {event.name}",
-            details={"event": event.pk, "group": group.pk},
-        ),
-        transaction.atomic(),
-    ):
-        rules.check_delete(obj=group)
-        cleared = send_objects_leaving(event=event, groups=[group])
-        group.delete()
-        record_audit(
-            actor=by,
-            action=GROUP_DELETED,
-            target=f"{label} at {event.name}",
-            message=f"{display_name(by)} deleted {label} from {event.name}"
-            + (f" ({'; '.join(cleared)})." if cleared else "."),
-            details={"event": event.pk, "group": group.pk, "cleared": cleared},
-        )
+    _delete_scheduled(obj=group, action=GROUP_DELETED, by=by)

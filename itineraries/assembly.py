@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clinicians.models import Clinician, Site
 from events.models import Anchor, Attendance, Event, GroupMember, RoundSlot, Table
+from events.queries import round_ranges
 from rotations.models import Schedule, Visit
 from rotations.services.adapter import Availability
 
@@ -142,21 +143,6 @@ class Itinerary:
             f"Changed on {when:%-d %b} at {when:%H:%M}: {whose}{word} {round_ranges(numbers)} "
             f"{'is' if len(numbers) == 1 else 'are'} different from the printed version."
         )
-
-
-def round_ranges(numbers: list[int]) -> str:
-    """Round numbers as short ranges: [1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"."""
-    parts: list[str] = []
-    numbers = sorted(numbers)
-    start = previous = numbers[0] if numbers else 0
-    for number in numbers[1:] + [None]:
-        if number is not None and number == previous + 1:
-            previous = number
-            continue
-        parts.append(str(start) if start == previous else f"{start}–{previous}")
-        if number is not None:
-            start = previous = number
-    return ", ".join(parts) if numbers else ""
 
 
 # Reading the published versions ---------------------------------------------------------------

@@ -164,6 +164,23 @@ class EventItinerariesMixin(PermissionRequiredMixin, EventScopedMixin):
     def get_list_url(self) -> str:
         return reverse("itineraries:list", kwargs={"event_pk": self.kwargs["event_pk"]})
 
+    def get_printable_schedule(self, event: Event):
+        """The event's published version, or None with a message to the organizer that there
+        is nothing to print yet."""
+        schedule, _ = get_published_schedules(event=event)
+        if schedule is None:
+            messages.error(
+                self.request, "The schedule is not published yet: there is nothing to print."
+            )
+        return schedule
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """``pdf`` shown in the browser, saved as ``filename``."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
 
 class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
     """Every attendee with their personal link, to copy, reissue or send."""
@@ -287,12 +304,10 @@ class ChangedItinerariesPdfView(EventItinerariesMixin, View):
         if schedule is None or not changed:
             messages.info(request, "No itinerary changed with the published version.")
             return redirect(self.get_list_url())
-        pdf = render_itineraries_pdf(event=event, clinician_ids=changed)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="changed-itineraries-{event.pk}-{schedule.pk}.pdf"'
+        return _pdf_response(
+            render_itineraries_pdf(event=event, clinician_ids=changed),
+            f"changed-itineraries-{event.pk}-{schedule.pk}.pdf",
         )
-        return response
 
 
 def _pdf_queued_key(*, event_id: int, schedule_id: int) -> str:
@@ -306,26 +321,21 @@ class ItinerariesPdfView(EventItinerariesMixin, View):
 
     def get(self, request, event_pk):
         event = self.get_event()
-        schedule, _ = get_published_schedules(event=event)
+        schedule = self.get_printable_schedule(event)
         if schedule is None:
-            messages.error(request, "The schedule is not published yet: there is nothing to print.")
             return redirect(self.get_list_url())
         if Attendance.objects.filter(event=event).count() < SYNC_PDF_MAX_ATTENDEES:
-            pdf = render_itineraries_pdf(event=event)
-            response = HttpResponse(pdf, content_type="application/pdf")
-            response["Content-Disposition"] = (
-                f'inline; filename="itineraries-{event.pk}-{schedule.pk}.pdf"'
+            return _pdf_response(
+                render_itineraries_pdf(event=event), f"itineraries-{event.pk}-{schedule.pk}.pdf"
             )
-            return response
         if itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists():
             return redirect(reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk}))
         return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
 
     def post(self, request, event_pk):
         event = self.get_event()
-        schedule, _ = get_published_schedules(event=event)
+        schedule = self.get_printable_schedule(event)
         if schedule is None:
-            messages.error(request, "The schedule is not published yet: there is nothing to print.")
             return redirect(self.get_list_url())
         path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
         # cache.add is the once-only guard: a second click while the task runs queues nothing.
@@ -374,11 +384,10 @@ class TableSignsPdfView(EventItinerariesMixin, View):
 
     def get(self, request, event_pk):
         event = self.get_event()
-        schedule, _ = get_published_schedules(event=event)
+        schedule = self.get_printable_schedule(event)
         if schedule is None:
-            messages.error(request, "The schedule is not published yet: there is nothing to print.")
             return redirect(self.get_list_url())
-        pdf = render_table_signs_pdf(event=event, absolute_url=request.build_absolute_uri)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="table-signs-{event.pk}.pdf"'
-        return response
+        return _pdf_response(
+            render_table_signs_pdf(event=event, absolute_url=request.build_absolute_uri),
+            f"table-signs-{event.pk}.pdf",
+        )

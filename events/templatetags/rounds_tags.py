@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from events.queries import TRACK_LABELS, Tab, event_tabs
+from events.queries import TRACK_LABELS, Tab, event_tabs, round_ranges
 
 register = template.Library()
 
@@ -49,19 +49,8 @@ def event_header_tabs(event, active) -> list[Tab]:
 
 @register.filter
 def rounds_text(rounds) -> str:
-    """[1, 2, 3, 5, 7, 8] → "1–3, 5, 7–8"."""
-    numbers = sorted(set(rounds or ()))
-    if not numbers:
-        return "none"
-    parts, start, previous = [], numbers[0], numbers[0]
-    for number in [*numbers[1:], None]:
-        if number is not None and number == previous + 1:
-            previous = number
-            continue
-        parts.append(str(start) if start == previous else f"{start}–{previous}")
-        if number is not None:
-            start = previous = number
-    return ", ".join(parts)
+    """[1, 2, 3, 5, 7, 8] → "1–3, 5, 7–8" (``queries.round_ranges``); "none" for none."""
+    return round_ranges(rounds or ()) or "none"
 
 
 @register.filter

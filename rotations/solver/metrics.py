@@ -9,6 +9,7 @@ from itertools import combinations
 
 from rotations.solver.bounds import share_of
 from rotations.solver.indexed import Indexed
+from rotations.solver.problem import Solution, Status, Visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,4 +54,31 @@ def figures(ix: Indexed, triples: list[tuple[int, int, int]], possible: list[int
         met_before_revisits=sum(1 for _, g, t in triples if (g, t) in ix.met_before),
         repeated_pairs=repeated_pairs(triples),
         table_spread=sum(n * n for n in per_table),
+    )
+
+
+def to_solution(
+    visits: tuple[Visit, ...],
+    fig: Figures,
+    *,
+    bound: int,
+    share_bound: float,
+    proved: bool,
+    stopped: bool,
+    seconds: float,
+) -> Solution:
+    """The ``Solution`` of a schedule of ``visits`` with figures ``fig``: ``OPTIMAL`` when
+    levels 1-3 are proved best and no stop cut the search short."""
+    return Solution(
+        status=Status.OPTIMAL if proved and not stopped else Status.FEASIBLE,
+        visits=visits,
+        visits_upper_bound=bound,
+        min_share_upper_bound=share_bound,
+        min_share=float(fig.min_share),
+        affinity=fig.affinity,
+        met_before_revisits=fig.met_before_revisits,
+        repeated_pairs=fig.repeated_pairs,
+        solve_seconds=seconds,
+        stopped=stopped,
+        table_spread=fig.table_spread,
     )

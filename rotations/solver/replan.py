@@ -32,7 +32,7 @@ from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bou
 from rotations.solver.checks import frozen_visits
 from rotations.solver.cpsat import run
 from rotations.solver.indexed import Indexed, bits, index_problem
-from rotations.solver.metrics import figures
+from rotations.solver.metrics import figures, to_solution
 from rotations.solver.problem import Problem, Progress, Solution, Status, may_visit
 
 Triple = tuple[int, int, int]
@@ -265,18 +265,14 @@ def fewest_changes(
     bound = visits_bound(ix, rel)
     if on_progress is not None:
         on_progress(Progress(1.0, f"{fig.visits} of at most {bound} visits", fig.visits, bound))
-    return Solution(
-        status=Status.OPTIMAL if proved and not stopped else Status.FEASIBLE,
-        visits=tuple(ix.visit(*key) for key in triples),
-        visits_upper_bound=bound,
-        min_share_upper_bound=float(fairness_bound(ix, rel, should_stop)),
-        min_share=float(fig.min_share),
-        affinity=fig.affinity,
-        met_before_revisits=fig.met_before_revisits,
-        repeated_pairs=fig.repeated_pairs,
-        solve_seconds=time.monotonic() - started,
+    return to_solution(
+        tuple(ix.visit(*key) for key in triples),
+        fig,
+        bound=bound,
+        share_bound=float(fairness_bound(ix, rel, should_stop)),
+        proved=proved,
         stopped=stopped,
-        table_spread=fig.table_spread,
+        seconds=time.monotonic() - started,
     )
 
 

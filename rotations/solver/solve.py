@@ -45,7 +45,7 @@ from rotations.solver.bounds import (
 )
 from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
-from rotations.solver.metrics import Figures, figures
+from rotations.solver.metrics import Figures, figures, to_solution
 from rotations.solver.mixing import balance_tables, reduce_repeats
 from rotations.solver.parts import components, subproblem
 from rotations.solver.problem import Problem, Progress, Solution, Status, Strategy, Visit
@@ -95,14 +95,13 @@ def solve(
     Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
     """
     if problem.replan_from_round is None:
-        return _solve(
-            problem,
+        return _Run(
             time_limit_s=time_limit_s,
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
-        )
+        ).solve(problem)
     return _replan(
         problem,
         strategy=strategy,
@@ -146,14 +145,13 @@ def _replan(
         )
     else:
         stable = replan.stable_problem(problem, base)
-        inner = _solve(
-            stable,
+        inner = _Run(
             time_limit_s=max(0.0, deadline - time.monotonic()) * (1 - replan.KEEP_ROUNDS_SHARE),
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
-        )
+        ).solve(stable)
         solution = replan.restate(
             problem,
             base,
@@ -163,27 +161,6 @@ def _replan(
             should_stop=should_stop,
         )
     return replan.with_changes(problem, replace(solution, solve_seconds=time.monotonic() - started))
-
-
-def _solve(
-    problem: Problem,
-    *,
-    time_limit_s: float,
-    seed: int,
-    num_workers: int,
-    on_progress: Callable[[Progress], None] | None,
-    should_stop: Callable[[], bool] | None,
-) -> Solution:
-    """``solve`` of a problem that is not a re-plan."""
-    run = _Run(
-        started=time.monotonic(),
-        time_limit_s=time_limit_s,
-        seed=seed,
-        num_workers=num_workers,
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
-    return run.solve(problem)
 
 
 @dataclass(slots=True)
@@ -232,20 +209,20 @@ class _SearchPlan:
 
 class _Run:
     """One ``solve`` of a problem that is not a re-plan: the phases of the module docstring,
-    one method each, sharing the time limit, seed and callbacks."""
+    one method each, sharing the time limit (counted from the run's creation), seed and
+    callbacks."""
 
     def __init__(
         self,
         *,
-        started: float,
         time_limit_s: float,
         seed: int,
         num_workers: int,
         on_progress: Callable[[Progress], None] | None,
         should_stop: Callable[[], bool] | None,
     ) -> None:
-        self.started = started
-        self.deadline = started + max(0.0, time_limit_s)
+        self.started = time.monotonic()
+        self.deadline = self.started + max(0.0, time_limit_s)
         self.seed = seed
         self.num_workers = num_workers
         self.on_progress = on_progress
@@ -451,15 +428,14 @@ class _Run:
             fig.visits,
             whole.visits_bound,
         )
-        return _solution(
-            indexed,
-            triples,
+        return to_solution(
+            tuple(sorted(indexed.visit(r, g, t) for r, g, t in triples)),
             fig,
-            whole.visits_bound,
-            whole.share_bound,
-            proved,
-            stopped,
-            self.started,
+            bound=whole.visits_bound,
+            share_bound=float(whole.share_bound),
+            proved=proved,
+            stopped=stopped,
+            seconds=time.monotonic() - self.started,
         )
 
 
@@ -699,28 +675,3 @@ def _schedule_of(indexed: Indexed, triples: list[Triple]) -> Schedule:
         if (r, g, t) not in schedule.pinned:
             schedule.place(r, g, t)
     return schedule
-
-
-def _solution(
-    indexed: Indexed,
-    triples: list[Triple],
-    fig: Figures,
-    bound: int,
-    share_bound: Fraction,
-    proved: bool,
-    stopped: bool,
-    started: float,
-) -> Solution:
-    return Solution(
-        status=Status.OPTIMAL if proved and not stopped else Status.FEASIBLE,
-        visits=tuple(sorted(indexed.visit(r, g, t) for r, g, t in triples)),
-        visits_upper_bound=bound,
-        min_share_upper_bound=float(share_bound),
-        min_share=float(fig.min_share),
-        affinity=fig.affinity,
-        met_before_revisits=fig.met_before_revisits,
-        repeated_pairs=fig.repeated_pairs,
-        solve_seconds=time.monotonic() - started,
-        stopped=stopped,
-        table_spread=fig.table_spread,
-    )

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from events.models import Event
-from events.queries import Tab, event_tabs
+from events.queries import Tab, event_tabs, round_ranges
 from tests.factories import make_event
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,17 @@ def test_event_header_highlights_the_active_tab(organizer_client):
     schedule_url = reverse("rotations:schedule_list", kwargs={"event_pk": event.pk})
     assert f'<a class="nav-link active" href="{schedule_url}">Schedule</a>' in tabs
     assert tabs.count('class="nav-link active"') == 1
+
+
+@pytest.mark.parametrize(
+    ("numbers", "words"),
+    [
+        ([], ""),
+        ([4], "4"),
+        ([4, 5, 6, 7, 8, 9, 10], "4–10"),
+        ([1, 2, 3, 5, 7, 8], "1–3, 5, 7–8"),
+        ([3, 1, 2, 2], "1–3"),
+    ],
+)
+def test_round_ranges_joins_consecutive_rounds(numbers, words):
+    assert round_ranges(numbers) == words

@@ -15,7 +15,6 @@ from itineraries.assembly import (
     get_published_schedules,
     get_table_itinerary,
     get_table_signs,
-    round_ranges,
 )
 from itineraries.links import get_table_for_token, table_token
 from itineraries.services import reissue_link
@@ -425,14 +424,6 @@ def test_get_event_itineraries_of_given_clinicians_only():
     )
 
     assert [i.clinician for i in itineraries] == [small.fay, small.bob]
-
-
-@pytest.mark.parametrize(
-    ("numbers", "words"),
-    [([], ""), ([4], "4"), ([4, 5, 6, 7, 8, 9, 10], "4–10"), ([1, 2, 3, 5, 7, 8], "1–3, 5, 7–8")],
-)
-def test_round_ranges_joins_consecutive_rounds(numbers, words):
-    assert round_ranges(numbers) == words
 
 
 def test_changes_notice_gives_date_and_time_of_the_change():

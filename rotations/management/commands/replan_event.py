@@ -12,7 +12,11 @@ from events.models import Attendance, Event
 from events.services import set_attendance_status
 from rotations import services
 from rotations.management.commands.solve_event import Command as SolveEventCommand
-from rotations.management.commands.solve_event import get_event
+from rotations.management.commands.solve_event import (
+    get_event,
+    refuse_unless_succeeded,
+    start_refusals,
+)
 from rotations.models import Schedule, SolveRun, Strategy
 
 
@@ -73,39 +77,25 @@ class Command(SolveEventCommand):
         if both:
             raise CommandError("Someone is both --absent and --arrived.")
         strategies = [options["strategy"]] if options["strategy"] else None
-        try:
-            with transaction.atomic():
-                for attendance in absent:
-                    set_attendance_status(attendance=attendance, status=Attendance.Status.NO_SHOW)
-                for attendance in arrived:
-                    set_attendance_status(
-                        attendance=attendance, status=Attendance.Status.CHECKED_IN
-                    )
-                run = services.start_solve(
-                    event=event,
-                    by=None,
-                    time_limit_s=options["time_limit"],
-                    replan_from_round=from_round,
-                    strategies=strategies,
-                )
-        except services.EventNotReady as exc:
-            raise CommandError(
-                "The event cannot be re-planned:\n"
-                + "\n".join(f"  - {problem}" for problem in exc.problems)
-            ) from None
-        except services.SolveAlreadyRunning as exc:
-            raise CommandError(str(exc)) from None
+        with start_refusals("The event cannot be re-planned"), transaction.atomic():
+            for attendance in absent:
+                set_attendance_status(attendance=attendance, status=Attendance.Status.NO_SHOW)
+            for attendance in arrived:
+                set_attendance_status(attendance=attendance, status=Attendance.Status.CHECKED_IN)
+            run = services.start_solve(
+                event=event,
+                by=None,
+                time_limit_s=options["time_limit"],
+                replan_from_round=from_round,
+                strategies=strategies,
+            )
         self.say(
             f"Marked {len(absent)} no-show(s), checked in {len(arrived)}. Queued re-plan run "
             f"{run.pk} of {event} from round {from_round} ({run.time_limit_s} s)."
         )
         if not (options["wait"] or options["publish"] or options["json"]):
             return
-        try:
-            run = self.follow(run)
-        except KeyboardInterrupt:
-            services.cancel_solve(run=run, by=None)
-            raise CommandError("Interrupted: the re-plan was asked to stop.") from None
+        run = self.follow(run, noun="re-plan")
         self.report_replan(
             run, strategy=options["strategy"] or Strategy.FEWEST_CHANGES, publish=options["publish"]
         )
@@ -114,12 +104,12 @@ class Command(SolveEventCommand):
         # With --json, stdout holds only the JSON object; the story goes to stderr.
         (self.stderr if self.as_json else self.stdout).write(line)
 
-    def follow(self, run: SolveRun) -> SolveRun:
+    def poll(self, run: SolveRun) -> SolveRun:
         stdout = self.stdout
         if self.as_json:
             self.stdout = self.stderr
         try:
-            return super().follow(run)
+            return super().poll(run)
         finally:
             self.stdout = stdout
 
@@ -139,13 +129,9 @@ class Command(SolveEventCommand):
 
     def report_replan(self, run: SolveRun, *, strategy: str, publish: bool) -> None:
         run.refresh_from_db()
-        if run.status != SolveRun.Status.SUCCEEDED:
-            if run.status == SolveRun.Status.INFEASIBLE:
-                lines = "\n".join(f"  - {reason}" for reason in run.reasons)
-                raise CommandError(f"No re-plan keeps every rule:\n{lines}", returncode=1)
-            if run.status == SolveRun.Status.CANCELLED:
-                raise CommandError("The re-plan was cancelled; nothing was written.", returncode=1)
-            raise CommandError(f"The re-plan failed: {run.error}", returncode=1)
+        refuse_unless_succeeded(
+            run, noun="re-plan", result="re-plan", nothing="nothing was written"
+        )
         options = services.replan_options(run=run)
         chosen = next(option for option in options if option.strategy == strategy)
         if publish:

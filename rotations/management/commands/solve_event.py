@@ -2,6 +2,8 @@
 event through Celery, exactly as the organizer's Solve button does."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,6 +31,34 @@ def get_event(reference: str) -> Event:
     raise CommandError(f'No event has the id or name "{reference}".')
 
 
+@contextmanager
+def start_refusals(not_ready: str) -> Iterator[None]:
+    """Around ``services.start_solve``: its refusals as a ``CommandError``, an event that is
+    not ready headed ``not_ready`` with its problems listed below."""
+    try:
+        yield
+    except services.EventNotReady as exc:
+        raise CommandError(
+            f"{not_ready}:\n" + "\n".join(f"  - {problem}" for problem in exc.problems)
+        ) from None
+    except services.SolveAlreadyRunning as exc:
+        raise CommandError(str(exc)) from None
+
+
+def refuse_unless_succeeded(run: SolveRun, *, noun: str, result: str, nothing: str) -> None:
+    """A ``CommandError`` (exit status 1) for a ``run`` that ended without success: ``noun``
+    names the run ("re-plan"), ``result`` what it would have made ("schedule"), ``nothing``
+    what a cancel left ("no schedule was written")."""
+    if run.status == SolveRun.Status.SUCCEEDED:
+        return
+    if run.status == SolveRun.Status.INFEASIBLE:
+        lines = "\n".join(f"  - {reason}" for reason in run.reasons)
+        raise CommandError(f"No {result} keeps every rule:\n{lines}", returncode=1)
+    if run.status == SolveRun.Status.CANCELLED:
+        raise CommandError(f"The {noun} was cancelled; {nothing}.", returncode=1)
+    raise CommandError(f"The {noun} failed: {run.error}", returncode=1)
+
+
 class Command(BaseCommand):
     help = (
         "Queue a solve of EVENT (id or exact name) for the Celery worker. With --wait, follow "
@@ -52,29 +82,27 @@ class Command(BaseCommand):
             raise CommandError("--time-limit must be at least 1 second.")
         if options["seed"] < 0:
             raise CommandError("--seed must not be negative.")
-        try:
+        with start_refusals("The event is not ready to schedule"):
             run = services.start_solve(
                 event=event, by=None, time_limit_s=options["time_limit"], seed=options["seed"]
             )
-        except services.EventNotReady as exc:
-            raise CommandError(
-                "The event is not ready to schedule:\n"
-                + "\n".join(f"  - {problem}" for problem in exc.problems)
-            ) from None
-        except services.SolveAlreadyRunning as exc:
-            raise CommandError(str(exc)) from None
         self.stdout.write(f"Queued solve run {run.pk} for {event} ({run.time_limit_s} s).")
         if not (options["wait"] or options["publish"]):
             return
-        try:
-            run = self.follow(run)
-        except KeyboardInterrupt:
-            services.cancel_solve(run=run, by=None)
-            raise CommandError("Interrupted: the solve was asked to stop.") from None
+        run = self.follow(run, noun="solve")
         self.report(run, publish=options["publish"])
 
-    def follow(self, run: SolveRun) -> SolveRun:
-        """Print a line each time the run's progress or message changes, until it ends."""
+    def follow(self, run: SolveRun, *, noun: str) -> SolveRun:
+        """Print a line each time the run's progress or message changes, until it ends. An
+        interrupt (Ctrl-C) asks the run to stop and ends the command: "the ``noun`` was
+        asked to stop"."""
+        try:
+            return self.poll(run)
+        except KeyboardInterrupt:
+            services.cancel_solve(run=run, by=None)
+            raise CommandError(f"Interrupted: the {noun} was asked to stop.") from None
+
+    def poll(self, run: SolveRun) -> SolveRun:
         shown = None
         hinted = False
         waited = 0.0
@@ -106,9 +134,6 @@ class Command(BaseCommand):
                 services.publish_schedule(schedule=schedule, by=None)
                 self.stdout.write(f"Published version {schedule.version}.")
             return
-        if run.status == SolveRun.Status.INFEASIBLE:
-            lines = "\n".join(f"  - {reason}" for reason in run.reasons)
-            raise CommandError(f"No schedule keeps every rule:\n{lines}", returncode=1)
-        if run.status == SolveRun.Status.CANCELLED:
-            raise CommandError("The solve was cancelled; no schedule was written.", returncode=1)
-        raise CommandError(f"The solve failed: {run.error}", returncode=1)
+        refuse_unless_succeeded(
+            run, noun="solve", result="schedule", nothing="no schedule was written"
+        )

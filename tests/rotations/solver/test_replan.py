@@ -20,25 +20,7 @@ from rotations.solver import (
 from rotations.solver.indexed import index_problem
 from rotations.solver.metrics import repeated_pairs
 from rotations.solver.replan import keep_rounds
-
-
-def table(id: str, rounds=None) -> Table:
-    return Table(
-        id=id,
-        specialty=f"Specialty {id}",
-        track=Track.ALL_AGES,
-        available_rounds=None if rounds is None else frozenset(rounds),
-    )
-
-
-def group(id: str, rounds=None) -> Group:
-    return Group(
-        id=id,
-        name=f"Group {id}",
-        track=Track.ALL_AGES,
-        available_rounds=None if rounds is None else frozenset(rounds),
-    )
-
+from tests.rotations.solver.factories import group, table
 
 # Three groups rotate over T1-T3; T4 has a free seat in every round.
 PUBLISHED = (

@@ -15,27 +15,9 @@ from rotations.solver import (
     load_instance,
     solve,
 )
+from tests.rotations.solver.factories import group, table
 
 INSTANCES = Path(__file__).resolve().parents[3] / "benchmarks" / "instances"
-
-
-def table(id: str, track: Track = Track.ALL_AGES, capacity: int = 1, rounds=None) -> Table:
-    return Table(
-        id=id,
-        specialty=f"Specialty {id}",
-        track=track,
-        capacity=capacity,
-        available_rounds=None if rounds is None else frozenset(rounds),
-    )
-
-
-def group(id: str, track: Track = Track.ALL_AGES, rounds=None) -> Group:
-    return Group(
-        id=id,
-        name=f"Group {id}",
-        track=track,
-        available_rounds=None if rounds is None else frozenset(rounds),
-    )
 
 
 def problem(rounds: int, tables, groups, **extra) -> Problem:
