@@ -1,0 +1,98 @@
+"""Writes to an event, each in one transaction, raising ``ValidationError`` with a message
+for the organizer when the change is refused (once a schedule is published, ``events.rules``
+says what may still change). By subject:
+
+- ``attendance``: attendees, check-in and no-shows, finishing an event;
+- ``details``: the event's name, venue, region, date and times;
+- ``tables``: tables and their anchors;
+- ``groups``: forming the travelling groups from the departments, and editing them by hand;
+- ``common``: the audit actions and what the others share.
+
+Callers use the names re-exported here: ``from events import services``.
+"""
+
+from events.services.attendance import (
+    add_attendees,
+    finish_event,
+    finish_past_events,
+    remove_attendance,
+    set_attendance_status,
+)
+from events.services.common import (
+    ADDED_AFTER_PUBLISHING,
+    ANCHOR_REMOVED,
+    CHANGE_REFUSED,
+    EVENT_CHANGED,
+    EVENT_FINISHED,
+    GROUP_DELETED,
+    TABLE_CHANGED,
+    TABLE_DELETED,
+    audit_published,
+    audit_refusal,
+    delete_scheduled,
+)
+from events.services.details import (
+    EVENT_SCHEDULE_FIELDS,
+    EVENT_TEXT_FIELDS,
+    update_event,
+)
+from events.services.groups import (
+    GroupReplacement,
+    PlannedGroup,
+    check_groups_may_be_formed,
+    create_group,
+    delete_group,
+    form_groups,
+    groups_replaced,
+    move_member,
+    plan_groups,
+    update_group,
+)
+from events.services.tables import (
+    TABLE_FIELDS,
+    add_anchor,
+    delete_anchor,
+    delete_table,
+    set_anchor_rounds,
+    suggest_table_number,
+    update_table,
+)
+
+__all__ = [
+    "ADDED_AFTER_PUBLISHING",
+    "ANCHOR_REMOVED",
+    "CHANGE_REFUSED",
+    "EVENT_CHANGED",
+    "EVENT_FINISHED",
+    "EVENT_SCHEDULE_FIELDS",
+    "EVENT_TEXT_FIELDS",
+    "GROUP_DELETED",
+    "GroupReplacement",
+    "PlannedGroup",
+    "TABLE_CHANGED",
+    "TABLE_DELETED",
+    "TABLE_FIELDS",
+    "add_anchor",
+    "add_attendees",
+    "audit_published",
+    "audit_refusal",
+    "check_groups_may_be_formed",
+    "create_group",
+    "delete_anchor",
+    "delete_group",
+    "delete_scheduled",
+    "delete_table",
+    "finish_event",
+    "finish_past_events",
+    "form_groups",
+    "groups_replaced",
+    "move_member",
+    "plan_groups",
+    "remove_attendance",
+    "set_anchor_rounds",
+    "set_attendance_status",
+    "suggest_table_number",
+    "update_event",
+    "update_group",
+    "update_table",
+]
