@@ -95,11 +95,14 @@ def index_problem(problem: Problem) -> Indexed:
         if g in group_index and t in table_index
     }
     value = {key: visit_value(weight.get(key, 0), key in met) for key in set(weight) | met}
-    pins = [
-        (visit.round, group_index[visit.group], table_index[visit.table])
-        for visit in problem.pinned
-        if visit.group in group_index and visit.table in table_index
-    ]
+    # A pin listed twice is one visit: counted twice it would take two seats in the bounds.
+    pins = sorted(
+        {
+            (visit.round, group_index[visit.group], table_index[visit.table])
+            for visit in problem.pinned
+            if visit.group in group_index and visit.table in table_index
+        }
+    )
     return Indexed(
         problem=problem,
         rounds=last,

@@ -350,3 +350,30 @@ def test_solve_balance_keeps_value():
         2,
         4,
     )
+
+
+def test_solve_pin_listed_twice_counts_once_in_the_bounds():
+    # Found by the property test: the duplicate pin took two seats in the relaxation, so the
+    # share bound (0.0) fell below the share reached (1.0).
+    adult, pediatric = Track.ADULT, Track.PEDIATRIC
+    problem = Problem(
+        name="twice",
+        rounds=1,
+        tables=(
+            Table(id="T0", specialty="S", track=adult, capacity=2),
+            Table(id="T1", specialty="S", track=adult, capacity=3),
+        ),
+        groups=(
+            *(Group(id=f"G{i}", name=f"G{i}", track=adult) for i in range(5)),
+            Group(id="G5", name="G5", track=pediatric),
+        ),
+        pinned=(Visit(1, "G0", "T0"), Visit(1, "G0", "T0")),
+    )
+
+    solution = solve(problem, time_limit_s=5)
+
+    assert (solution.status, solution.min_share, solution.min_share_upper_bound) == (
+        Status.OPTIMAL,
+        1.0,
+        1.0,
+    )
