@@ -373,7 +373,7 @@ class ScheduleCompareView(OrganizerMixin, EventScopedMixin, DetailView):
         schedule = self.object
         others = Schedule.objects.filter(event=self.event).exclude(pk=schedule.pk)
         other = None
-        if self.request.GET.get("with", "").isdigit():
+        if self.request.GET.get("with", "").isdecimal():  # isdigit() takes "²"
             other = others.filter(pk=self.request.GET["with"]).first()
         if other is None:
             other = schedule.based_on or others.filter(version__lt=schedule.version).first()

@@ -549,3 +549,10 @@ def test_import_preview_names_the_encoding_of_a_utf16_csv(importer_client, catal
     assert response.status_code == 200
     assert "Read as UTF-16 little-endian with BOM text." in response.content.decode()
     assert response.context["preview"].is_valid is True
+
+
+@pytest.mark.parametrize("specialty", ["abc", "²", "99999999999999999999999"])
+def test_clinician_create_ignores_a_bad_specialty_in_the_query(admin_client, specialty):
+    response = admin_client.get(reverse("clinicians:create"), {"specialty": specialty})
+
+    assert (response.status_code, response.context["form"].initial) == (200, {})

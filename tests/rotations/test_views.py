@@ -479,3 +479,13 @@ def test_solve_with_a_bad_pinned_from_says_so_and_starts_nothing(
         "started."
     ]
     assert SolveRun.objects.filter(event=event).exists() is False
+
+
+@pytest.mark.parametrize("other", ["abc", "²", "99999999999999999999999"])
+def test_compare_ignores_a_bad_version_in_the_query(organizer_client, scheduled, other):
+    event, schedule, _run = scheduled
+    url = reverse("rotations:schedule_compare", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+
+    response = organizer_client.get(url, {"with": other})
+
+    assert (response.status_code, response.context["other"]) == (200, None)
