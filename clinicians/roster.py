@@ -228,6 +228,8 @@ class _Reading:
     def add(self, row: list[str]) -> bool:
         """Keep a row; False once there are more filled rows than any roster may have (the
         caller stops there and parse_roster says so)."""
+        while row and not row[-1].strip():
+            row.pop()  # a workbook pads every row to the columns read: those are not cells
         if len(self.rows) >= MAX_TABLE_ROWS:
             raise RosterFileError(
                 f"The file has more than {MAX_TABLE_ROWS:,} rows, counting blank ones; delete "
