@@ -272,8 +272,9 @@ _BOMS = (
 
 def decode_csv(content: bytes) -> tuple[str, str]:
     """The text of a CSV file and its encoding in words: by its byte-order mark if it has one,
-    else UTF-8, else UTF-16 without a mark (told by its zero bytes), else Windows-1252, the
-    Latin-1 of Excel's "CSV" on Windows. Raises RosterFileError."""
+    else UTF-16 without a mark (told by its zero bytes, which UTF-8 text has none of but would
+    decode), else UTF-8, else Windows-1252, the Latin-1 of Excel's "CSV" on Windows. Raises
+    RosterFileError."""
     for bom, codec, label in _BOMS:
         if content.startswith(bom):
             try:
@@ -283,26 +284,25 @@ def decode_csv(content: bytes) -> tuple[str, str]:
                     f"The file starts with the byte-order mark of {label.split(' with')[0]} "
                     "but is not that text; save it as “CSV UTF-8” and upload it again."
                 ) from error
-    try:
-        return content.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
     if b"\x00" in content and len(content) % 2 == 0:
-        # Latin letters in UTF-16 have a zero byte each: the odd bytes in little-endian.
+        # Latin letters in UTF-16 have a zero byte each (the odd bytes in little-endian); a
+        # roster, its header at least, is mostly Latin letters, digits and punctuation.
         half = len(content) // 2
         even_zeros, odd_zeros = content[0::2].count(0), content[1::2].count(0)
-        guess = (
-            ("utf-16-le", "UTF-16 little-endian")
-            if odd_zeros > half // 2 and even_zeros < odd_zeros // 10
-            else ("utf-16-be", "UTF-16 big-endian")
-            if even_zeros > half // 2 and odd_zeros < even_zeros // 10
-            else None
-        )
+        guess = None
+        if odd_zeros > half // 5 and even_zeros < odd_zeros // 10:
+            guess = ("utf-16-le", "UTF-16 little-endian")
+        elif even_zeros > half // 5 and odd_zeros < even_zeros // 10:
+            guess = ("utf-16-be", "UTF-16 big-endian")
         if guess is not None:
             try:
                 return content.decode(guess[0]), guess[1]
             except UnicodeDecodeError:
                 pass
+    try:
+        return content.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
     try:
         return content.decode("cp1252"), "Windows-1252 (Latin-1)"
     except UnicodeDecodeError:

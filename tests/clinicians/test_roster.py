@@ -499,6 +499,16 @@ def test_parse_roster_reads_each_encoding_and_names_it(catalogue, encode, encodi
     assert preview.encoding == encoding
 
 
+@pytest.mark.parametrize(
+    ("codec", "encoding"),
+    [("utf-16-le", "UTF-16 little-endian"), ("utf-16-be", "UTF-16 big-endian")],
+)
+def test_decode_csv_reads_plain_ascii_utf16_without_bom(codec, encoding):
+    text = roster_csv(PCP_ROW).decode()
+
+    assert decode_csv(text.encode(codec)) == (text, encoding)
+
+
 def test_decode_csv_falls_back_to_latin1_for_bytes_windows_leaves_undefined():
     assert decode_csv(b"a,\x81\xe9") == ("a,\x81é", "Latin-1 (ISO-8859-1)")
 
