@@ -7,9 +7,11 @@ characters, never evaluated (openpyxl returns a formula's text, not its result, 
 reader knows no formulas).
 """
 
+import codecs
 import csv
 import difflib
 import io
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -21,8 +23,15 @@ from .validators import normalize_credentials
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Limits that keep any file from holding a web worker for long. A 5,000-row roster is about
+# 2.4 MB of sheet XML once unpacked (14 times its packed size) and reads in about 1.5 s.
 # An .xlsx is a zip: refuse one that would inflate past this, whatever its packed size.
-MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 10 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+MAX_XLSX_PARTS = 500
+MAX_TABLE_ROWS = 4 * MAX_ROWS  # blank rows included
+MAX_CELLS = 250_000
+PARSE_SECONDS = 10
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
 COLUMNS = (
@@ -149,6 +158,7 @@ class RosterRow:
 class RosterPreview:
     rows: list[RosterRow]
     file_errors: list[str] = field(default_factory=list)
+    encoding: str = ""  # a CSV's encoding in words, for the preview to name
 
     @property
     def is_valid(self) -> bool:
@@ -198,31 +208,113 @@ def check_upload(*, name: str, size: int) -> str:
     return extension
 
 
-def read_table(*, name: str, content: bytes) -> list[list[str]]:
-    """The file's rows as lists of text cells, header first. Raises RosterFileError."""
+@dataclass
+class RosterTable:
+    """The file's rows as lists of text cells, header first, and how its text was read."""
+
+    rows: list[list[str]]
+    encoding: str = ""  # a CSV's encoding in words, e.g. "UTF-16 little-endian with BOM"
+
+
+class _Reading:
+    """Counts what has been read against the limits, so that no file holds a worker for long:
+    rows (blank ones too), cells and seconds."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.filled = 0
+        self.cells = 0
+        self.deadline = time.monotonic() + PARSE_SECONDS
+
+    def add(self, row: list[str]) -> bool:
+        """Keep a row; False once there are more filled rows than any roster may have (the
+        caller stops there and parse_roster says so)."""
+        while row and not row[-1].strip():
+            row.pop()  # a workbook pads every row to the columns read: those are not cells
+        if len(self.rows) >= MAX_TABLE_ROWS:
+            raise RosterFileError(
+                f"The file has more than {MAX_TABLE_ROWS:,} rows, counting blank ones; delete "
+                "the blank rows below the clinicians and upload it again."
+            )
+        self.cells += len(row)
+        if self.cells > MAX_CELLS:
+            raise RosterFileError(
+                f"The file has more than {MAX_CELLS:,} cells; keep only the roster's columns "
+                f"({', '.join(COLUMNS)}) and upload it again."
+            )
+        if time.monotonic() > self.deadline:
+            raise RosterFileError(
+                f"Reading the file took more than {PARSE_SECONDS} seconds; keep only the "
+                "roster's rows and columns, save it as CSV and upload it again."
+            )
+        self.rows.append(row)
+        self.filled += any(cell.strip() for cell in row)
+        return self.filled <= MAX_ROWS + 1
+
+
+def read_table(*, name: str, content: bytes) -> RosterTable:
+    """The file's rows as text cells, header first. Raises RosterFileError for a file that
+    cannot be read or breaks a limit."""
     extension = check_upload(name=name, size=len(content))
     if extension == ".xlsx":
-        return _read_xlsx(content)
+        return RosterTable(rows=_read_xlsx(content))
     return _read_csv(content)
 
 
-def _decode(content: bytes) -> str:
+# Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 little-endian with BOM"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 big-endian with BOM"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 little-endian with BOM"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 big-endian with BOM"),
+)
+
+
+def decode_csv(content: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding in words: by its byte-order mark if it has one,
+    else UTF-16 without a mark (told by its zero bytes, which UTF-8 text has none of but would
+    decode), else UTF-8, else Windows-1252, the Latin-1 of Excel's "CSV" on Windows. Raises
+    RosterFileError."""
+    for bom, codec, label in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content.decode(codec), label
+            except UnicodeDecodeError as error:
+                raise RosterFileError(
+                    f"The file starts with the byte-order mark of {label.split(' with')[0]} "
+                    "but is not that text; save it as “CSV UTF-8” and upload it again."
+                ) from error
+    if b"\x00" in content and len(content) % 2 == 0:
+        # Latin letters in UTF-16 have a zero byte each (the odd bytes in little-endian); a
+        # roster, its header at least, is mostly Latin letters, digits and punctuation.
+        half = len(content) // 2
+        even_zeros, odd_zeros = content[0::2].count(0), content[1::2].count(0)
+        guess = None
+        if odd_zeros > half // 5 and even_zeros < odd_zeros // 10:
+            guess = ("utf-16-le", "UTF-16 little-endian")
+        elif even_zeros > half // 5 and odd_zeros < even_zeros // 10:
+            guess = ("utf-16-be", "UTF-16 big-endian")
+        if guess is not None:
+            try:
+                return content.decode(guess[0]), guess[1]
+            except UnicodeDecodeError:
+                pass
     try:
-        return content.decode("utf-8-sig")
+        return content.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise RosterFileError(
-            "The CSV file is neither UTF-8 nor Windows-1252 text; save it as “CSV UTF-8”."
-        ) from error
+        return content.decode("cp1252"), "Windows-1252 (Latin-1)"
+    except UnicodeDecodeError:
+        # The five bytes Windows-1252 leaves undefined: ISO Latin-1 reads every byte.
+        return content.decode("latin-1"), "Latin-1 (ISO-8859-1)"
 
 
-def _read_csv(content: bytes) -> list[list[str]]:
+def _read_csv(content: bytes) -> RosterTable:
     if content[:4] == b"PK\x03\x04":
         raise RosterFileError("The file is named .csv but is a zip or Excel file; name it .xlsx.")
-    text = _decode(content)
+    text, encoding = decode_csv(content)
     if "\x00" in text:
         raise RosterFileError("The file is named .csv but is not a text file.")
     try:
@@ -230,45 +322,87 @@ def _read_csv(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    rows: list[list[str]] = []
-    filled = 0
+    reading = _Reading()
     try:
         for row in csv.reader(io.StringIO(text, newline=""), dialect):
-            rows.append(row)
-            filled += any(cell.strip() for cell in row)
-            if filled > MAX_ROWS + 1:
+            if not reading.add(row):
                 break
     except csv.Error as error:
         raise RosterFileError(f"The CSV file cannot be read: {error}.") from error
-    return rows
+    return RosterTable(rows=reading.rows, encoding=encoding)
+
+
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse an .xlsx before openpyxl opens it: not a zip, too many parts, too large once
+    unpacked or packed too tightly (a "zip bomb"), or damaged. The sizes come from the zip's
+    directory; zipfile never inflates a part past its listed size (it fails the checksum
+    instead), so checking the parts after the sizes costs at most the size limit."""
+    if content[:4] == b"\xd0\xcf\x11\xe0":
+        raise RosterFileError(
+            "The file is an old .xls workbook or a password-protected one; save it in Excel "
+            "as .xlsx without a password, or as CSV, and upload it again."
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise RosterFileError("The file is named .xlsx but is not an Excel workbook.") from error
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_PARTS:
+            raise RosterFileError(
+                f"The workbook has {len(parts):,} parts inside; a roster has a few dozen. "
+                "Copy the roster into a new workbook, or save it as CSV, and upload it again."
+            )
+        unpacked = sum(part.file_size for part in parts)
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise RosterFileError(
+                f"The workbook unpacks to {unpacked / 1024 / 1024:.1f} MB; at most "
+                f"{MAX_XLSX_UNPACKED_BYTES // 1024 // 1024} MB is accepted. Copy the roster "
+                "into a new workbook, or save it as CSV, and upload it again."
+            )
+        packed = sum(part.compress_size for part in parts)
+        if unpacked > 1024 * 1024 and unpacked > MAX_XLSX_RATIO * max(packed, 1):
+            raise RosterFileError(
+                f"The workbook unpacks to {unpacked // max(packed, 1):,} times its size; "
+                f"a roster packs at most {MAX_XLSX_RATIO} times smaller. Save it as CSV and "
+                "upload it again."
+            )
+        try:
+            damaged = archive.testzip()
+        except Exception as error:  # zlib.error, BadZipFile, NotImplementedError, RuntimeError
+            raise RosterFileError(
+                "The workbook is damaged and cannot be unpacked; open it in Excel, save it "
+                "again and upload it again."
+            ) from error
+    if damaged is not None:
+        raise RosterFileError(
+            f"The workbook is damaged: its part {damaged} fails its checksum; open it in "
+            "Excel, save it again and upload it again."
+        )
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise RosterFileError("The file is named .xlsx but is not an Excel workbook.") from error
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise RosterFileError("The workbook is too large once unpacked.")
+    check_xlsx_archive(content)
+    unreadable = "The file is named .xlsx but is not a readable workbook."
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise RosterFileError("The file is named .xlsx but is not a readable workbook.") from error
+        raise RosterFileError(unreadable) from error
+    reading = _Reading()
     try:
         sheet = workbook.worksheets[0]
-        rows: list[list[str]] = []
-        filled = 0  # formatted but empty rows do not count towards the limit
         for values in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 20):
-            rows.append([_cell_text(value) for value in values])
-            filled += any(cell.strip() for cell in rows[-1])
-            if filled > MAX_ROWS + 1:
+            if not reading.add([_cell_text(value) for value in values]):
                 break
+    except RosterFileError:
+        raise
+    except Exception as error:  # the sheet's XML is read lazily, row by row
+        raise RosterFileError(unreadable) from error
     finally:
         workbook.close()
-    return rows
+    return reading.rows
 
 
 def _cell_text(value) -> str:
@@ -299,9 +433,15 @@ def parse_roster(*, name: str, content: bytes) -> RosterPreview:
     Returns a preview; a file that cannot be read at all gives a preview with `file_errors`
     and no rows. Makes a handful of queries whatever the number of rows."""
     try:
-        table = read_table(name=name, content=content)
+        read = read_table(name=name, content=content)
     except RosterFileError as error:
         return RosterPreview(rows=[], file_errors=[str(error)])
+    preview = _preview_of(read.rows)
+    preview.encoding = read.encoding
+    return preview
+
+
+def _preview_of(table: list[list[str]]) -> RosterPreview:
     while table and not any(cell.strip() for cell in table[0]):
         table.pop(0)
     if not table:

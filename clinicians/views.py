@@ -214,7 +214,10 @@ class ClinicianCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
 
     def get_initial(self):
         initial = super().get_initial()
-        specialty = Specialty.objects.filter(pk=self.request.GET.get("specialty") or None).first()
+        specialty_id = self.request.GET.get("specialty", "")
+        specialty = (
+            Specialty.objects.filter(pk=specialty_id).first() if specialty_id.isdecimal() else None
+        )
         if specialty is not None:
             initial.update(role=Clinician.Role.SPECIALIST, specialty=specialty)
         return initial

@@ -4,6 +4,8 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,9 +16,32 @@ from .permissions import allowed_regions, may_leave_region_empty
 from .rules import GUARDED_FIELDS, is_locked
 
 
+def formfield_with_model_limits(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A model form's field whose number limits are the model's own. Django gives a
+    PositiveSmallIntegerField's form field a minimum of 0 whatever the model's
+    MinValueValidator says, so -1 was refused with "greater than or equal to 0" although 0
+    is refused too; here the input's min and max and the messages name the real limits."""
+    if isinstance(db_field, models.IntegerField) and not db_field.choices:
+        lows = [v.limit_value for v in db_field.validators if type(v) is MinValueValidator]
+        highs = [v.limit_value for v in db_field.validators if type(v) is MaxValueValidator]
+        if lows:
+            kwargs.setdefault("min_value", max(lows))
+        if highs:
+            kwargs.setdefault("max_value", min(highs))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "min_value": "Enter a number of at least %(limit_value)s.",
+                "max_value": "Enter a number of at most %(limit_value)s.",
+            },
+        )
+    return db_field.formfield(**kwargs)
+
+
 class EventForm(forms.ModelForm):
     class Meta:
         model = Event
+        formfield_callback = formfield_with_model_limits
         fields = [
             "name",
             "date",
@@ -175,6 +200,7 @@ class AttendanceStatusForm(forms.Form):
 class TableForm(forms.ModelForm):
     class Meta:
         model = Table
+        formfield_callback = formfield_with_model_limits
         fields = ["number", "specialty", "capacity", "location"]
         help_texts = {
             "specialty": "The table's track (adult, pediatric, all ages) follows its specialty.",

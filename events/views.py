@@ -186,7 +186,8 @@ class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
     def post(self, request, *args, **kwargs):
         clinicians = self.get_queryset().filter(attending=False)
         if "add_all" not in request.POST:
-            ids = [int(i) for i in request.POST.getlist("clinicians") if i.isdigit()]
+            # isdigit() takes "²", which int() refuses; past 18 digits SQLite overflows.
+            ids = [i for i in request.POST.getlist("clinicians") if i.isdecimal() and len(i) < 19]
             clinicians = clinicians.filter(pk__in=ids)
         added = services.add_attendees(event=self.event, clinicians=clinicians, by=request.user)
         if added:

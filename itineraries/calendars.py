@@ -5,6 +5,7 @@ reader's zone, so no VTIMEZONE is needed; the event's own times are in settings.
 """
 
 import datetime
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -15,13 +16,20 @@ from .assembly import Itinerary, ItineraryRound
 PRODID = "-//Rounds//Itineraries//EN"
 
 
+# RFC 5545 TEXT allows no control character but HTAB; line breaks are written as "\n".
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
-    """A TEXT value as RFC 5545 section 3.3.11 wants it."""
+    """A TEXT value as RFC 5545 section 3.3.11 wants it: backslash, semicolon and comma
+    escaped; every line break (CRLF, LF or a bare CR) as backslash-n; other control characters,
+    which TEXT may not hold and some calendars take for a line end, as spaces."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return (
-        value.replace("\\", "\\\\")
+        _CONTROLS.sub(" ", value)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
         .replace("\n", "\\n")
     )
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from events.models import Event
 
+from .models import Schedule
+
 TIME_LIMITS = [(10, "10 seconds"), (30, "30 seconds"), (60, "1 minute"), (180, "3 minutes")]
 
 
@@ -18,9 +20,21 @@ class SolveForm(forms.Form):
         initial=30,
         help_text="The solver stops by then with the best schedule it has found.",
     )
+    # Posted by a version's "Re-solve keeping the pins" (a hidden input of the template).
+    pinned_from = forms.ModelChoiceField(
+        queryset=Schedule.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "There is no such version of this event's schedule to keep the "
+            "pins of; no solve was started."
+        },
+    )
 
-    def __init__(self, *args, submit_label="Solve", **kwargs):
+    def __init__(self, *args, event: Event | None = None, submit_label="Solve", **kwargs):
         super().__init__(*args, **kwargs)
+        if event is not None:
+            self.fields["pinned_from"].queryset = Schedule.objects.filter(event=event)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("time_limit_s", Submit("solve", submit_label))

@@ -85,13 +85,14 @@ class SolveView(OrganizerMixin, EventScopedMixin, View):
     event_for_update = True
 
     def post(self, request, *args, **kwargs):
-        form = SolveForm(request.POST)
-        time_limit = form.cleaned_data["time_limit_s"] if form.is_valid() else None
-        pinned_from = None
-        if request.POST.get("pinned_from"):
-            pinned_from = get_object_or_404(
-                Schedule, event=self.event, pk=request.POST["pinned_from"]
-            )
+        form = SolveForm(request.POST, event=self.event)
+        form.is_valid()
+        if "pinned_from" in form.errors:
+            messages.error(request, form.errors["pinned_from"][0])
+            return redirect("rotations:schedule_list", event_pk=self.event.pk)
+        # A time limit not on the list falls back to the default.
+        time_limit = form.cleaned_data.get("time_limit_s")
+        pinned_from = form.cleaned_data.get("pinned_from")
         try:
             run = services.start_solve(
                 event=self.event, by=request.user, time_limit_s=time_limit, pinned_from=pinned_from
@@ -372,7 +373,7 @@ class ScheduleCompareView(OrganizerMixin, EventScopedMixin, DetailView):
         schedule = self.object
         others = Schedule.objects.filter(event=self.event).exclude(pk=schedule.pk)
         other = None
-        if self.request.GET.get("with", "").isdigit():
+        if self.request.GET.get("with", "").isdecimal():  # isdigit() takes "²"
             other = others.filter(pk=self.request.GET["with"]).first()
         if other is None:
             other = schedule.based_on or others.filter(version__lt=schedule.version).first()

@@ -1,10 +1,23 @@
+import codecs
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook
 
+from clinicians import roster
 from clinicians.models import Clinician
-from clinicians.roster import MAX_ROWS, parse_roster, template_csv
+from clinicians.roster import (
+    MAX_CELLS,
+    MAX_ROWS,
+    MAX_TABLE_ROWS,
+    MAX_XLSX_PARTS,
+    MAX_XLSX_RATIO,
+    RosterFileError,
+    decode_csv,
+    parse_roster,
+    template_csv,
+)
 from tests.clinicians.helpers import HEADER, PCP_ROW, SPECIALIST_ROW, roster_csv
 from tests.factories import make_clinician
 
@@ -320,3 +333,197 @@ def test_parse_roster_skips_blank_rows_and_keeps_spreadsheet_row_numbers(catalog
 
     assert [row.number for row in preview.rows] == [2, 4]
     assert list(errors_of(content, name="r.xlsx")) == [4]
+
+
+# Limits and damaged files: a clear message, never an exception -----------------------------
+
+
+def rezipped(content: bytes, *, extra: dict[str, bytes] | None = None, stored=False) -> bytes:
+    """The workbook's parts in a new zip, with extra parts added or replaced."""
+    extra = extra or {}
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(buffer, "w", compression=method) as target,
+    ):
+        for info in source.infolist():
+            if info.filename not in extra:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_parse_roster_refuses_an_xlsx_that_unpacks_past_the_limit(db):
+    # As reported: a small file that inflates to 50 MB.
+    content = rezipped(xlsx_bytes(HEADER), extra={"xl/media/padding.bin": b"\0" * (50 << 20)})
+
+    preview = parse_roster(name="r.xlsx", content=content)
+
+    assert len(content) < 124 * 1024
+    assert preview.file_errors == [
+        "The workbook unpacks to 50.0 MB; at most 10 MB is accepted. Copy the roster into a "
+        "new workbook, or save it as CSV, and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_an_xlsx_packed_too_tightly(db):
+    content = rezipped(xlsx_bytes(HEADER), extra={"xl/media/padding.bin": b"\0" * (4 << 20)})
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = archive.infolist()
+        ratio = sum(p.file_size for p in parts) // sum(p.compress_size for p in parts)
+
+    preview = parse_roster(name="r.xlsx", content=content)
+
+    assert ratio > MAX_XLSX_RATIO
+    assert preview.file_errors == [
+        f"The workbook unpacks to {ratio:,} times its size; a roster packs at most 100 times "
+        "smaller. Save it as CSV and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_an_xlsx_of_too_many_parts(db):
+    parts = {f"xl/media/{n}.bin": b"x" for n in range(MAX_XLSX_PARTS)}
+    content = rezipped(xlsx_bytes(HEADER), extra=parts)
+
+    preview = parse_roster(name="r.xlsx", content=content)
+
+    assert preview.file_errors == [
+        "The workbook has 509 parts inside; a roster has a few dozen. Copy the roster into a "
+        "new workbook, or save it as CSV, and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_an_xlsx_with_a_bad_checksum(db):
+    stored = rezipped(xlsx_bytes(HEADER, PCP_ROW), stored=True)
+    damaged = stored.replace(b"Internal Medicine", b"Internal Medicinf")
+
+    preview = parse_roster(name="r.xlsx", content=damaged)
+
+    assert preview.file_errors == [
+        "The workbook is damaged: its part xl/worksheets/sheet1.xml fails its checksum; open "
+        "it in Excel, save it again and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_an_xlsx_whose_sheet_is_broken_xml(db):
+    content = rezipped(
+        xlsx_bytes(HEADER), extra={"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row"}
+    )
+
+    preview = parse_roster(name="r.xlsx", content=content)
+
+    assert preview.file_errors == ["The file is named .xlsx but is not a readable workbook."]
+
+
+def test_parse_roster_refuses_an_old_or_encrypted_workbook(db):
+    preview = parse_roster(name="r.xlsx", content=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 99)
+
+    assert preview.file_errors == [
+        "The file is an old .xls workbook or a password-protected one; save it in Excel as "
+        ".xlsx without a password, or as CSV, and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_too_many_rows_counting_blank_ones(db):
+    content = roster_csv() + b",,,\r\n" * MAX_TABLE_ROWS
+
+    preview = parse_roster(name="r.csv", content=content)
+
+    assert preview.file_errors == [
+        "The file has more than 20,000 rows, counting blank ones; delete the blank rows below "
+        "the clinicians and upload it again."
+    ]
+
+
+def test_parse_roster_refuses_too_many_cells(db):
+    content = roster_csv(PCP_ROW + ["x"] * MAX_CELLS)
+
+    preview = parse_roster(name="r.csv", content=content)
+
+    assert preview.file_errors == [
+        "The file has more than 250,000 cells; keep only the roster's columns (first_name, "
+        "last_name, credentials, email, role, specialty, department, sites) and upload it again."
+    ]
+
+
+def test_parse_roster_stops_reading_past_the_time_budget(db, monkeypatch):
+    class SlowClock:  # every look at the clock finds 6 more seconds gone
+        now = 0.0
+
+        @classmethod
+        def monotonic(cls):
+            cls.now += 6
+            return cls.now
+
+    monkeypatch.setattr(roster, "time", SlowClock)
+    content = roster_csv(PCP_ROW, SPECIALIST_ROW)
+
+    preview = parse_roster(name="r.csv", content=content)
+
+    assert preview.file_errors == [
+        "Reading the file took more than 10 seconds; keep only the roster's rows and columns, "
+        "save it as CSV and upload it again."
+    ]
+
+
+# Encodings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encode", "encoding"),
+    [
+        (lambda text: text.encode("utf-8"), "UTF-8"),
+        (lambda text: codecs.BOM_UTF8 + text.encode("utf-8"), "UTF-8 with BOM"),
+        (
+            lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+            "UTF-16 little-endian with BOM",
+        ),
+        (
+            lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+            "UTF-16 big-endian with BOM",
+        ),
+        (lambda text: text.encode("utf-16-le"), "UTF-16 little-endian"),
+        (lambda text: text.encode("utf-16-be"), "UTF-16 big-endian"),
+        (lambda text: text.encode("utf-32"), "UTF-32 little-endian with BOM"),
+        (lambda text: text.encode("cp1252"), "Windows-1252 (Latin-1)"),
+    ],
+)
+def test_parse_roster_reads_each_encoding_and_names_it(catalogue, encode, encoding):
+    text = roster_csv(row_with(PCP_ROW, first_name="Zoë")).decode()
+
+    preview = parse_roster(name="r.csv", content=encode(text))
+
+    assert (preview.file_errors, preview.rows[0].first_name) == ([], "Zoë")
+    assert preview.encoding == encoding
+
+
+@pytest.mark.parametrize(
+    ("codec", "encoding"),
+    [("utf-16-le", "UTF-16 little-endian"), ("utf-16-be", "UTF-16 big-endian")],
+)
+def test_decode_csv_reads_plain_ascii_utf16_without_bom(codec, encoding):
+    text = roster_csv(PCP_ROW).decode()
+
+    assert decode_csv(text.encode(codec)) == (text, encoding)
+
+
+def test_decode_csv_falls_back_to_latin1_for_bytes_windows_leaves_undefined():
+    assert decode_csv(b"a,\x81\xe9") == ("a,\x81é", "Latin-1 (ISO-8859-1)")
+
+
+def test_decode_csv_refuses_a_bom_followed_by_other_text():
+    with pytest.raises(RosterFileError) as error:
+        decode_csv(codecs.BOM_UTF8 + b"\xff\xfe\xfd")
+
+    assert str(error.value) == (
+        "The file starts with the byte-order mark of UTF-8 but is not that text; save it as "
+        "“CSV UTF-8” and upload it again."
+    )
+
+
+def test_parse_roster_xlsx_names_no_encoding(catalogue):
+    preview = parse_roster(name="r.xlsx", content=xlsx_bytes(HEADER, PCP_ROW))
+
+    assert (preview.file_errors, preview.encoding) == ([], "")

@@ -1,12 +1,16 @@
+import codecs
+import io
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 
 from accounts.models import AuditEntry
 from clinicians.models import Clinician, Specialty, Track
-from tests.clinicians.helpers import PCP_ROW, SPECIALIST_ROW, roster_csv, user_with_perms
+from tests.clinicians.helpers import HEADER, PCP_ROW, SPECIALIST_ROW, roster_csv, user_with_perms
 from tests.factories import (
     make_anchor,
     make_clinician,
@@ -488,3 +492,67 @@ def test_retire_shows_why_it_is_refused_for_a_published_upcoming_event(admin_cli
             "check-in pages and re-plan first.",
         )
     ]
+
+
+def _xlsx_with(parts: dict[str, bytes], *, stored=False) -> bytes:
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append(PCP_ROW)
+    packed = io.BytesIO()
+    workbook.save(packed)
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with (
+        zipfile.ZipFile(packed) as source,
+        zipfile.ZipFile(buffer, "w", compression=method) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, parts.get(info.filename, source.read(info.filename)))
+        for name, data in parts.items():
+            if name not in source.namelist():
+                target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_import_upload_refuses_a_zip_bomb_on_the_form(importer_client, catalogue, media_root):
+    content = _xlsx_with({"xl/media/padding.bin": b"\0" * (50 << 20)})
+
+    response = upload(importer_client, content, name="roster.xlsx")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "The workbook unpacks to 50.0 MB; at most 10 MB is accepted. Copy the roster into a "
+        "new workbook, or save it as CSV, and upload it again."
+    ]
+    assert (Clinician.objects.count(), list(media_root.rglob("*.xlsx"))) == (0, [])
+
+
+def test_import_upload_refuses_a_damaged_workbook_on_the_form(importer_client, catalogue):
+    damaged = _xlsx_with({}, stored=True).replace(b"Internal Medicine", b"Internal Medicinf")
+
+    response = upload(importer_client, damaged, name="roster.xlsx")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "The workbook is damaged: its part xl/worksheets/sheet1.xml fails its checksum; open "
+        "it in Excel, save it again and upload it again."
+    ]
+    assert Clinician.objects.count() == 0
+
+
+def test_import_preview_names_the_encoding_of_a_utf16_csv(importer_client, catalogue):
+    content = codecs.BOM_UTF16_LE + roster_csv(PCP_ROW).decode().encode("utf-16-le")
+    token = token_of(upload(importer_client, content))
+
+    response = importer_client.get(reverse("clinicians:import_preview", kwargs={"token": token}))
+
+    assert response.status_code == 200
+    assert "Read as UTF-16 little-endian with BOM text." in response.content.decode()
+    assert response.context["preview"].is_valid is True
+
+
+@pytest.mark.parametrize("specialty", ["abc", "²", "99999999999999999999999"])
+def test_clinician_create_ignores_a_bad_specialty_in_the_query(admin_client, specialty):
+    response = admin_client.get(reverse("clinicians:create"), {"specialty": specialty})
+
+    assert (response.status_code, response.context["form"].initial) == (200, {})

@@ -794,3 +794,15 @@ def test_checkin_page_offers_finishing_only_a_published_event(organizer_client):
     finish = reverse("events:finish", kwargs={"event_pk": published.pk})
     assert f'action="{finish}"' in published_page.content.decode()
     assert "Mark the event finished" not in draft_page.content.decode()
+
+
+@pytest.mark.parametrize("bad", ["abc", "²", "99999999999999999999999"])
+def test_attendance_add_skips_ids_that_are_not_numbers(organizer_client, bad):
+    event = make_event()
+    wanted = make_specialist(last_name="Heart")
+    url = reverse("events:attendance_create", kwargs={"event_pk": event.pk})
+
+    response = organizer_client.post(url, {"clinicians": [bad, wanted.pk], "add_selected": ""})
+
+    assert response.status_code == 302
+    assert list(event.attendances.values_list("clinician__last_name", flat=True)) == ["Heart"]

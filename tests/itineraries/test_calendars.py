@@ -165,3 +165,38 @@ def test_calendar_view_unknown_token_is_404(client):
     make_event()
 
     assert client.get("/i/unknown-token/calendar.ics").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("Ann\rLee", "Ann\\nLee"),
+        ("Ann\r\nLee\nKim", "Ann\\nLee\\nKim"),
+        ("Ann\x0bLee\x00\x7f\tKim", "Ann Lee  \tKim"),
+        ("Lee, Ann; MD\\PhD", "Lee\\, Ann\\; MD\\\\PhD"),
+    ],
+)
+def test_escape_text_escapes_line_breaks_and_controls(value, escaped):
+    assert escape_text(value) == escaped
+
+
+def test_build_calendar_escapes_and_folds_every_text_field():
+    small = make_small_event()
+    small.event.name = "Spring; Rounds, " + "long name " * 10
+    small.event.venue = "Main Hall,\rNorth wing"
+    small.event.save()
+    small.cardiology.location = "Hall A;\rby the door"
+    small.cardiology.save()
+    small.dana.first_name = "Da\rna, " + "Á" * 60
+    small.dana.save()
+
+    text = calendar_of(small, small.ann)
+
+    lines = text.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert "\r" not in text.replace("\r\n", "") and "\n" not in text.replace("\r\n", "")
+    unfolded = text.replace("\r\n ", "")
+    assert "X-WR-CALNAME:Spring\\; Rounds\\, " + "long name " * 10 + "\r\n" in unfolded
+    events = parse_events(text)
+    assert events[0]["LOCATION"] == "Main Hall\\,\\nNorth wing\\, Hall A\\;\\nby the door"
+    assert events[0]["DESCRIPTION"] == ("Quincy IM: Da\\nna\\, " + "Á" * 60 + " Able\\; Eli Baker")

@@ -454,3 +454,38 @@ def test_publish_page_lists_the_rules_a_version_breaks(organizer_client, schedul
     schedule.refresh_from_db()
     event.refresh_from_db()
     assert (schedule.is_published, event.status) == (False, "draft")
+
+
+@pytest.mark.parametrize("pinned_from", ["abc", "-1", "1.5", "99999999999999999999999", "other"])
+def test_solve_with_a_bad_pinned_from_says_so_and_starts_nothing(
+    organizer_client, scheduled, pinned_from
+):
+    event, _schedule, _run = scheduled
+    SolveRun.objects.filter(event=event).delete()
+    if pinned_from == "other":  # a version of another event's schedule
+        pinned_from = Schedule.objects.create(event=make_event(), version=1).pk
+
+    response = organizer_client.post(
+        reverse("rotations:solve", kwargs={"event_pk": event.pk}),
+        {"time_limit_s": "10", "pinned_from": pinned_from},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [
+        (reverse("rotations:schedule_list", kwargs={"event_pk": event.pk}), 302)
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "There is no such version of this event's schedule to keep the pins of; no solve was "
+        "started."
+    ]
+    assert SolveRun.objects.filter(event=event).exists() is False
+
+
+@pytest.mark.parametrize("other", ["abc", "²", "99999999999999999999999"])
+def test_compare_ignores_a_bad_version_in_the_query(organizer_client, scheduled, other):
+    event, schedule, _run = scheduled
+    url = reverse("rotations:schedule_compare", kwargs={"event_pk": event.pk, "pk": schedule.pk})
+
+    response = organizer_client.get(url, {"with": other})
+
+    assert (response.status_code, response.context["other"]) == (200, None)
