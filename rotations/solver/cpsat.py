@@ -24,6 +24,10 @@ from rotations.solver.indexed import Indexed, bits
 # larger parts get a large-neighbourhood search (``lns.py``).
 MAX_TRIPLES = 40_000
 
+# Up to this many triples a model is searched with one worker (see ``improve``); it is the
+# size ``exact.py`` solves exactly.
+ONE_WORKER_TRIPLES = 6_000
+
 Triple = tuple[int, int, int]
 
 
@@ -164,10 +168,13 @@ def improve(
         model.maximize(objective)
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = seed
-        solver.parameters.num_workers = max(1, num_workers)
-        # Interleaved workers make a multi-worker search reproducible; the deterministic
-        # limit keeps the result independent of machine load while the wall limit is kept.
-        solver.parameters.interleave_search = num_workers > 1
+        # Interleaved workers make a multi-worker search reproducible, but they made small
+        # models several times slower than one worker, which is just as reproducible. The
+        # deterministic limit keeps the result independent of machine load while the wall
+        # limit is kept.
+        workers = 1 if len(x) <= ONE_WORKER_TRIPLES else max(1, num_workers)
+        solver.parameters.num_workers = workers
+        solver.parameters.interleave_search = workers > 1
         solver.parameters.max_deterministic_time = left
         solver.parameters.max_time_in_seconds = left
         status, stopped = run(solver, model, should_stop, on_solution)

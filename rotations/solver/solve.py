@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from rotations.solver import cpsat, lns, replan
+from rotations.solver import cpsat, exact, lns, replan
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
@@ -95,7 +95,7 @@ def solve(
     Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
     """
     if problem.replan_from_round is None:
-        return _solve(
+        solution = _solve(
             problem,
             time_limit_s=time_limit_s,
             seed=seed,
@@ -103,15 +103,17 @@ def solve(
             on_progress=on_progress,
             should_stop=should_stop,
         )
-    return _replan(
-        problem,
-        strategy=strategy,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        num_workers=num_workers,
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
+    else:
+        solution = _replan(
+            problem,
+            strategy=strategy,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            num_workers=num_workers,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    return exact.settle(solution)
 
 
 def _replan(
@@ -183,7 +185,16 @@ def _solve(
         on_progress=on_progress,
         should_stop=should_stop,
     )
-    return run.solve(problem)
+    solution = run.solve(problem)
+    # Phase 8 (``exact.py``): a small problem is finished by the exact model, levels 1-4.
+    return exact.finish(
+        problem,
+        solution,
+        deadline=run.deadline,
+        seed=seed,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
 
 
 @dataclass(slots=True)
