@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from rotations.solver.bounds import build_relaxation, visits_bound
 from rotations.solver.indexed import Indexed, bits
 
 # Above this many triples the model takes too long to build and solve to be worth it;
@@ -48,6 +49,15 @@ def eligible_triples(ix: Indexed, pairs: set[tuple[int, int]] | None = None) -> 
         if pairs is None or (g, t) in pairs
         for r in bits(ix.group_mask[g] & ix.table_mask[t])
     ]
+
+
+def count_triples(ix: Indexed) -> int:
+    """How many triples ``eligible_triples(ix)`` has, without building them."""
+    return sum(
+        (ix.group_mask[g] & ix.table_mask[t]).bit_count()
+        for g, tables in enumerate(ix.eligible)
+        for t in tables
+    )
 
 
 # How often ``should_stop`` is polled during a search, in seconds.
@@ -121,7 +131,9 @@ def improve(
     ``share_cap`` caps level 1 at that share: a min share above it is worth no more than it
     (a part of a problem whose other parts keep the min share at most that; see ``parts.py``).
     """
-    restricted = triples is not None
+    # ``triples`` may be every eligible triple (``solve.py`` passes them, having counted
+    # them): that search is not restricted and proves its levels.
+    restricted = triples is not None and len(triples) < count_triples(ix)
     triples = eligible_triples(ix) if triples is None else triples
     model = cp_model.CpModel()
     x = {key: model.new_bool_var(f"x{key}") for key in triples}
@@ -158,7 +170,20 @@ def improve(
     best = list(start)
     proved = [False, False, False]
     stopped = False
+    # Levels 1 and 2 of ``start`` at their bounds (z at its top, the visits at their flow
+    # bound) are fixed without a search: each search of a level costs as much as a proof.
+    have = [0] * len(possible)
+    for _, g, _ in start:
+        have[g] += 1
+    at_top = [
+        min((scale * have[g] // p for g, p in enumerate(possible) if p > 0), default=top) >= top,
+        not restricted and len(start) >= visits_bound(ix, build_relaxation(ix)),
+    ]
     for level, objective in enumerate((z, visits, value)):
+        if level < 2 and at_top[level] and (level == 0 or proved[0]):
+            proved[level] = True
+            model.add(objective >= (top if level == 0 else len(start)))
+            continue
         left = deadline - time.monotonic()
         if left <= 0.05 or stopped:
             break

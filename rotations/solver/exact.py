@@ -27,7 +27,6 @@ from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from rotations.solver import cpsat
 from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bound
 from rotations.solver.cpsat import eligible_triples, run
 from rotations.solver.indexed import Indexed, bits, index_problem
@@ -40,10 +39,12 @@ Triple = tuple[int, int, int]
 
 # The largest model solved exactly: eligible (round, group, table) triples, and possible
 # meetings (two groups at one table with room for both, in a round both can be there).
-# Measured with ``make bench``: events of about 300 clinicians stay well inside both, and
-# prove levels 1-4 in a second or two with one worker.
-MAX_TRIPLES = cpsat.ONE_WORKER_TRIPLES
-MAX_MEETINGS = 20_000
+# Measured (``make bench``, windowed events of ``benchmarks/synthetic.py``): up to about
+# 1,300 triples and 4,300 meetings (practice-140, 15 tables x 20 groups x 8 rounds) levels
+# 1-4 are proved in 0.5-2 s with one worker; at 3,100-3,600 triples and 25,000-33,000
+# meetings (20 tables x 30 groups x 12 rounds) value or mixing is still unproved after 10 s.
+MAX_TRIPLES = 1_500
+MAX_MEETINGS = 6_000
 
 LEVELS = (Level.FAIRNESS, Level.VISITS, Level.VALUE, Level.MIXING)
 
@@ -195,7 +196,6 @@ def improve(
             model.add(scale * sum(by_group.get(g, [])) >= p * z)
     visits = sum(x.values())
     value = sum(ix.pair_value(g, t) * var for (_, g, t), var in x.items())
-    repeated = _repeated_pairs(model, ix, x, by_table_round)
 
     def levels(fig: Figures) -> tuple[int, int, int, int]:
         """Levels 1-4 of a schedule as the model's objectives (the last to minimise)."""
@@ -204,10 +204,14 @@ def improve(
     best = list(start)
     current = levels(figures(ix, best, possible))
     top = (math.floor(bounds[0] * scale), bounds[1]) if bounds is not None else (scale, len(x))
-    objectives = (z, visits, value, repeated)
+    objectives: list[cp_model.LinearExprT] = [z, visits, value]
     done = 0
     stopped = False
-    for level, objective in enumerate(objectives):
+    for level in range(len(LEVELS)):
+        if level == 3:
+            # Level 4 only now: its many extra bools would slow the searches above.
+            objectives.append(_repeated_pairs(model, ix, x, by_table_round))
+        objective = objectives[level]
         at_bound = (
             level < proved
             or (level < 2 and current[level] >= top[level] and done == level)
