@@ -75,9 +75,10 @@ def solve(
     are no visits, and ``reasons`` says why. Schedules are compared level by level: min share
     of possible visits, total visits, value (affinity, with met-before visits worth less; see
     ``indexed.visit_value``), then repeated group pairs. ``OPTIMAL`` means the first three
-    levels are proved best (each equals its flow bound, or CP-SAT proved it); mixing and
-    table balance (``table_spread``, the sum of squared visits per table) are improved but
-    not proved.
+    levels are proved best (each equals its flow bound, or CP-SAT proved it);
+    ``proved_levels`` names the levels proved, mixing among them for a small event
+    (``exact.py``); table balance (``table_spread``, the sum of squared visits per table) is
+    improved but not proved.
 
     ``on_progress`` receives a ``Progress`` after each phase and each better CP-SAT schedule.
     ``should_stop`` is polled between phases and during the search; once it returns True the
