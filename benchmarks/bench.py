@@ -1,9 +1,18 @@
 """Benchmark: the solver against the greedy baseline on every instance of a folder.
 
-``python -m benchmarks.bench [--instances DIR] [--time-limit S] [--synthetic N]``. Not a
-test: it prints figures. ``--synthetic N`` adds N generated events with availability windows
-(``synthetic.windowed_event``, seeds 0..N-1: 100 tables, 200 groups, 60% windowed). Each run
-happens in its own process so the peak memory shown is that run's own.
+``python -m benchmarks.bench [--instances DIR] [--time-limit S] [--windowed N]
+[--synthetic N]``. Not a test: it prints figures. Generated events with availability windows
+(``synthetic.windowed_event``) come after the folder's instances: ``--windowed N`` small ones
+(seeds 0..N-1 of ``WINDOWED_SIZE``, 2 by default), ``--synthetic N`` large ones (seeds
+0..N-1: 100 tables, 200 groups). A generated event is named
+``synthetic:SEED[:TABLES:GROUPS:ROUNDS]`` (see ``generated``), which is also how more sizes
+are added.
+
+Each run happens in its own process so the peak memory shown is that run's own. On a small
+instance (``exact.is_small``) a third method, ``exact``, is the reference: a fresh
+level-by-level CP-SAT model (``exact.improve`` from no visits), each level proved optimal or
+the time limit reached. The ``gap`` column compares the solver and the greedy baseline with
+it where it proved every level, and with the flow bounds otherwise.
 The default folder is ``benchmarks/instances`` (or ``$ROUNDS_INSTANCES``).
 """
 
@@ -21,12 +30,17 @@ from typing import Any
 
 from benchmarks.greedy import greedy_triples
 from benchmarks.synthetic import windowed_event
+from rotations.solver import exact
 from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bound
 from rotations.solver.checks import check_schedule
 from rotations.solver.indexed import index_problem
 from rotations.solver.instance import load_instance
 from rotations.solver.metrics import figures
+from rotations.solver.problem import Problem
 from rotations.solver.solve import solve
+
+# Tables, groups and rounds of the small generated events of ``--windowed``.
+WINDOWED_SIZE = (15, 20, 8)
 
 
 def default_instances() -> Path:
@@ -36,18 +50,33 @@ def default_instances() -> Path:
     return Path(__file__).resolve().with_name("instances")
 
 
-def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
-    """Solve one instance with one method and return its figures (run in a child process).
-    A path ``synthetic:SEED`` names a generated event."""
+def generated(name: str) -> Problem:
+    """The event ``synthetic:SEED[:TABLES:GROUPS:ROUNDS]`` (default 100 tables, 200 groups,
+    12 rounds)."""
+    fields = [int(field) for field in name.split(":")[1:]]
+    if len(fields) == 1:
+        return windowed_event(fields[0])
+    seed, tables, groups, rounds = fields
+    return windowed_event(seed, n_tables=tables, n_groups=groups, rounds=rounds)
+
+
+def load(path: Path) -> Problem:
     if str(path).startswith("synthetic:"):
-        problem = windowed_event(int(str(path).split(":")[1]))
-    else:
-        problem = load_instance(path)
+        return generated(str(path))
+    return load_instance(path)
+
+
+def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
+    """Solve one instance with one method (``solver``, ``greedy`` or ``exact``) and return
+    its figures (run in a child process). A path ``synthetic:...`` names a generated event."""
+    problem = load(path)
     started = time.monotonic()
+    ix = index_problem(problem)
     if method == "solver":
         solution = solve(problem, time_limit_s=time_limit)
         seconds = time.monotonic() - started
         visits = list(solution.visits)
+        triples = [(v.round, ix.group_index[v.group], ix.table_index[v.table]) for v in visits]
         row = {
             "visits": len(visits),
             "bound": solution.visits_upper_bound,
@@ -58,12 +87,23 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
             "revisits": solution.met_before_revisits,
             "spread": solution.table_spread,
             "status": solution.status.value,
+            "proved": len(solution.proved_levels),
         }
     else:
-        ix = index_problem(problem)
-        triples = greedy_triples(ix)
-        seconds = time.monotonic() - started
         rel = build_relaxation(ix)
+        if method == "exact":
+            outcome = exact.improve(
+                ix,
+                rel.possible,
+                sorted(ix.pins),
+                bounds=(fairness_bound(ix, rel), visits_bound(ix, rel)),
+                deadline=started + time_limit,
+                seed=0,
+            )
+            triples, proved = outcome.triples, outcome.proved
+        else:
+            triples, proved = greedy_triples(ix), 0
+        seconds = time.monotonic() - started
         fig = figures(ix, triples, rel.possible)
         visits = [ix.visit(*triple) for triple in triples]
         row = {
@@ -75,12 +115,39 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
             "repeated": fig.repeated_pairs,
             "revisits": fig.met_before_revisits,
             "spread": fig.table_spread,
-            "status": "-",
+            "status": "-" if method == "greedy" else f"proved {proved}",
+            "proved": proved,
         }
+        triples = sorted(triples)
+    row["value"] = figures(ix, triples, build_relaxation(ix).possible).value
     row["seconds"] = seconds
     row["valid"] = not check_schedule(problem, visits)
     row["memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["small"] = exact.is_small(ix)
     return row
+
+
+def gap(row: dict[str, Any], reference: dict[str, Any] | None) -> str:
+    """How far ``row`` is from ``reference`` (an exact row with levels 1-4 proved), level by
+    level, or from the flow bounds without one; ``=`` where it is level with it."""
+    if reference is not None and reference["proved"] == len(exact.LEVELS):
+        parts = [
+            f"{name} {row[key] - reference[key]:+.4g}"
+            for name, key in (
+                ("share", "share"),
+                ("visits", "visits"),
+                ("value", "value"),
+                ("repeated", "repeated"),
+            )
+            if row[key] != reference[key]
+        ]
+        return "exact: " + (", ".join(parts) or "=")
+    parts = [
+        f"{name} {row[key] - row[bound]:+.4g}"
+        for name, key, bound in (("share", "share", "share_bound"), ("visits", "visits", "bound"))
+        if row[key] != row[bound]
+    ]
+    return "bounds: " + (", ".join(parts) or "=")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=Path, default=default_instances(), metavar="DIR")
     parser.add_argument("--time-limit", type=float, default=30.0, metavar="S")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N")
+    parser.add_argument("--windowed", type=int, default=2, metavar="N")
     parser.add_argument("--one", nargs=2, metavar=("FILE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -95,48 +163,70 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     paths = sorted(args.instances.glob("*.json"), key=lambda p: p.stat().st_size)
+    tables, groups, rounds = WINDOWED_SIZE
+    paths += [Path(f"synthetic:{seed}:{tables}:{groups}:{rounds}") for seed in range(args.windowed)]
     paths += [Path(f"synthetic:{seed}") for seed in range(args.synthetic)]
     if not paths:
         print(f"no instances in {args.instances}", file=sys.stderr)
         return 2
     header = (
         f"{'instance':<22} {'method':<7} {'status':<9} {'seconds':>8} {'visits/bound':>13} "
-        f"{'min share/bound':>15} {'affinity':>8} {'repeated':>8} {'revisits':>8} "
-        f"{'spread':>8} {'memory MB':>9}  check"
+        f"{'min share/bound':>15} {'value':>6} {'affinity':>8} {'repeated':>8} "
+        f"{'revisits':>8} {'spread':>8} {'memory MB':>9}  check  gap"
     )
     print(header)
     print("-" * len(header))
     for path in paths:
-        for method in ("solver", "greedy"):
-            child = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.bench",
-                    "--time-limit",
-                    str(args.time_limit),
-                    "--one",
-                    str(path),
-                    method,
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if child.returncode != 0:
-                print(f"{path.stem:<22} {method:<7} failed: {child.stderr.strip()[-200:]}")
+        name = path.stem if path.suffix == ".json" else str(path)
+        # The exact reference first, so the other rows can be compared with it.
+        methods = ["exact", "solver", "greedy"] if _is_small(path) else ["solver", "greedy"]
+        reference = None
+        for method in methods:
+            row = _run_child(path, method, args.time_limit)
+            if isinstance(row, str):
+                print(f"{name:<22} {method:<7} failed: {row}")
                 continue
-            row = json.loads(child.stdout)
+            if method == "exact":
+                reference = row
             print(
-                f"{path.stem:<22} {method:<7} {row['status']:<9} {row['seconds']:>8.2f} "
+                f"{name:<22} {method:<7} {row['status']:<9} {row['seconds']:>8.2f} "
                 f"{row['visits']:>6}/{row['bound']:<6} "
-                f"{row['share']:>7.4f}/{row['share_bound']:<7.4f} {row['affinity']:>8} "
-                f"{row['repeated']:>8} {row['revisits']:>8} {row['spread']:>8} "
-                f"{row['memory_mb']:>9.0f}  "
-                f"{'valid' if row['valid'] else 'INVALID'}",
+                f"{row['share']:>7.4f}/{row['share_bound']:<7.4f} {row['value']:>6} "
+                f"{row['affinity']:>8} {row['repeated']:>8} {row['revisits']:>8} "
+                f"{row['spread']:>8} {row['memory_mb']:>9.0f}  "
+                f"{'valid' if row['valid'] else 'INVALID'}  "
+                f"{'-' if method == 'exact' else gap(row, reference)}",
                 flush=True,
             )
     return 0
+
+
+def _is_small(path: Path) -> bool:
+    """The instance fits the exact model (the reference is run only then)."""
+    return exact.is_small(index_problem(load(path)))
+
+
+def _run_child(path: Path, method: str, time_limit: float) -> dict[str, Any] | str:
+    """``run_one`` in a child process: its row, or the end of its error output."""
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--time-limit",
+            str(time_limit),
+            "--one",
+            str(path),
+            method,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        return child.stderr.strip()[-200:]
+    row: dict[str, Any] = json.loads(child.stdout)
+    return row
 
 
 if __name__ == "__main__":

@@ -18,11 +18,16 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from rotations.solver.bounds import build_relaxation, visits_bound
 from rotations.solver.indexed import Indexed, bits
 
 # Above this many triples the model takes too long to build and solve to be worth it;
 # larger parts get a large-neighbourhood search (``lns.py``).
 MAX_TRIPLES = 40_000
+
+# Up to this many triples a model is searched with one worker (see ``improve``); it is the
+# size ``exact.py`` solves exactly.
+ONE_WORKER_TRIPLES = 6_000
 
 Triple = tuple[int, int, int]
 
@@ -44,6 +49,15 @@ def eligible_triples(ix: Indexed, pairs: set[tuple[int, int]] | None = None) -> 
         if pairs is None or (g, t) in pairs
         for r in bits(ix.group_mask[g] & ix.table_mask[t])
     ]
+
+
+def count_triples(ix: Indexed) -> int:
+    """How many triples ``eligible_triples(ix)`` has, without building them."""
+    return sum(
+        (ix.group_mask[g] & ix.table_mask[t]).bit_count()
+        for g, tables in enumerate(ix.eligible)
+        for t in tables
+    )
 
 
 # How often ``should_stop`` is polled during a search, in seconds.
@@ -117,7 +131,9 @@ def improve(
     ``share_cap`` caps level 1 at that share: a min share above it is worth no more than it
     (a part of a problem whose other parts keep the min share at most that; see ``parts.py``).
     """
-    restricted = triples is not None
+    # ``triples`` may be every eligible triple (``solve.py`` passes them, having counted
+    # them): that search is not restricted and proves its levels.
+    restricted = triples is not None and len(triples) < count_triples(ix)
     triples = eligible_triples(ix) if triples is None else triples
     model = cp_model.CpModel()
     x = {key: model.new_bool_var(f"x{key}") for key in triples}
@@ -154,7 +170,20 @@ def improve(
     best = list(start)
     proved = [False, False, False]
     stopped = False
+    # Levels 1 and 2 of ``start`` at their bounds (z at its top, the visits at their flow
+    # bound) are fixed without a search: each search of a level costs as much as a proof.
+    have = [0] * len(possible)
+    for _, g, _ in start:
+        have[g] += 1
+    at_top = [
+        min((scale * have[g] // p for g, p in enumerate(possible) if p > 0), default=top) >= top,
+        not restricted and len(start) >= visits_bound(ix, build_relaxation(ix)),
+    ]
     for level, objective in enumerate((z, visits, value)):
+        if level < 2 and at_top[level] and (level == 0 or proved[0]):
+            proved[level] = True
+            model.add(objective >= (top if level == 0 else len(start)))
+            continue
         left = deadline - time.monotonic()
         if left <= 0.05 or stopped:
             break
@@ -164,10 +193,13 @@ def improve(
         model.maximize(objective)
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = seed
-        solver.parameters.num_workers = max(1, num_workers)
-        # Interleaved workers make a multi-worker search reproducible; the deterministic
-        # limit keeps the result independent of machine load while the wall limit is kept.
-        solver.parameters.interleave_search = num_workers > 1
+        # Interleaved workers make a multi-worker search reproducible, but they made small
+        # models several times slower than one worker, which is just as reproducible. The
+        # deterministic limit keeps the result independent of machine load while the wall
+        # limit is kept.
+        workers = 1 if len(x) <= ONE_WORKER_TRIPLES else max(1, num_workers)
+        solver.parameters.num_workers = workers
+        solver.parameters.interleave_search = workers > 1
         solver.parameters.max_deterministic_time = left
         solver.parameters.max_time_in_seconds = left
         status, stopped = run(solver, model, should_stop, on_solution)

@@ -213,6 +213,7 @@ def solution_to_json(problem: Problem, solution: Solution) -> dict[str, Any]:
             "changed_visits": solution.changed_visits,
             "changed_groups": solution.changed_groups,
             "kept_visits": solution.kept_visits,
+            "proved_levels": [level.value for level in solution.proved_levels],
         },
     }
     if solution.reasons:

@@ -114,6 +114,16 @@ class Strategy(StrEnum):
     BEST = "best"
 
 
+class Level(StrEnum):
+    """Levels 1-4 of what makes a schedule better (``docs/solver-format.md``), as named in
+    ``Solution.proved_levels``."""
+
+    FAIRNESS = "fairness"
+    VISITS = "visits"
+    VALUE = "value"
+    MIXING = "mixing"
+
+
 class Status(StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
@@ -156,3 +166,7 @@ class Solution:
     changed_visits: int = 0
     changed_groups: int = 0
     kept_visits: int = 0
+    # The levels proved optimal, from the top: a level counts only if every level above it
+    # is proved too. ``OPTIMAL`` has at least fairness, visits and value; small events get
+    # mixing too (``exact.py``). Empty for an infeasible, stopped or cut-short solve.
+    proved_levels: tuple[Level, ...] = ()

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from rotations.solver import cpsat, lns, replan
+from rotations.solver import cpsat, exact, lns, replan
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
@@ -75,9 +75,10 @@ def solve(
     are no visits, and ``reasons`` says why. Schedules are compared level by level: min share
     of possible visits, total visits, value (affinity, with met-before visits worth less; see
     ``indexed.visit_value``), then repeated group pairs. ``OPTIMAL`` means the first three
-    levels are proved best (each equals its flow bound, or CP-SAT proved it); mixing and
-    table balance (``table_spread``, the sum of squared visits per table) are improved but
-    not proved.
+    levels are proved best (each equals its flow bound, or CP-SAT proved it);
+    ``proved_levels`` names the levels proved, mixing among them for a small event
+    (``exact.py``); table balance (``table_spread``, the sum of squared visits per table) is
+    improved but not proved.
 
     ``on_progress`` receives a ``Progress`` after each phase and each better CP-SAT schedule.
     ``should_stop`` is polled between phases and during the search; once it returns True the
@@ -95,22 +96,25 @@ def solve(
     Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
     """
     if problem.replan_from_round is None:
-        return _Run(
+        solution = _solve(
+            problem,
             time_limit_s=time_limit_s,
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
-        ).solve(problem)
-    return _replan(
-        problem,
-        strategy=strategy,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        num_workers=num_workers,
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
+        )
+    else:
+        solution = _replan(
+            problem,
+            strategy=strategy,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            num_workers=num_workers,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    return exact.settle(solution)
 
 
 def _replan(
@@ -145,13 +149,14 @@ def _replan(
         )
     else:
         stable = replan.stable_problem(problem, base)
-        inner = _Run(
+        inner = _solve(
+            stable,
             time_limit_s=max(0.0, deadline - time.monotonic()) * (1 - replan.KEEP_ROUNDS_SHARE),
             seed=seed,
             num_workers=num_workers,
             on_progress=on_progress,
             should_stop=should_stop,
-        ).solve(stable)
+        )
         solution = replan.restate(
             problem,
             base,
@@ -161,6 +166,35 @@ def _replan(
             should_stop=should_stop,
         )
     return replan.with_changes(problem, replace(solution, solve_seconds=time.monotonic() - started))
+
+
+def _solve(
+    problem: Problem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    num_workers: int,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> Solution:
+    """``solve`` of a problem that is not a re-plan."""
+    run = _Run(
+        time_limit_s=time_limit_s,
+        seed=seed,
+        num_workers=num_workers,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    solution = run.solve(problem)
+    # Phase 8 (``exact.py``): a small problem is finished by the exact model, levels 1-4.
+    return exact.finish(
+        problem,
+        solution,
+        deadline=run.deadline,
+        seed=seed,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
 
 
 @dataclass(slots=True)

@@ -34,7 +34,10 @@ def test_run_one_greedy_gives_the_baseline_figures():
         "revisits": 2,
         "spread": 175,
         "status": "-",
+        "proved": 0,
+        "value": 107,
         "valid": True,
+        "small": True,
     }
 
 
@@ -50,20 +53,45 @@ def test_run_one_solves_a_synthetic_event():
     assert (row["valid"], row["visits"] <= row["bound"]) == (True, True)
 
 
+def test_run_one_exact_proves_every_level_of_a_small_instance():
+    row = bench.run_one(INSTANCES / "regional-45.json", "exact", 20.0)
+
+    assert (row["status"], row["visits"], row["value"], row["repeated"], row["valid"]) == (
+        "proved 4",
+        38,
+        108,
+        0,
+        True,
+    )
+
+
+def test_generated_reads_the_size_from_the_name():
+    problem = bench.generated("synthetic:1:15:20:8")
+
+    assert (problem.rounds, len(problem.tables), len(problem.groups)) == (8, 15, 20)
+
+
+def test_gap_without_a_proved_reference_is_to_the_bounds():
+    row = {"share": 0.5, "share_bound": 1.0, "visits": 9, "bound": 10}
+
+    assert bench.gap(row, None) == "bounds: share -0.5, visits -1"
+
+
 def test_main_prints_a_row_per_instance_and_method(tmp_path, capsys):
     shutil.copy(INSTANCES / "regional-45.json", tmp_path)
 
-    code = bench.main(["--instances", str(tmp_path), "--time-limit", "5"])
+    code = bench.main(["--instances", str(tmp_path), "--time-limit", "5", "--windowed", "0"])
 
     rows = capsys.readouterr().out.splitlines()[2:]
     assert code == 0
-    assert [row.split()[:3] + row.split()[-1:] for row in rows] == [
-        ["regional-45", "solver", "optimal", "valid"],
-        ["regional-45", "greedy", "-", "valid"],
+    assert [row.split()[:2] + row.split("valid  ")[1:] for row in rows] == [
+        ["regional-45", "exact", "-"],
+        ["regional-45", "solver", "exact: ="],
+        ["regional-45", "greedy", "exact: share -0.1667, visits -1, value -1"],
     ]
 
 
 def test_main_without_instances_says_so(tmp_path, capsys):
-    code = bench.main(["--instances", str(tmp_path)])
+    code = bench.main(["--instances", str(tmp_path), "--windowed", "0"])
 
     assert (code, capsys.readouterr().err) == (2, f"no instances in {tmp_path}\n")

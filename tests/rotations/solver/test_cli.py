@@ -61,6 +61,7 @@ def test_cli_writes_schedule(tmp_path):
             "changed_visits",
             "changed_groups",
             "kept_visits",
+            "proved_levels",
             "repeated_pairs",
             "solve_seconds",
         ]

@@ -259,6 +259,7 @@ def test_solution_to_json_shape():
             "changed_visits": 0,
             "changed_groups": 0,
             "kept_visits": 0,
+            "proved_levels": [],
         },
     }
 
