@@ -137,6 +137,8 @@ MATRIX = {
     ),
     "rotations:schedule_compare": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_publish": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:schedule_export": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:schedule_master_pdf": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     # itineraries: clinicians' personal links, and the organizer's link pages
     "itineraries:detail": (PERSONAL_LINK, {"token": "link_token"}),
     "itineraries:print": (PERSONAL_LINK, {"token": "link_token"}),
