@@ -145,6 +145,7 @@ MATRIX = {
     "itineraries:calendar": (PERSONAL_LINK, {"token": "link_token"}),
     "itineraries:table": (PERSONAL_LINK, {"token": "table_token"}),
     "itineraries:list": (EVENT_PAGE, {"event_pk": "event"}),
+    "itineraries:export": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:reissue": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "itineraries:send": (EVENT_POST, {"event_pk": "event"}),
     "itineraries:send-preview": (EVENT_PAGE, {"event_pk": "event"}),
