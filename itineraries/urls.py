@@ -17,6 +17,11 @@ urlpatterns = [
         name="list",
     ),
     path(
+        "events/<int:event_pk>/itineraries/export/",
+        views.AttendeeExportView.as_view(),
+        name="export",
+    ),
+    path(
         "events/<int:event_pk>/itineraries/<int:pk>/reissue/",
         views.ReissueLinkView.as_view(),
         name="reissue",

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -21,6 +21,7 @@ from .assembly import get_itinerary, get_published_schedules, get_table_itinerar
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import link_email
+from .exports import attendee_filename, attendees_csv, attendees_workbook
 from .links import get_table_for_token, itinerary_path
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
@@ -209,6 +210,32 @@ class AttendeeLinkListView(EventItinerariesMixin, TemplateView):
             sync_pdf=len(attendances) < SYNC_PDF_MAX_ATTENDEES,
             **kwargs,
         )
+
+
+class AttendeeExportView(EventItinerariesMixin, View):
+    """The attendee list with personal links as a download: ``?format=xlsx`` (the default) or
+    ``?format=csv``. Links are absolute, built from the request's host."""
+
+    def get(self, request, event_pk):
+        event = self.get_event()
+        kind = request.GET.get("format", "xlsx")
+        if kind == "xlsx":
+            response = HttpResponse(
+                attendees_workbook(event=event, absolute_url=request.build_absolute_uri),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        elif kind == "csv":
+            response = StreamingHttpResponse(
+                attendees_csv(event=event, absolute_url=request.build_absolute_uri),
+                content_type="text/csv; charset=utf-8",
+            )
+        else:
+            raise Http404("No such export format.")
+        filename = attendee_filename(event=event, extension=kind)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # The file holds every personal link: never kept by a shared cache.
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ReissueLinkView(EventItinerariesMixin, View):

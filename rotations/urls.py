@@ -45,6 +45,16 @@ urlpatterns = [
         name="schedule",
     ),
     path(
+        "events/<int:event_pk>/schedule/<int:pk>/export/",
+        views.ScheduleExportView.as_view(),
+        name="schedule_export",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/master-grid.pdf",
+        views.ScheduleMasterPdfView.as_view(),
+        name="schedule_master_pdf",
+    ),
+    path(
         "events/<int:event_pk>/schedule/<int:pk>/move/",
         views.ScheduleMoveView.as_view(),
         name="schedule_move",

@@ -4,7 +4,7 @@ publishing) and ``rotations.editing`` (changes by hand)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
@@ -16,7 +16,7 @@ from clinicians.models import Clinician
 from events.permissions import EventScopedMixin
 from events.queries import event_panels
 
-from . import editing, services
+from . import editing, exports, services
 from .forms import MoveForm, ReplanForm, SolveForm
 from .grid import build_grid, quality_text
 from .models import Schedule, SolveRun, replan_note
@@ -452,3 +452,51 @@ class SchedulePublishView(OrganizerMixin, EventScopedMixin, DetailView):
             "itineraries listed below.",
         )
         return redirect("rotations:schedule_publish", event_pk=self.event.pk, pk=schedule.pk)
+
+
+class ScheduleExportView(OrganizerMixin, EventScopedMixin, View):
+    """A version (draft or published) as a download: ``?format=xlsx`` (both views, one sheet
+    each; the default) or ``?format=csv&view=groups|tables`` (one view a file)."""
+
+    permission_required = "rotations.view_schedule"
+
+    def get(self, request, *args, **kwargs):
+        schedule = _schedule(self)
+        schedule.event = self.event
+        kind = request.GET.get("format", "xlsx")
+        if kind == "xlsx":
+            response = HttpResponse(
+                exports.schedule_workbook(schedule=schedule),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            filename = exports.export_filename(schedule=schedule, extension="xlsx")
+        elif kind == "csv":
+            view = request.GET.get("view", exports.GROUPS)
+            if view not in exports.VIEWS:
+                raise Http404("No such view of the schedule.")
+            response = StreamingHttpResponse(
+                exports.schedule_csv(schedule=schedule, view=view),
+                content_type="text/csv; charset=utf-8",
+            )
+            filename = exports.export_filename(schedule=schedule, extension="csv", view=view)
+        else:
+            raise Http404("No such export format.")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class ScheduleMasterPdfView(OrganizerMixin, EventScopedMixin, View):
+    """The room's master grid of a version as a PDF: tables × rounds, group names in the
+    cells, one A3 landscape page for an event the size of the demo's."""
+
+    permission_required = "rotations.view_schedule"
+
+    def get(self, request, *args, **kwargs):
+        schedule = _schedule(self)
+        schedule.event = self.event
+        response = HttpResponse(
+            exports.render_master_grid_pdf(schedule=schedule), content_type="application/pdf"
+        )
+        filename = exports.export_filename(schedule=schedule, extension="pdf", view="grid")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
