@@ -45,7 +45,8 @@ def _move_rows(references, duplicate, keep):
                     **{field.name: keep}
                 )
                 if count:
-                    name = str(field.model._meta.verbose_name_plural)
+                    meta = field.model._meta
+                    name = (str(meta.verbose_name), str(meta.verbose_name_plural))
                     moved[name] = moved.get(name, 0) + count
     except IntegrityError:
         return None
@@ -53,7 +54,10 @@ def _move_rows(references, duplicate, keep):
 
 
 def _counts(moved):
-    return ", ".join(f"{n} {name}" for name, n in sorted(moved.items())) or "nothing"
+    words = [f"{n} {one if n == 1 else many}" for (one, many), n in sorted(moved.items())]
+    if not words:
+        return "nothing"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def resolve_duplicate_specialties(apps, schema_editor, report=print):
@@ -94,7 +98,11 @@ def resolve_duplicate_specialties(apps, schema_editor, report=print):
                 f"Rounds merged the specialty “{specialty.name}” into “{keep.name}”, the same "
                 f"name but for case and spaces, when specialty names became unique: "
                 f"{_counts(moved)} moved; “{specialty.name}” deleted.",
-                {"kept": keep.pk, "duplicate": specialty.pk, "moved": moved},
+                {
+                    "kept": keep.pk,
+                    "duplicate": specialty.pk,
+                    "moved": {many: n for (_one, many), n in moved.items()},
+                },
             )
             continue
         base = f"{_tidy(specialty.name)} ({TRACK_WORDS.get(specialty.track, specialty.track)})"
