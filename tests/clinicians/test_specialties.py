@@ -387,3 +387,26 @@ def test_specialty_delete_page_refuses_a_specialty_in_use(ada_client):
         "The specialty Cardiology (patients: adult) is not deleted: 1 clinician and 1 table "
         "use it. Merge it into another specialty or retire it instead."
     ]
+
+
+def test_specialty_detail_page_of_a_retired_specialty_offers_to_reactivate(ada_client):
+    cardiology = make_specialty(name="Cardiology", is_active=False)
+
+    response = ada_client.get(reverse("clinicians:specialty_detail", kwargs={"pk": cardiology.pk}))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Retired: offered for no new table, anchor or import." in content
+    assert reverse("clinicians:specialty_reactivate", kwargs={"pk": cardiology.pk}) in content
+    assert reverse("clinicians:specialty_merge_into", kwargs={"pk": cardiology.pk}) in content
+    assert reverse("clinicians:specialty_delete", kwargs={"pk": cardiology.pk}) in content
+
+
+def test_specialty_delete_page_asks_first(ada_client):
+    cardiology = make_specialty(name="Cardiology")
+
+    response = ada_client.get(reverse("clinicians:specialty_delete", kwargs={"pk": cardiology.pk}))
+
+    assert response.status_code == 200
+    assert "Delete Cardiology?" in response.content.decode()
+    assert Specialty.objects.count() == 1
