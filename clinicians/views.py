@@ -352,7 +352,12 @@ class SpecialtyCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
     template_name = "clinicians/specialty_form.html"
 
     def form_valid(self, form):
-        self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        try:
+            self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        except IntegrityError:
+            # The same name (case and spaces aside) was added between the check and the save.
+            form.add_error("name", "A specialty of this name was added meanwhile.")
+            return self.form_invalid(form)
         return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):

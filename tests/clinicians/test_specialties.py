@@ -410,3 +410,19 @@ def test_specialty_delete_page_asks_first(ada_client):
     assert response.status_code == 200
     assert "Delete Cardiology?" in response.content.decode()
     assert Specialty.objects.count() == 1
+
+
+def test_specialty_create_page_same_name_added_meanwhile_is_a_form_error(ada_client, monkeypatch):
+    make_specialty(name="Cardiology")
+    # The form's check passes as if the other specialty were not there yet.
+    monkeypatch.setattr(Specialty, "clean", lambda self: None)
+
+    response = ada_client.post(
+        reverse("clinicians:specialty_create"),
+        {"name": "cardiology", "track": Track.ADULT, "description": ""},
+    )
+
+    assert response.context["form"].errors == {
+        "name": ["A specialty of this name was added meanwhile."]
+    }
+    assert Specialty.objects.count() == 1
