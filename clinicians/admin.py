@@ -102,8 +102,8 @@ class SiteAdmin(CatalogueAdmin):
 
 @admin.register(Specialty)
 class SpecialtyAdmin(CatalogueAdmin):
-    list_display = ["name", "track", "specialist_count"]
-    list_filter = ["track"]
+    list_display = ["name", "track", "specialist_count", "is_active"]
+    list_filter = ["track", "is_active"]
     search_fields = ["name"]
 
     def get_queryset(self, request):

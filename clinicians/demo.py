@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Clinician, Department, Region, Site, Specialty, Track
+from .models import Clinician, Department, Region, Site, Specialty, Track, name_key
 
 DEMO_SEED = 2024
 EMAIL_DOMAIN = "demo.rounds.example.org"
@@ -339,16 +339,17 @@ def load_demo_catalogue(*, seed: int = DEMO_SEED) -> dict[str, int]:
         created["sites"] = len(new_sites)
         sites = {site.name: site for site in Site.objects.all()}
 
-        existing_specialties = set(Specialty.objects.values_list("name", flat=True))
+        existing_specialties = set(Specialty.objects.values_list("name_key", flat=True))
+        # bulk_create skips Specialty.save, which fills name_key.
         new_specialties = [
-            Specialty(name=name, track=track, description=description)
+            Specialty(name=name, name_key=name_key(name), track=track, description=description)
             for track, specialties in SPECIALTIES.items()
             for name, description in specialties
-            if name not in existing_specialties
+            if name_key(name) not in existing_specialties
         ]
         Specialty.objects.bulk_create(new_specialties)
         created["specialties"] = len(new_specialties)
-        specialties = {specialty.name: specialty for specialty in Specialty.objects.all()}
+        specialties = {specialty.name_key: specialty for specialty in Specialty.objects.all()}
 
         existing_departments = set(Department.objects.values_list("name", "site__name"))
         new_departments = [
@@ -375,7 +376,7 @@ def load_demo_catalogue(*, seed: int = DEMO_SEED) -> dict[str, int]:
                     credentials=person.credentials,
                     email=person.email,
                     role=person.role,
-                    specialty=specialties[person.specialty] if person.specialty else None,
+                    specialty=specialties[name_key(person.specialty)] if person.specialty else None,
                     department=departments[(person.department, person.sites[0])]
                     if person.department
                     else None,

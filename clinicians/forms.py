@@ -109,6 +109,10 @@ class ClinicianForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.select_related("site")
+        # Retired specialties are offered only to the clinicians who already have one.
+        self.fields["specialty"].queryset = Specialty.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.specialty_id)
+        )
         self.fields["sites"].help_text = "Where they practise (Ctrl/Cmd-click for several)."
         self.helper = FormHelper()
         self.helper.layout = Layout(
@@ -154,6 +158,26 @@ class SpecialtyForm(forms.ModelForm):
             Field("description"),
             Submit("save", "Save"),
         )
+
+
+class MergeSpecialtyForm(forms.Form):
+    """The specialty another one (``duplicate``) is merged into."""
+
+    keep = forms.ModelChoiceField(
+        Specialty.objects.none(),
+        label="Merge into",
+        help_text="Its clinicians and event tables move to the specialty chosen here; this "
+        "one is then deleted.",
+    )
+
+    def __init__(self, *args, duplicate: Specialty, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = Specialty.objects.exclude(pk=duplicate.pk)
+        self.fields["keep"].label_from_instance = lambda s: (
+            f"{s.name} ({s.get_track_display().lower()})" + ("" if s.is_active else " (retired)")
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field("keep"), Submit("merge", "Merge", css_class="btn-danger"))
 
 
 class MergeClinicianForm(forms.Form):

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -45,12 +46,36 @@ class Site(models.Model):
         return self.name
 
 
+def tidy_name(name: str) -> str:
+    """A catalogue name as stored: no leading, trailing or repeated spaces."""
+    return " ".join(name.split())
+
+
+def name_key(name: str) -> str:
+    """What makes two catalogue names the same: case and spaces aside ("cardiology " and
+    "CARDIOLOGY" are both "cardiology")."""
+    return tidy_name(name).casefold()
+
+
+class SpecialtyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
 class Specialty(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    # The name without case or repeated spaces, filled on save: unique, so "cardiology"
+    # cannot stand beside "Cardiology".
+    name_key = models.CharField(max_length=100, unique=True, editable=False)
     track = models.CharField(
         "patients served", max_length=10, choices=Track.choices, default=Track.ADULT
     )
     description = models.TextField(blank=True)
+    # Retired specialties keep their clinicians and past tables but are offered for no new
+    # table, anchor or import.
+    is_active = models.BooleanField("active", default=True)
+
+    objects = SpecialtyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -58,6 +83,19 @@ class Specialty(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = tidy_name(self.name)
+        self.name_key = name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.name = tidy_name(self.name)
+        clash = Specialty.objects.filter(name_key=name_key(self.name)).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError({"name": f"A specialty named “{clash.name}” already exists."})
 
 
 class Department(models.Model):

@@ -13,12 +13,13 @@ import difflib
 import io
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .models import Clinician, Department, Site, Specialty
+from .models import Clinician, Department, Site, Specialty, name_key
 from .validators import normalize_credentials
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -420,11 +421,11 @@ def _header_key(text: str) -> str:
     return text.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _suggest(value: str, names: dict[str, object]) -> str:
+def _suggest(value: str, names: Iterable[str]) -> str:
     """' (did you mean "X"?)' for the closest known name, or ''."""
-    by_lower = {name.lower(): name for name in names}
-    match = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.75)
-    return f' (did you mean "{by_lower[match[0]]}"?)' if match else ""
+    by_key = {name_key(name): name for name in names}
+    match = difflib.get_close_matches(name_key(value), list(by_key), n=1, cutoff=0.75)
+    return f' (did you mean "{by_key[match[0]]}"?)' if match else ""
 
 
 def parse_roster(*, name: str, content: bytes) -> RosterPreview:
@@ -482,8 +483,8 @@ def _preview_of(table: list[list[str]]) -> RosterPreview:
 
 
 def _check_rows(rows: list[RosterRow]) -> None:
-    specialties = {specialty.name: specialty for specialty in Specialty.objects.all()}
-    specialties_lower = {name.lower(): specialty for name, specialty in specialties.items()}
+    # Matched as their names are kept unique: case and spaces aside.
+    specialties = {specialty.name_key: specialty for specialty in Specialty.objects.all()}
     sites = {site.name: site for site in Site.objects.all()}
     sites_lower = {name.lower(): site for name, site in sites.items()}
     departments = {
@@ -498,7 +499,7 @@ def _check_rows(rows: list[RosterRow]) -> None:
         _check_role(row)
         _check_sites(row, sites, sites_lower)
         if row.role == Clinician.Role.SPECIALIST:
-            _check_specialty(row, specialties, specialties_lower)
+            _check_specialty(row, specialties)
         if row.role == Clinician.Role.PRIMARY_CARE:
             _check_department(row, departments)
 
@@ -562,14 +563,22 @@ def _check_sites(row: RosterRow, sites: dict, sites_lower: dict) -> None:
     row.sites = found
 
 
-def _check_specialty(row: RosterRow, specialties: dict, specialties_lower: dict) -> None:
+def _check_specialty(row: RosterRow, specialties: dict[str, Specialty]) -> None:
     value = row.raw.get("specialty", "")
     if not value:
         row.add_error("specialty", "specialty is missing (required for specialists)")
         return
-    specialty = specialties_lower.get(value.lower())
+    specialty = specialties.get(name_key(value))
     if specialty is None:
-        row.add_error("specialty", f'unknown specialty "{value}"{_suggest(value, specialties)}')
+        active = [s.name for s in specialties.values() if s.is_active]
+        row.add_error("specialty", f'unknown specialty "{value}"{_suggest(value, active)}')
+        return
+    if not specialty.is_active:
+        row.add_error(
+            "specialty",
+            f'the specialty "{specialty.name}" is retired (reactivate it on its page, or name '
+            "another)",
+        )
         return
     row.specialty = specialty
 

@@ -37,6 +37,11 @@ SITE_CREATED, SITE_CHANGED, SITE_DELETED = "site.created", "site.changed", "site
 SPECIALTY_CREATED = "specialty.created"
 SPECIALTY_CHANGED = "specialty.changed"
 SPECIALTY_DELETED = "specialty.deleted"
+SPECIALTY_RETIRED = "specialty.retired"
+SPECIALTY_REACTIVATED = "specialty.reactivated"
+# The same code the migration that made names unique records its merges under.
+SPECIALTIES_MERGED = "specialties.merged"
+SPECIALTIES_MERGE_REFUSED = "specialties.merge_refused"
 DEPARTMENT_CREATED = "department.created"
 DEPARTMENT_CHANGED = "department.changed"
 DEPARTMENT_DELETED = "department.deleted"
@@ -187,7 +192,12 @@ CatalogueEntry = Region | Site | Specialty | Department | Clinician
 CATALOGUE_FIELDS: dict[type[models.Model], dict[str, str]] = {
     Region: {"name": "name"},
     Site: {"name": "name", "region": "region"},
-    Specialty: {"name": "name", "track": "patients", "description": "description"},
+    Specialty: {
+        "name": "name",
+        "track": "patients",
+        "description": "description",
+        "is_active": "status",
+    },
     Department: {"name": "name", "site": "site", "track": "patients"},
     Clinician: {**FIELD_LABELS, "is_active": "status"},
 }
@@ -608,4 +618,116 @@ def _merge_rows(*, keep: Clinician, duplicate: Clinician, by) -> None:
         message=f"{display_name(by)} merged {duplicate} into {keep}"
         + ("." if still_referenced else " and deleted the duplicate."),
         details=details,
+    )
+
+
+def retire_specialty(*, specialty: Specialty, by: AbstractBaseUser | None) -> Specialty:
+    """Stop offering ``specialty`` for new tables, anchors and imports (never deleted: its
+    clinicians and past tables keep it) and record it in the audit log, in one transaction."""
+    with transaction.atomic():
+        specialty.is_active = False
+        specialty.save(update_fields=["is_active"])
+        record_audit(
+            actor=by,
+            action=SPECIALTY_RETIRED,
+            target=catalogue_label(specialty),
+            message=f"{display_name(by)} retired {_summary(specialty)}: it is offered for no "
+            "new table, anchor or import.",
+            details={"model": Specialty._meta.label, "pk": specialty.pk},
+        )
+    return specialty
+
+
+def reactivate_specialty(*, specialty: Specialty, by: AbstractBaseUser | None) -> Specialty:
+    """Offer a retired specialty again and record it in the audit log, in one transaction."""
+    with transaction.atomic():
+        specialty.is_active = True
+        specialty.save(update_fields=["is_active"])
+        record_audit(
+            actor=by,
+            action=SPECIALTY_REACTIVATED,
+            target=catalogue_label(specialty),
+            message=f"{display_name(by)} reactivated {_summary(specialty)}.",
+            details={"model": Specialty._meta.label, "pk": specialty.pk},
+        )
+    return specialty
+
+
+def merge_specialties(
+    *, keep: Specialty, duplicate: Specialty, by: AbstractBaseUser | None
+) -> Specialty:
+    """Fold ``duplicate`` into ``keep``: every row anywhere that points at the duplicate (its
+    clinicians, event tables, and whatever later apps add) is re-pointed to the kept
+    specialty, which takes the duplicate's description if it has none; the duplicate is then
+    deleted. One transaction, recorded as SPECIALTIES_MERGED: "Ada Admin merged the specialty
+    cardiology into Cardiology: 2 clinicians and 1 table moved; cardiology deleted."
+
+    Refused (``ValidationError`` with the objections; recorded as SPECIALTIES_MERGE_REFUSED)
+    when a receiver of ``catalogue_change_objections`` objects to merging the duplicate into
+    the kept specialty: events does when the duplicate has a table at a published upcoming
+    event and the two serve different patients (that table's track would change)."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError("Pick two different specialties to merge.")
+    try:
+        with transaction.atomic():
+            # Lock both rows so two merges of the same pair cannot interleave.
+            list(Specialty.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]))
+            objections = objections_to_change(duplicate, merge_into=keep)
+            if objections:
+                raise _Refused(objections)
+            moved = _move_references(model=Specialty, old=duplicate, new=keep)
+            if not keep.description and duplicate.description:
+                keep.description = duplicate.description
+                keep.save(update_fields=["description"])
+            Specialty.objects.filter(pk=duplicate.pk).delete()
+            record_audit(
+                actor=by,
+                action=SPECIALTIES_MERGED,
+                target=f"{duplicate.name} into {keep.name}",
+                message=f"{display_name(by)} merged the specialty {duplicate.name} into "
+                f"{keep.name}: {_moved_words(moved)} moved; {duplicate.name} deleted.",
+                details={
+                    "kept": keep.pk,
+                    "duplicate": duplicate.pk,
+                    "duplicate_name": duplicate.name,
+                    "moved": {label: n for (label, _one, _many), n in moved.items()},
+                },
+            )
+    except _Refused as refused:
+        record_audit(
+            actor=by,
+            action=SPECIALTIES_MERGE_REFUSED,
+            target=f"{duplicate.name} into {keep.name}",
+            message=(
+                f"{display_name(by)} tried to merge the specialty {duplicate.name} into "
+                f"{keep.name}; refused: " + " ".join(refused.objections)
+            ),
+            details={"kept": keep.pk, "duplicate": duplicate.pk, "objections": refused.objections},
+        )
+        raise ValidationError(refused.objections) from None
+    return keep
+
+
+def _move_references(
+    *, model: type[models.Model], old: models.Model, new: models.Model
+) -> dict[tuple[str, str, str], int]:
+    """Re-point every row that points at ``old`` to ``new``, in the caller's transaction;
+    the rows moved by (model label, verbose name, verbose name plural)."""
+    moved: dict[tuple[str, str, str], int] = {}
+    for foreign_key in _references_to(model):
+        count = foreign_key.model._base_manager.filter(**{foreign_key.name: old}).update(
+            **{foreign_key.name: new}
+        )
+        if count:
+            meta = foreign_key.model._meta
+            key = (meta.label, str(meta.verbose_name), str(meta.verbose_name_plural))
+            moved[key] = moved.get(key, 0) + count
+    return moved
+
+
+def _moved_words(moved: dict[tuple[str, str, str], int]) -> str:
+    if not moved:
+        return "nothing"
+    return _words(
+        [f"{n} {one if n == 1 else many}" for (_label, one, many), n in sorted(moved.items())]
     )

@@ -22,4 +22,20 @@ urlpatterns = [
         "specialties/<int:pk>/edit/", views.SpecialtyUpdateView.as_view(), name="specialty_update"
     ),
     path("specialties/<int:pk>/merge/", views.SpecialtyMergeView.as_view(), name="specialty_merge"),
+    path(
+        "specialties/<int:pk>/merge-into/",
+        views.SpecialtyMergeIntoView.as_view(),
+        name="specialty_merge_into",
+    ),
+    path(
+        "specialties/<int:pk>/retire/", views.SpecialtyRetireView.as_view(), name="specialty_retire"
+    ),
+    path(
+        "specialties/<int:pk>/reactivate/",
+        views.SpecialtyReactivateView.as_view(),
+        name="specialty_reactivate",
+    ),
+    path(
+        "specialties/<int:pk>/delete/", views.SpecialtyDeleteView.as_view(), name="specialty_delete"
+    ),
 ]

@@ -17,18 +17,23 @@ from .forms import (
     ClinicianFilterForm,
     ClinicianForm,
     MergeClinicianForm,
+    MergeSpecialtyForm,
     RosterUploadForm,
     SpecialtyForm,
 )
 from .models import Clinician, Site, Specialty
 from .roster import COLUMN_HELP, COLUMNS, MAX_ROWS, parse_roster, template_csv
 from .services import (
+    delete_catalogue_entry,
     discard_roster_upload,
     import_roster,
     merge_clinicians,
+    merge_specialties,
     reactivate_clinician,
+    reactivate_specialty,
     read_roster_upload,
     retire_clinician,
+    retire_specialty,
     save_clinician,
     save_specialty,
     store_roster_upload,
@@ -347,7 +352,12 @@ class SpecialtyCreateView(LoginRequiredMixin, PermissionRequiredMixin, CreateVie
     template_name = "clinicians/specialty_form.html"
 
     def form_valid(self, form):
-        self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        try:
+            self.object = save_specialty(specialty=form.save(commit=False), by=self.request.user)
+        except IntegrityError:
+            # The same name (case and spaces aside) was added between the check and the save.
+            form.add_error("name", "A specialty of this name was added meanwhile.")
+            return self.form_invalid(form)
         return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):
@@ -414,3 +424,85 @@ class SpecialtyMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"Merged {duplicate} into {keep}.")
         return redirect("clinicians:specialty_detail", pk=self.specialty.pk)
+
+
+class SpecialtyMergeIntoView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Merge this specialty (a duplicate, e.g. "cardiology") into another: its clinicians and
+    tables move there, and it is deleted."""
+
+    permission_required = ("clinicians.change_specialty", "clinicians.delete_specialty")
+    form_class = MergeSpecialtyForm
+    template_name = "clinicians/specialty_merge_into.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.specialty = get_object_or_404(Specialty, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "duplicate": self.specialty}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(specialty=self.specialty, **kwargs)
+
+    def form_valid(self, form):
+        keep = form.cleaned_data["keep"]
+        try:
+            merge_specialties(keep=keep, duplicate=self.specialty, by=self.request.user)
+        except ValidationError as error:
+            form.add_error(
+                None,
+                f"{self.specialty.name} is not merged: published schedules depend on its "
+                "tables. "
+                + " ".join(error.messages)
+                + " Merge them after those events, or change the patients one serves first.",
+            )
+            return self.form_invalid(form)
+        messages.success(self.request, f"Merged {self.specialty.name} into {keep.name}.")
+        return redirect("clinicians:specialty_detail", pk=keep.pk)
+
+
+class SpecialtyRetireView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Retire a specialty: offered for no new table, anchor or import; history keeps it."""
+
+    permission_required = "clinicians.change_specialty"
+
+    def post(self, request, pk):
+        specialty = get_object_or_404(Specialty, pk=pk)
+        retire_specialty(specialty=specialty, by=request.user)
+        messages.success(
+            request,
+            f"Retired {specialty.name}: it is offered for no new table, anchor or import.",
+        )
+        return redirect("clinicians:specialty_detail", pk=specialty.pk)
+
+
+class SpecialtyReactivateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "clinicians.change_specialty"
+
+    def post(self, request, pk):
+        specialty = get_object_or_404(Specialty, pk=pk)
+        reactivate_specialty(specialty=specialty, by=request.user)
+        messages.success(request, f"Reactivated {specialty.name}.")
+        return redirect("clinicians:specialty_detail", pk=specialty.pk)
+
+
+class SpecialtyDeleteView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+    """Ask, then delete a specialty nothing uses (refused with what uses it otherwise)."""
+
+    permission_required = "clinicians.delete_specialty"
+    model = Specialty
+    template_name = "clinicians/specialty_confirm_delete.html"
+    context_object_name = "specialty"
+
+    def post(self, request, pk):
+        specialty = get_object_or_404(Specialty, pk=pk)
+        try:
+            delete_catalogue_entry(entry=specialty, by=request.user)
+        except ValidationError as error:
+            messages.error(
+                request,
+                " ".join(error.messages) + " Merge it into another specialty or retire it instead.",
+            )
+            return redirect("clinicians:specialty_detail", pk=specialty.pk)
+        messages.success(request, f"Deleted {specialty.name}.")
+        return redirect("clinicians:specialty_list")

@@ -213,6 +213,10 @@ class TableForm(forms.ModelForm):
         self.fields["specialty"].label_from_instance = lambda s: (
             f"{s.name} ({s.get_track_display().lower()})"
         )
+        # Retired specialties are offered only to the table that already has one.
+        self.fields["specialty"].queryset = Specialty.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.specialty_id)
+        )
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(

@@ -194,6 +194,9 @@ def objections_to_catalogue_change(
       "Cardiology is table 5 at North, spring on 10 December 2026 (published)." (any change:
       a narrower track breaks visits, and the table's patients are on signs and itineraries);
     - a clinician's role while they anchor or travel at such an event (as retiring);
+    - merging a specialty into one serving other patients (``merge_into``) while such an
+      event has a table of it: "cardiology is table 5 at North, spring on 10 December 2026
+      (published), for all ages patients; Cardiology serves adult patients.";
     - merging a clinician (``merge_into`` the one kept) who anchors or travels at such an
       event, unless the kept clinician already holds exactly that place there (same table and
       absent rounds, or same group) or is not at that event at all and has the same name and
@@ -213,11 +216,35 @@ def objections_to_catalogue_change(
             f"{t.event.date:%-d %B %Y} (published)."
             for t in tables
         ]
+    if isinstance(instance, Specialty) and isinstance(merge_into, Specialty):
+        return _objections_to_merging_specialties(instance, merge_into, today)
     if isinstance(instance, Clinician) and isinstance(merge_into, Clinician):
         return _objections_to_merging(instance, merge_into, today)
     if isinstance(instance, Clinician) and "role" in changes:
         return objections_to_retiring(sender, clinician=instance, today=today)
     return []
+
+
+def _objections_to_merging_specialties(
+    duplicate: Specialty, keep: Specialty, today: datetime.date
+) -> list[str]:
+    """A merge re-points the duplicate's tables to the kept specialty: refused where that
+    changes the track of a table at a published upcoming event."""
+    if duplicate.track == keep.track:
+        return []
+    tables = (
+        Table.objects.filter(
+            specialty=duplicate, event__status__in=LOCKED_STATUSES, event__date__gte=today
+        )
+        .select_related("event")
+        .order_by("event__date", "event__name", "number")
+    )
+    return [
+        f"{duplicate.name} is table {t.number} at {t.event.name} on {t.event.date:%-d %B %Y} "
+        f"(published), for {duplicate.get_track_display().lower()} patients; {keep.name} "
+        f"serves {keep.get_track_display().lower()} patients."
+        for t in tables
+    ]
 
 
 def _objections_to_merging(

@@ -93,6 +93,10 @@ MATRIX = {
     "clinicians:specialty_detail": (ORGANIZER_PAGE, {"pk": "specialty"}),
     "clinicians:specialty_update": (ADMIN_PAGE, {"pk": "specialty"}),
     "clinicians:specialty_merge": (ADMIN_PAGE, {"pk": "specialty"}),
+    "clinicians:specialty_merge_into": (ADMIN_PAGE, {"pk": "specialty"}),
+    "clinicians:specialty_retire": (row(L, L, 403, 403, 405), {"pk": "specialty"}),
+    "clinicians:specialty_reactivate": (row(L, L, 403, 403, 405), {"pk": "specialty"}),
+    "clinicians:specialty_delete": (ADMIN_PAGE, {"pk": "specialty"}),
     # events
     "events:list": (ORGANIZER_PAGE, {}),
     "events:create": (ORGANIZER_PAGE, {}),

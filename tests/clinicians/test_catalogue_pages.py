@@ -190,7 +190,7 @@ def test_admin_specialty_change_is_recorded_in_words(ada_client):
 
     response = ada_client.post(
         reverse("admin:clinicians_specialty_change", args=[specialty.pk]),
-        {"name": "Cardiology", "track": Track.ALL_AGES, "description": ""},
+        {"name": "Cardiology", "track": Track.ALL_AGES, "description": "", "is_active": "on"},
     )
 
     assert response.status_code == 302
@@ -204,7 +204,7 @@ def test_admin_specialty_track_change_refused_is_a_form_error(ada_client):
 
     response = ada_client.post(
         reverse("admin:clinicians_specialty_change", args=[table.specialty.pk]),
-        {"name": "Cardiology", "track": Track.PEDIATRIC, "description": ""},
+        {"name": "Cardiology", "track": Track.PEDIATRIC, "description": "", "is_active": "on"},
     )
 
     reason = f"Cardiology is table 5 at North, spring on {table.event.date:%-d %B %Y} (published)."
