@@ -12,6 +12,7 @@ from clinicians.models import Clinician
 
 from ..models import Anchor, Attendance, Event, Table
 from .common import EVENT_COPIED
+from .details import find_recent_twin
 
 # The fields of an event's set-up that a copy keeps (name, date and venue are new).
 COPIED_FIELDS = (
@@ -39,7 +40,12 @@ def copy_event(
     capacity, location) and their anchors with the rounds they are present (only clinicians
     still active and still specialists of the table's specialty). The anchors attend the new
     event (invited); nobody else's attendance, no group and no schedule is copied: those
-    follow the new roster. Audited (EVENT_COPIED)."""
+    follow the new roster. Audited (EVENT_COPIED). When ``by`` created an event with this
+    name, date and venue in the last minute (the copy form submitted twice), that event is
+    returned and nothing is written."""
+    twin = find_recent_twin(by=by, name=name, date=date, venue=venue)
+    if twin is not None:
+        return twin
     copy = Event.objects.create(
         name=name,
         date=date,

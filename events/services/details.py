@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,27 +31,37 @@ EVENT_TEXT_FIELDS = ("name", "venue", "region")
 DUPLICATE_WINDOW = datetime.timedelta(minutes=1)
 
 
+def find_recent_twin(
+    *, by: AbstractBaseUser | None, name: str, date: datetime.date, venue: str
+) -> Event | None:
+    """The event ``by`` created in the last minute with this name, date and venue (a double
+    click, or Back and submit again), if any. Call it inside the transaction that creates the
+    event: it locks ``by``'s row, so two submits at once wait for each other."""
+    if by is None:
+        return None
+    get_user_model().objects.select_for_update().filter(pk=by.pk).first()
+    return (
+        Event.objects.filter(
+            created_by=by,
+            name=name,
+            date=date,
+            venue=venue,
+            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def create_event(*, event: Event, by: AbstractBaseUser | None) -> tuple[Event, bool]:
     """Save the new ``event`` (created by ``by``) in one transaction and return it with True;
     when ``by`` created an event with the same name, date and venue in the last minute (a
     double click, or Back and submit again), nothing is written and that event is returned
     with False."""
-    if by is not None:
-        twin = (
-            Event.objects.select_for_update()
-            .filter(
-                created_by=by,
-                name=event.name,
-                date=event.date,
-                venue=event.venue,
-                created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if twin is not None:
-            return twin, False
+    twin = find_recent_twin(by=by, name=event.name, date=event.date, venue=event.venue)
+    if twin is not None:
+        return twin, False
     event.created_by = by
     event.save()
     return event, True

@@ -12,11 +12,13 @@ from clinicians.models import Clinician
 from events import services
 from events.models import Anchor, Attendance, Event, Table
 from events.queries import attendance_counts, attendances_for, attendee_summary
+from rotations.models import Schedule, Visit
 from tests.factories import (
     make_anchor,
     make_attendance,
     make_clinician,
     make_event,
+    make_group,
     make_specialist,
     make_specialty,
     make_table,
@@ -421,3 +423,31 @@ def test_attendee_summary_parts_add_up_with_singulars_and_no_shows():
     assert summary == (
         "5 attendees: 2 primary-care clinicians, 1 specialist and 1 leader; 1 no-show"
     )
+
+
+def test_delete_event_with_an_unpublished_version_deletes_its_visits():
+    event = make_event(rounds=2)
+    table = make_table(event=event)
+    group = make_group(event=event)
+    schedule = Schedule.objects.create(event=event, version=1)
+    Visit.objects.create(schedule=schedule, round=1, group=group, table=table)
+
+    services.delete_event(event=event, by=None)
+
+    assert (Event.objects.count(), Schedule.objects.count(), Visit.objects.count()) == (0, 0, 0)
+
+
+def test_copy_view_posted_twice_makes_one_copy(organizer_client):
+    event = make_event(name="North")
+    data = {
+        "name": "North, autumn",
+        "date": (datetime.date.today() + datetime.timedelta(days=40)).isoformat(),
+        "venue": "Hall C",
+    }
+    url = reverse("events:copy", kwargs={"event_pk": event.pk})
+
+    first = organizer_client.post(url, data)
+    second = organizer_client.post(url, data)
+
+    assert first.url == second.url
+    assert Event.objects.filter(name="North, autumn").count() == 1
