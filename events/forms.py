@@ -13,6 +13,7 @@ from clinicians.models import Clinician, Region, Site, Specialty, Track
 
 from .models import Anchor, Attendance, Event, Table, TravelGroup
 from .permissions import allowed_regions, may_leave_region_empty
+from .queries import round_ranges
 from .rules import GUARDED_FIELDS, is_locked
 
 
@@ -343,7 +344,12 @@ class AnchorPresenceForm(forms.Form):
             error_messages={"required": "Tick the anchors whose rounds to set."},
         )
         self.fields["anchors"].label_from_instance = lambda a: (
-            f"{a.clinician.full_name}, table {a.table.number} ({a.table.specialty.name})"
+            f"{a.clinician.full_name}, table {a.table.number} ({a.table.specialty.name}): "
+            + (
+                f"rounds {round_ranges(a.present_rounds(event.rounds)) or 'none'}"
+                if a.absent_rounds
+                else "every round"
+            )
         )
         self.fields["arrives"] = forms.TypedChoiceField(
             choices=rounds, coerce=int, label="Arrives at", initial=1

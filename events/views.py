@@ -552,7 +552,8 @@ class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
         return {**super().get_form_kwargs(), "event": self.event, "anchors": self.get_anchors()}
 
     def get_initial(self):
-        return {"anchors": list(self.get_anchors())}
+        # One table's anchors usually come and go together; over the whole event, tick first.
+        return {"anchors": list(self.get_anchors())} if self.get_table() else {}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(table=self.get_table(), **kwargs)
