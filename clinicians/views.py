@@ -3,7 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, ProtectedError, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -42,6 +42,19 @@ from .services import (
 SESSION_UPLOADS = "roster_uploads"
 # The clinicians of the last confirmed import, so an event's page can offer to add them.
 SESSION_LAST_IMPORT = "roster_last_import"
+# Session key: uploads already imported (token -> where the import went back to), so Back
+# and Import again explains itself instead of answering a bare 404.
+SESSION_IMPORTED = "roster_imported"
+
+
+class StaleUpload(Exception):
+    """The upload named in the URL was imported already, has expired, or is not this
+    session's; the message says which, for the organizer."""
+
+    def __init__(self, message: str, *, imported: bool = False, next_url: str | None = None):
+        super().__init__(message)
+        self.imported = imported
+        self.next_url = next_url
 
 
 # Roster import -----------------------------------------------------------------------------
@@ -87,15 +100,41 @@ class RosterUploadMixin:
         upload = self.request.session.get(SESSION_UPLOADS, {}).get(self.kwargs["token"], {})
         return upload.get("next")
 
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except StaleUpload as stale:
+            # Still a 404 (the upload is not there), but a page that says what to do.
+            next_url = stale.next_url
+            url = reverse("clinicians:import")
+            again = f"{url}?{urlencode({'next': next_url})}" if next_url else url
+            context = {
+                "message": str(stale),
+                "imported": stale.imported,
+                "next_url": next_url,
+                "import_url": again,
+            }
+            return TemplateResponse(request, "clinicians/roster_stale.html", context, status=404)
+
     def get_upload(self) -> tuple[str, str, bytes]:
         token = self.kwargs["token"]
         upload = self.request.session.get(SESSION_UPLOADS, {}).get(token)
         if upload is None:
-            raise Http404("No such upload in this session.")
+            imported = self.request.session.get(SESSION_IMPORTED, {})
+            if token in imported:
+                raise StaleUpload(
+                    "This upload was already imported: nothing more to do. To import changes, "
+                    "upload the file again.",
+                    imported=True,
+                    next_url=imported[token],
+                )
+            raise StaleUpload(
+                "This upload was already imported or has expired; upload the file again."
+            )
         content = read_roster_upload(token=token, extension=upload["extension"])
         if content is None:
             self.forget_upload()
-            raise Http404("The upload has expired; upload the file again.")
+            raise StaleUpload("The upload has expired; upload the file again.")
         return upload["name"], upload["extension"], content
 
     def forget_upload(self) -> None:
@@ -151,6 +190,9 @@ class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploa
         next_url = self.get_next()
         self.forget_upload()
         request.session[SESSION_LAST_IMPORT] = list(result.clinician_ids)
+        imported = request.session.get(SESSION_IMPORTED, {})
+        imported[token] = next_url
+        request.session[SESSION_IMPORTED] = dict(list(imported.items())[-20:])
         messages.success(
             request,
             f"Imported {name}: {result.created} created, {result.updated} updated, "

@@ -13,6 +13,7 @@ from clinicians.models import Clinician, Region, Site, Specialty, Track
 
 from .models import Anchor, Attendance, Event, Table, TravelGroup
 from .permissions import allowed_regions, may_leave_region_empty
+from .queries import round_ranges
 from .rules import GUARDED_FIELDS, is_locked
 
 
@@ -39,6 +40,10 @@ def formfield_with_model_limits(db_field: models.Field, **kwargs) -> forms.Field
 
 
 class EventForm(forms.ModelForm):
+    # A one-time token of the page the form came from: submitting the same page again (a
+    # double click, or Back and submit) finds the event it already created.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Event
         formfield_callback = formfield_with_model_limits
@@ -83,6 +88,7 @@ class EventForm(forms.ModelForm):
                 self.fields[name].help_text = "Locked: the schedule is published."
         self.helper = FormHelper()
         self.helper.layout = Layout(
+            "submission",
             "name",
             Row(Column("date", css_class="col-md-4"), Column("venue", css_class="col-md-8")),
             "region",
@@ -104,6 +110,34 @@ class EventForm(forms.ModelForm):
                 f"{date:%-d %B %Y} is in the past: choose today or a later date."
             )
         return date
+
+
+def _not_past(date: datetime.date) -> datetime.date:
+    if date and date < timezone.localdate():
+        raise forms.ValidationError(
+            f"{date:%-d %B %Y} is in the past: choose today or a later date."
+        )
+    return date
+
+
+class EventCopyForm(forms.Form):
+    """The new name, date and venue of a copy of an event's set-up."""
+
+    name = forms.CharField(max_length=200)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    venue = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name",
+            Row(Column("date", css_class="col-md-4"), Column("venue", css_class="col-md-8")),
+            Submit("copy", "Copy the set-up"),
+        )
+
+    def clean_date(self):
+        return _not_past(self.cleaned_data["date"])
 
 
 class OrganizerRegionsForm(forms.Form):
@@ -299,6 +333,46 @@ class AnchorRoundsForm(forms.Form):
         )
         self.helper = FormHelper()
         self.helper.layout = Layout(_rounds_layout("present_rounds"), Submit("save", "Save"))
+
+
+class AnchorPresenceForm(forms.Form):
+    """Presence as a time range for many anchors at once: from one round through another."""
+
+    def __init__(self, *args, event: Event, anchors, **kwargs):
+        super().__init__(*args, **kwargs)
+        rounds = [(r, f"Round {r}") for r in range(1, event.rounds + 1)]
+        self.fields["anchors"] = forms.ModelMultipleChoiceField(
+            anchors,
+            widget=forms.CheckboxSelectMultiple,
+            label="Anchors",
+            error_messages={"required": "Tick the anchors whose rounds to set."},
+        )
+        self.fields["anchors"].label_from_instance = lambda a: (
+            f"{a.clinician.full_name}, table {a.table.number} ({a.table.specialty.name}): "
+            + (
+                f"rounds {round_ranges(a.present_rounds(event.rounds)) or 'none'}"
+                if a.absent_rounds
+                else "every round"
+            )
+        )
+        self.fields["arrives"] = forms.TypedChoiceField(
+            choices=rounds, coerce=int, label="Arrives at", initial=1
+        )
+        self.fields["leaves"] = forms.TypedChoiceField(
+            choices=rounds, coerce=int, label="Leaves after", initial=event.rounds
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "anchors",
+            Row(Column("arrives", css_class="col-6"), Column("leaves", css_class="col-6")),
+            Submit("save", "Set their rounds"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("arrives") and data.get("leaves") and data["arrives"] > data["leaves"]:
+            raise forms.ValidationError("They must arrive before they leave.")
+        return data
 
 
 class FormGroupsForm(forms.Form):

@@ -324,6 +324,30 @@ def details_step(facts: EventFacts) -> Step:
     )
 
 
+ROLE_WORDS = {
+    Clinician.Role.PRIMARY_CARE: ("primary-care clinician", "primary-care clinicians"),
+    Clinician.Role.SPECIALIST: ("specialist", "specialists"),
+    Clinician.Role.LEADER: ("leader", "leaders"),
+}
+
+
+def _count_words(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def attendee_summary(counts: dict) -> str:
+    """The attendees in words whose parts add up, e.g. "63 attendees: 43 primary-care
+    clinicians, 18 specialists and 1 leader; 1 no-show" (no-shows apart from the roles)."""
+    statuses = {value: n for value, _label, n in counts["statuses"]}
+    parts = [_count_words(n, *ROLE_WORDS[value]) for value, _label, n in counts["roles"] if n]
+    text = " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+    no_shows = statuses[Attendance.Status.NO_SHOW]
+    if no_shows:
+        text = "; ".join(filter(None, [text, _count_words(no_shows, "no-show", "no-shows")]))
+    total = _count_words(counts["total"], "attendee", "attendees")
+    return f"{total}: {text}" if text else total
+
+
 def attendance_step(facts: EventFacts) -> Step:
     counts = facts.counts
     roles = {value: n for value, _label, n in counts["roles"]}
@@ -336,9 +360,7 @@ def attendance_step(facts: EventFacts) -> Step:
         "attendance",
         "Roster and attendance",
         _state(started=bool(counts["total"]), notes=notes),
-        f"{counts['total']} attendees: {roles[Clinician.Role.PRIMARY_CARE]} primary care, "
-        f"{roles[Clinician.Role.SPECIALIST]} specialists, {roles[Clinician.Role.LEADER]} "
-        "leaders",
+        attendee_summary(counts),
         reverse("events:attendance_list", kwargs={"event_pk": facts.event.pk}),
         "Manage attendance",
         notes,

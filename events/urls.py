@@ -10,6 +10,14 @@ urlpatterns = [
     path("<int:pk>/", views.EventDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.EventUpdateView.as_view(), name="update"),
     path("<int:event_pk>/finish/", views.EventFinishView.as_view(), name="finish"),
+    path("<int:event_pk>/copy/", views.EventCopyView.as_view(), name="copy"),
+    path("<int:event_pk>/archive/", views.EventArchiveView.as_view(), name="archive"),
+    path(
+        "<int:event_pk>/restore/",
+        views.EventArchiveView.as_view(restore=True),
+        name="restore",
+    ),
+    path("<int:event_pk>/delete/", views.EventDeleteView.as_view(), name="delete"),
     # Which regions each organizer manages
     path("organizers/", region_views.OrganizerRegionListView.as_view(), name="organizer_regions"),
     path(
@@ -42,6 +50,21 @@ urlpatterns = [
     # Tables and anchors
     path("<int:event_pk>/tables/", views.TableListView.as_view(), name="table_list"),
     path("<int:event_pk>/tables/new/", views.TableCreateView.as_view(), name="table_create"),
+    path(
+        "<int:event_pk>/tables/from-specialties/",
+        views.TablesFromSpecialtiesView.as_view(),
+        name="table_bulk_create",
+    ),
+    path(
+        "<int:event_pk>/tables/<int:pk>/seat/",
+        views.TableSeatView.as_view(),
+        name="table_seat",
+    ),
+    path(
+        "<int:event_pk>/anchors/presence/",
+        views.AnchorPresenceView.as_view(),
+        name="anchor_presence",
+    ),
     path(
         "<int:event_pk>/tables/<int:pk>/edit/",
         views.TableUpdateView.as_view(),

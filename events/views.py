@@ -1,6 +1,9 @@
 """The organizer's event pages: the event and its steps, attendance, tables and anchors,
 travelling groups, check-in. Thin views: bind a form, call a service, redirect."""
 
+import datetime
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
@@ -9,19 +12,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
 
 from accounts.http import safe_next_url
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
 from clinicians.views import SESSION_LAST_IMPORT
 
-from . import queries, services
+from . import queries, rules, services
 from .forms import (
     AnchorForm,
+    AnchorPresenceForm,
     AnchorRoundsForm,
     AttendanceStatusForm,
     AttendeeSearchForm,
+    EventCopyForm,
     EventForm,
     FormGroupsForm,
     GroupForm,
@@ -52,11 +64,14 @@ class EventListView(OrganizerMixin, ListView):
     context_object_name = "events"
 
     def get_queryset(self):
+        self.archived = self.request.GET.get("archived") == "1"
         events = events_for_user(user=self.request.user).select_related("region")
+        events = events.filter(archived_at__isnull=not self.archived)
         return queries.annotate_event_counts(events).order_by("date", "name")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["archived"] = self.archived
         today = timezone.localdate()
         events = list(context["events"])
         context["upcoming"] = [e for e in events if e.date >= today]
@@ -66,26 +81,51 @@ class EventListView(OrganizerMixin, ListView):
         return context
 
 
+# Session key: the "Create event" pages already submitted (token -> the event's id).
+SESSION_CREATED_EVENTS = "events_created"
+
+
 class EventCreateView(OrganizerMixin, CreateView):
+    """A new event. The form carries a one-time token: submitting the same page again (Back
+    and submit, a double click) goes to the event it created instead of making another;
+    ``services.create_event`` also finds an identical event made a moment ago."""
+
     permission_required = "events.add_event"
     model = Event
     form_class = EventForm
     template_name = "events/event_form.html"
 
     def get_initial(self):
-        return {"date": default_event_date()}
+        return {"date": default_event_date(), "submission": uuid.uuid4().hex}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def post(self, request, *args, **kwargs):
+        token = request.POST.get("submission", "")
+        pk = request.session.get(SESSION_CREATED_EVENTS, {}).get(token)
+        done = events_for_user(user=request.user).filter(pk=pk).first() if pk else None
+        if done is not None:
+            messages.info(request, f"{done.name} was already created by this form.")
+            return redirect(done)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        form.instance.created_by = self.request.user
-        response = super().form_valid(form)
-        messages.success(
-            self.request,
-            f"{self.object.name} is created. Next: add the attendees, tables and groups.",
-        )
-        return response
+        self.object, created = services.create_event(event=form.instance, by=self.request.user)
+        token = form.cleaned_data.get("submission")
+        if token:
+            done = self.request.session.get(SESSION_CREATED_EVENTS, {})
+            done[token] = self.object.pk
+            # The last few are enough to catch a page submitted twice.
+            self.request.session[SESSION_CREATED_EVENTS] = dict(list(done.items())[-20:])
+        if created:
+            messages.success(
+                self.request,
+                f"{self.object.name} is created. Next: add the attendees, tables and groups.",
+            )
+        else:
+            messages.info(self.request, f"{self.object.name} was already created a moment ago.")
+        return redirect(self.object)
 
 
 class EventDetailView(OrganizerMixin, DetailView):
@@ -122,6 +162,81 @@ class EventUpdateView(OrganizerMixin, UpdateView):
             return self.form_invalid(form)
         messages.success(self.request, "The event's details are saved.")
         return redirect(self.object)
+
+
+class EventCopyView(OrganizerMixin, EventScopedMixin, FormView):
+    """Copy this evening: a new event with this one's set-up (``services.copy_event``)."""
+
+    permission_required = "events.add_event"
+    form_class = EventCopyForm
+    template_name = "events/event_copy.html"
+
+    def get_initial(self):
+        return {
+            "name": f"{self.event.name} (copy)",
+            "date": max(self.event.date, timezone.localdate()) + datetime.timedelta(days=7),
+            "venue": self.event.venue,
+        }
+
+    def form_valid(self, form):
+        copy = services.copy_event(event=self.event, by=self.request.user, **form.cleaned_data)
+        messages.success(
+            self.request,
+            f"{copy.name} is created with the tables and anchors of {self.event.name}. "
+            "Next: add the attendees, then form the groups.",
+        )
+        return redirect(copy)
+
+
+class EventArchiveView(OrganizerMixin, EventScopedMixin, View):
+    """Archive (or, with ``restore``, bring back) an event: POST only."""
+
+    permission_required = "events.change_event"
+    event_for_update = True
+    restore = False
+
+    def post(self, request, *args, **kwargs):
+        if self.restore:
+            services.restore_event(event=self.event, by=request.user)
+            messages.success(request, f"{self.event.name} is back in the event list.")
+        else:
+            services.archive_event(event=self.event, by=request.user)
+            messages.success(
+                request,
+                f"{self.event.name} is archived: it is listed under “Archived events”.",
+            )
+        return redirect(self.event)
+
+
+class EventDeleteView(OrganizerMixin, EventScopedMixin, TemplateView):
+    """Delete an event after a confirmation page that says what goes with it, or why not."""
+
+    permission_required = "events.delete_event"
+    event_for_update = True
+    template_name = "events/event_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            rules.check_delete(obj=self.event)
+        except ValidationError as error:
+            context["refusal"] = _error_text(error)
+        context["counts"] = {
+            "attendees": self.event.attendances.count(),
+            "tables": self.event.tables.count(),
+            "groups": self.event.groups.count(),
+        }
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.delete_event(event=self.event, by=request.user)
+        except ValidationError as error:
+            return self.render_to_response(
+                self.get_context_data(refusal=_error_text(error)), status=409
+            )
+        messages.success(request, f"{self.event.name} is deleted.")
+        return redirect("events:list")
 
 
 # Attendance
@@ -361,6 +476,106 @@ class TableDeleteView(OrganizerMixin, EventScopedMixin, View):
             messages.error(request, _error_text(error))
         else:
             messages.success(request, f"{table} deleted.")
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class TablesFromSpecialtiesView(OrganizerMixin, EventScopedMixin, View):
+    """One table per specialty of the attending specialists not yet seated, each seated at
+    its table (``services.add_tables_for_specialties``): POST only."""
+
+    permission_required = "events.add_table"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        tables = services.add_tables_for_specialties(
+            event=self.event, seat_specialists=True, by=request.user
+        )
+        if tables:
+            names = ", ".join(t.specialty.name for t in tables)
+            messages.success(
+                request,
+                f"{len(tables)} table{'s' if len(tables) != 1 else ''} added, each with its "
+                f"attending specialists seated: {names}.",
+            )
+        else:
+            messages.warning(
+                request,
+                "No table added: every attending specialist's specialty already has a table.",
+            )
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class TableSeatView(OrganizerMixin, EventScopedMixin, View):
+    """Seat every attending specialist of the table's specialty not yet seated: POST only."""
+
+    permission_required = "events.add_anchor"
+    event_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        table = get_object_or_404(
+            self.event.tables.select_related("specialty", "event"), pk=kwargs["pk"]
+        )
+        anchors = services.seat_attending_specialists(table=table, by=request.user)
+        if anchors:
+            names = ", ".join(a.clinician.full_name for a in anchors)
+            messages.success(request, f"Seated at table {table.number}: {names}.")
+        else:
+            messages.warning(
+                request,
+                f"Nobody to seat: every attending {table.specialty.name} specialist "
+                "anchors a table already.",
+            )
+        return redirect("events:table_list", event_pk=self.event.pk)
+
+
+class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
+    """When many anchors are present, as a range of rounds: all of the event's anchors, or
+    one table's (``?table=<id>``)."""
+
+    permission_required = "events.change_anchor"
+    event_for_update = True
+    form_class = AnchorPresenceForm
+    template_name = "events/anchor_presence_form.html"
+
+    def get_table(self) -> Table | None:
+        table_id = self.request.GET.get("table", "")
+        if not table_id.isdecimal() or len(table_id) > 18:
+            return None
+        return get_object_or_404(self.event.tables.select_related("specialty"), pk=table_id)
+
+    def get_anchors(self):
+        anchors = self.event.anchors.select_related("clinician", "table__specialty")
+        table = self.get_table()
+        return anchors.filter(table=table) if table else anchors
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.event, "anchors": self.get_anchors()}
+
+    def get_initial(self):
+        # One table's anchors usually come and go together; over the whole event, tick first.
+        return {"anchors": list(self.get_anchors())} if self.get_table() else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(table=self.get_table(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            changed = services.set_anchors_presence(
+                event=self.event,
+                anchors=form.cleaned_data["anchors"],
+                arrives=form.cleaned_data["arrives"],
+                leaves=form.cleaned_data["leaves"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        arrives, leaves = form.cleaned_data["arrives"], form.cleaned_data["leaves"]
+        messages.success(
+            self.request,
+            f"{len(changed)} anchor{'s' if len(changed) != 1 else ''} now present in rounds "
+            f"{arrives}–{leaves}.",
+        )
         return redirect("events:table_list", event_pk=self.event.pk)
 
 

@@ -121,6 +121,13 @@ MATRIX = {
     "events:group_update": (EVENT_PAGE, {"event_pk": "event", "pk": "group"}),
     "events:group_delete": (EVENT_POST, {"event_pk": "event", "pk": "group"}),
     "events:member_move": (EVENT_POST, {"event_pk": "event"}),
+    "events:copy": (EVENT_PAGE, {"event_pk": "event"}),
+    "events:archive": (EVENT_POST, {"event_pk": "event"}),
+    "events:restore": (EVENT_POST, {"event_pk": "event"}),
+    "events:delete": (EVENT_PAGE, {"event_pk": "event"}),
+    "events:table_bulk_create": (EVENT_POST, {"event_pk": "event"}),
+    "events:table_seat": (EVENT_POST, {"event_pk": "event", "pk": "table"}),
+    "events:anchor_presence": (EVENT_PAGE, {"event_pk": "event"}),
     # Which regions each organizer manages: admins only (an organizer must not widen theirs).
     "events:organizer_regions": (ADMIN_PAGE, {}),
     "events:organizer_region_update": (ADMIN_PAGE, {"pk": "organizer_account"}),

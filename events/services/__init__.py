@@ -4,7 +4,8 @@ says what may still change). By subject:
 
 - ``attendance``: attendees, check-in and no-shows, finishing an event;
 - ``details``: the event's name, venue, region, date and times;
-- ``tables``: tables and their anchors;
+- ``tables``: tables and their anchors, one at a time or in bulk;
+- ``copying``: a new event from an event's set-up;
 - ``groups``: forming the travelling groups from the departments, and editing them by hand;
 - ``common``: the audit actions and what the others share.
 
@@ -22,8 +23,12 @@ from events.services.common import (
     ADDED_AFTER_PUBLISHING,
     ANCHOR_REMOVED,
     CHANGE_REFUSED,
+    EVENT_ARCHIVED,
     EVENT_CHANGED,
+    EVENT_COPIED,
+    EVENT_DELETED,
     EVENT_FINISHED,
+    EVENT_RESTORED,
     GROUP_DELETED,
     TABLE_CHANGED,
     TABLE_DELETED,
@@ -31,9 +36,14 @@ from events.services.common import (
     audit_refusal,
     delete_scheduled,
 )
+from events.services.copying import copy_event
 from events.services.details import (
     EVENT_SCHEDULE_FIELDS,
     EVENT_TEXT_FIELDS,
+    archive_event,
+    create_event,
+    delete_event,
+    restore_event,
     update_event,
 )
 from events.services.groups import (
@@ -51,9 +61,12 @@ from events.services.groups import (
 from events.services.tables import (
     TABLE_FIELDS,
     add_anchor,
+    add_tables_for_specialties,
     delete_anchor,
     delete_table,
+    seat_attending_specialists,
     set_anchor_rounds,
+    set_anchors_presence,
     suggest_table_number,
     update_table,
 )
@@ -62,8 +75,12 @@ __all__ = [
     "ADDED_AFTER_PUBLISHING",
     "ANCHOR_REMOVED",
     "CHANGE_REFUSED",
+    "EVENT_ARCHIVED",
     "EVENT_CHANGED",
+    "EVENT_COPIED",
+    "EVENT_DELETED",
     "EVENT_FINISHED",
+    "EVENT_RESTORED",
     "EVENT_SCHEDULE_FIELDS",
     "EVENT_TEXT_FIELDS",
     "GROUP_DELETED",
@@ -74,6 +91,11 @@ __all__ = [
     "TABLE_FIELDS",
     "add_anchor",
     "add_attendees",
+    "add_tables_for_specialties",
+    "archive_event",
+    "copy_event",
+    "create_event",
+    "delete_event",
     "audit_published",
     "audit_refusal",
     "check_groups_may_be_formed",
@@ -89,7 +111,10 @@ __all__ = [
     "move_member",
     "plan_groups",
     "remove_attendance",
+    "restore_event",
+    "seat_attending_specialists",
     "set_anchor_rounds",
+    "set_anchors_presence",
     "set_attendance_status",
     "suggest_table_number",
     "update_event",

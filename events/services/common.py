@@ -20,6 +20,10 @@ from ..signals import send_objects_leaving
 # Audit log actions written by events.
 EVENT_CHANGED = "event.changed"
 EVENT_FINISHED = "event.finished"
+EVENT_ARCHIVED = "event.archived"
+EVENT_RESTORED = "event.restored"
+EVENT_DELETED = "event.deleted"
+EVENT_COPIED = "event.copied"
 TABLE_CHANGED = "table.changed"
 TABLE_DELETED = "table.deleted"
 GROUP_DELETED = "group.deleted"

@@ -170,3 +170,112 @@ def delete_table(*, table: Table, by: AbstractBaseUser | None) -> None:
     drop their visits to it (``events.signals.objects_leaving``); refused once the event's
     schedule is published, or when a published version uses it. Audited either way."""
     delete_scheduled(obj=table, action=TABLE_DELETED, by=by)
+
+
+def _attending_specialists(event: Event):
+    """Active specialists who attend ``event`` (not marked a no-show) and anchor no table yet."""
+    attending = Attendance.objects.filter(event=event).exclude(status=Attendance.Status.NO_SHOW)
+    return (
+        Clinician.objects.active()
+        .specialists()
+        .filter(pk__in=attending.values("clinician"), specialty__isnull=False)
+        .exclude(pk__in=Anchor.objects.filter(event=event).values("clinician"))
+        .select_related("specialty")
+        .order_by("specialty__name", "last_name", "first_name", "pk")
+    )
+
+
+@transaction.atomic
+def add_tables_for_specialties(
+    *, event: Event, seat_specialists: bool, by: AbstractBaseUser | None
+) -> list[Table]:
+    """In one transaction, add one table (next free number, default capacity, no location)
+    for each specialty of the attending specialists who anchor no table yet, leaving out
+    specialties that already have a table; with ``seat_specialists`` they are seated at it
+    for every round (``add_anchor``). A new table keeps every published visit true, so this
+    is allowed after publishing too (audited there). Returns the new tables by number."""
+    have = set(event.tables.values_list("specialty_id", flat=True))
+    waiting: dict[int, list[Clinician]] = {}
+    for clinician in _attending_specialists(event):
+        if clinician.specialty_id not in have:
+            waiting.setdefault(clinician.specialty_id, []).append(clinician)
+    tables = []
+    for specialists in waiting.values():
+        table = Table(
+            event=event,
+            number=suggest_table_number(event=event),
+            specialty=specialists[0].specialty,
+        )
+        table.full_clean(exclude=["event"])
+        table.save()
+        tables.append(table)
+        audit_published(
+            by=by,
+            event=event,
+            action=ADDED_AFTER_PUBLISHING,
+            target=f"table {table.number} at {event.name}",
+            message=(
+                f"{display_name(by)} added {table_label(table)} to {event.name} after "
+                "publishing: the published schedule is unchanged."
+            ),
+            details={"table": table.pk},
+        )
+        if seat_specialists:
+            for clinician in specialists:
+                add_anchor(
+                    table=table,
+                    clinician=clinician,
+                    present_rounds=range(1, event.rounds + 1),
+                    by=by,
+                )
+    return tables
+
+
+@transaction.atomic
+def seat_attending_specialists(*, table: Table, by: AbstractBaseUser | None) -> list[Anchor]:
+    """Seat at ``table``, for every round, each attending specialist of its specialty who
+    anchors no table at the event yet (``add_anchor``, one transaction). Co-anchors keep
+    every published visit true, so this is allowed after publishing (audited there)."""
+    event = table.event
+    return [
+        add_anchor(table=table, clinician=c, present_rounds=range(1, event.rounds + 1), by=by)
+        for c in _attending_specialists(event).filter(specialty=table.specialty_id)
+    ]
+
+
+def set_anchors_presence(
+    *,
+    event: Event,
+    anchors: Iterable[Anchor],
+    arrives: int,
+    leaves: int,
+    by: AbstractBaseUser | None,
+) -> list[Anchor]:
+    """Make each of ``anchors`` (of ``event``) present from round ``arrives`` through round
+    ``leaves``, all in one transaction. Refused as a whole, with nothing written, when the
+    range is not within the event's rounds, or, once the schedule is published, when it
+    changes any anchor's rounds (the refusal is audited). Returns the anchors changed."""
+    if not 1 <= arrives <= leaves <= event.rounds:
+        raise ValidationError(
+            f"Choose rounds from 1 to {event.rounds}, arriving no later than leaving."
+        )
+    absent = _absent_rounds(event, range(arrives, leaves + 1))
+    anchors = [a for a in anchors if a.absent_rounds != absent]
+    if any(a.event_id != event.pk for a in anchors):
+        raise ValidationError("Those anchors are not all at this event.")
+    with (
+        audit_refusal(
+            by=by,
+            target=f"anchors at {event.name}",
+            attempt=f"change the rounds of {len(anchors)} anchors of {event.name}",
+            details={"event": event.pk, "anchors": [a.pk for a in anchors]},
+        ),
+        transaction.atomic(),
+    ):
+        for anchor in anchors:
+            anchor.event = event
+            rules.check_change(obj=anchor, changed=["absent_rounds"])
+        Anchor.objects.filter(pk__in=[a.pk for a in anchors]).update(absent_rounds=absent)
+    for anchor in anchors:
+        anchor.absent_rounds = absent
+    return anchors

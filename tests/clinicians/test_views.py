@@ -556,3 +556,37 @@ def test_clinician_create_ignores_a_bad_specialty_in_the_query(admin_client, spe
     response = admin_client.get(reverse("clinicians:create"), {"specialty": specialty})
 
     assert (response.status_code, response.context["form"].initial) == (200, {})
+
+
+def test_import_confirm_again_after_back_says_it_was_imported(importer_client, catalogue):
+    back = "/events/7/attendance/add/?imported=1"
+    response = importer_client.post(
+        f"{reverse('clinicians:import')}?next={back}",
+        {"file": SimpleUploadedFile("roster.csv", roster_csv(PCP_ROW, SPECIALIST_ROW))},
+    )
+    token = token_of(response)
+    importer_client.post(reverse("clinicians:import_confirm", kwargs={"token": token}))
+
+    again = importer_client.post(reverse("clinicians:import_confirm", kwargs={"token": token}))
+    preview = importer_client.get(reverse("clinicians:import_preview", kwargs={"token": token}))
+
+    assert (again.status_code, again.templates[0].name) == (404, "clinicians/roster_stale.html")
+    assert again.context["message"] == (
+        "This upload was already imported: nothing more to do. To import changes, upload the "
+        "file again."
+    )
+    assert (again.context["imported"], again.context["next_url"]) == (True, back)
+    assert preview.context["message"] == again.context["message"]
+    assert Clinician.objects.count() == 2
+
+
+def test_import_confirm_of_an_unknown_upload_asks_to_upload_again(importer_client, catalogue):
+    response = importer_client.post(
+        reverse("clinicians:import_confirm", kwargs={"token": "no-such-upload"})
+    )
+
+    assert response.status_code == 404
+    assert response.context["message"] == (
+        "This upload was already imported or has expired; upload the file again."
+    )
+    assert reverse("clinicians:import").encode() in response.content

@@ -58,6 +58,13 @@ def _targets(event):
         ("events:group_update", "get", {**e, "pk": group.pk}),
         ("events:group_delete", "post", {**e, "pk": group.pk}),
         ("events:member_move", "post", e),
+        ("events:copy", "get", e),
+        ("events:archive", "post", e),
+        ("events:restore", "post", e),
+        ("events:delete", "get", e),
+        ("events:table_bulk_create", "post", e),
+        ("events:table_seat", "post", {**e, "pk": table.pk}),
+        ("events:anchor_presence", "get", e),
     ]
 
 
