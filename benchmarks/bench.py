@@ -1,9 +1,12 @@
 """Benchmark: the solver against the greedy baseline on every instance of a folder.
 
-``python -m benchmarks.bench [--instances DIR] [--time-limit S] [--synthetic N]``. Not a
-test: it prints figures. ``--synthetic N`` adds N generated events with availability windows
-(``synthetic.windowed_event``, seeds 0..N-1: 100 tables, 200 groups, 60% windowed). Each run
-happens in its own process so the peak memory shown is that run's own.
+``python -m benchmarks.bench [--instances DIR] [--time-limit S] [--synthetic N]
+[--large 16000,40000]``. Not a test: it prints figures. ``--synthetic N`` adds N generated
+events with availability windows (``synthetic.windowed_event``, seeds 0..N-1: 100 tables, 200
+groups, 60% windowed). ``--large`` (or ``$ROUNDS_BENCH_LARGE``) adds events of that many
+clinicians generated at bench time (``synthetic.large_event``), solver only. Each run happens
+in its own process so the peak memory shown is that run's own (its search processes
+included).
 The default folder is ``benchmarks/instances`` (or ``$ROUNDS_INSTANCES``).
 """
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.greedy import greedy_triples
-from benchmarks.synthetic import windowed_event
+from benchmarks.synthetic import large_event, windowed_event
 from rotations.solver.bounds import build_relaxation, fairness_bound, visits_bound
 from rotations.solver.checks import check_schedule
 from rotations.solver.indexed import index_problem
@@ -38,9 +41,11 @@ def default_instances() -> Path:
 
 def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
     """Solve one instance with one method and return its figures (run in a child process).
-    A path ``synthetic:SEED`` names a generated event."""
+    A path ``synthetic:SEED`` names a generated event, ``large:CLINICIANS`` a large one."""
     if str(path).startswith("synthetic:"):
         problem = windowed_event(int(str(path).split(":")[1]))
+    elif str(path).startswith("large:"):
+        problem = large_event(int(str(path).split(":")[1]))
     else:
         problem = load_instance(path)
     started = time.monotonic()
@@ -79,7 +84,13 @@ def run_one(path: Path, method: str, time_limit: float) -> dict[str, Any]:
         }
     row["seconds"] = seconds
     row["valid"] = not check_schedule(problem, visits)
-    row["memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["memory_mb"] = (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+        / 1024
+    )
     return row
 
 
@@ -88,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=Path, default=default_instances(), metavar="DIR")
     parser.add_argument("--time-limit", type=float, default=30.0, metavar="S")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--large",
+        default=os.environ.get("ROUNDS_BENCH_LARGE", ""),
+        metavar="N,N",
+        help="also solve generated events of these many clinicians, e.g. 16000,40000",
+    )
     parser.add_argument("--one", nargs=2, metavar=("FILE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -96,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = sorted(args.instances.glob("*.json"), key=lambda p: p.stat().st_size)
     paths += [Path(f"synthetic:{seed}") for seed in range(args.synthetic)]
+    large = [Path(f"large:{int(n)}") for n in args.large.split(",") if n.strip()]
+    paths += large
     if not paths:
         print(f"no instances in {args.instances}", file=sys.stderr)
         return 2
@@ -107,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     for path in paths:
-        for method in ("solver", "greedy"):
+        for method in ("solver",) if path in large else ("solver", "greedy"):
             child = subprocess.run(
                 [
                     sys.executable,

@@ -45,6 +45,7 @@ from rotations.solver.bounds import (
 )
 from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
+from rotations.solver.limits import check_size
 from rotations.solver.metrics import Figures, figures
 from rotations.solver.mixing import balance_tables, reduce_repeats
 from rotations.solver.parts import components, subproblem
@@ -93,7 +94,11 @@ def solve(
     and keeps published visits where that costs nothing. ``changed_visits``,
     ``changed_groups`` and ``kept_visits`` compare the result with the published schedule.
     Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
+
+    A problem over the size limits of ``limits.py`` (e.g. more than 200 rounds) raises
+    ``limits.ProblemTooLarge`` at once, with a message that says which limit.
     """
+    check_size(problem)
     if problem.replan_from_round is None:
         return _solve(
             problem,
@@ -514,8 +519,9 @@ def _improve(
     """Phases 6 and 7 for one part: (triples, levels 1-3 proved, stopped)."""
     indexed, relaxation = part.indexed, part.relaxation
     best, proved = draft.triples, draft.proved
-    triples = None if proved else cpsat.eligible_triples(indexed)
-    if triples is not None and len(triples) > cpsat.MAX_TRIPLES:
+    too_big = not proved and _more_triples_than(indexed, cpsat.MAX_TRIPLES)
+    triples = None if proved or too_big else cpsat.eligible_triples(indexed)
+    if too_big:
         # Too big for one exact model: search neighbourhoods of it.
         searched = lns.improve(
             indexed,
@@ -561,6 +567,20 @@ def _improve(
     if not stopped:
         stopped = balance_tables(schedule, deadline=deadline, should_stop=should_stop)
     return schedule.triples(), proved, stopped
+
+
+def _more_triples_than(indexed: Indexed, limit: int) -> bool:
+    """More than ``limit`` eligible (round, group, table) triples: counted pair by pair, and
+    only until the count passes ``limit``, so a large part costs no list of its triples
+    (hundreds of millions at 40,000 clinicians)."""
+    count = 0
+    for g, tables in enumerate(indexed.eligible):
+        mask = indexed.group_mask[g]
+        for t in tables:
+            count += (mask & indexed.table_mask[t]).bit_count()
+        if count > limit:
+            return True
+    return False
 
 
 # The stop flag of a child process searching one part (set by the parent on should_stop).
