@@ -38,6 +38,7 @@ from rotations.solver import cpsat, lns, replan
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
+    build_relaxation_unless_stopped,
     choose_pairs,
     fairness_bound,
     quota,
@@ -82,7 +83,11 @@ def solve(
 
     ``on_progress`` receives a ``Progress`` after each phase and each better CP-SAT schedule.
     ``should_stop`` is polled between phases and during the search; once it returns True the
-    best schedule so far is returned with ``stopped=True``. Independent parts (see
+    best schedule so far is returned with ``stopped=True``. Every phase also watches the time
+    limit: the bounds and the layout (phases 2-5) poll it like ``should_stop``, and one cut
+    short by it ends the solve the same way (``stopped=True``, the schedule as far as it got:
+    the pinned visits alone if the bounds were not done); the search and mixing stop at it
+    and keep what they found. Independent parts (see
     ``parts.py``) that need a search may be searched in child processes, up to
     ``num_workers`` of them at once. The same problem, seed and worker count give the same
     schedule unless the time limit or ``should_stop`` cuts a search short.
@@ -255,6 +260,8 @@ class _Run:
         self.num_workers = num_workers
         self.on_progress = on_progress
         self.should_stop = should_stop
+        # True once a phase before the search was cut short by a stop or the time limit.
+        self.cut = False
 
     def report(
         self, fraction: float, message: str, visits: int | None = None, bound: int | None = None
@@ -265,6 +272,13 @@ class _Run:
     def stop_requested(self) -> bool:
         return self.should_stop is not None and self.should_stop()
 
+    def halted(self) -> bool:
+        """A stop was requested or the time limit is reached: what phases 2-5 poll, noting
+        that they were cut short (the result is then ``stopped``)."""
+        if self.stop_requested() or time.monotonic() >= self.deadline:
+            self.cut = True
+        return self.cut
+
     def solve(self, problem: Problem) -> Solution:
         """Phases 1-7 in order; a stop between two of them returns the best schedule so far."""
         reasons = self.check_pins(problem)
@@ -274,6 +288,10 @@ class _Run:
         whole = self.bound(indexed)
         parts = None if whole is None else self.split_into_parts(whole)
         if whole is None or parts is None:
+            return _stopped_early(indexed, self.started)
+        if self.cut:
+            # The time ran out inside the fairness bound: what it returned is an upper bound,
+            # but no share to plan with.
             return _stopped_early(indexed, self.started)
         # What each part has so far: its pins until it is laid out.
         results = [
@@ -299,16 +317,16 @@ class _Run:
 
     def bound(self, indexed: Indexed) -> _Whole | None:
         """Phase 2: the relaxation and the bounds on visits and min share; None on a stop."""
-        if self.stop_requested():
+        if self.halted():
             return None
-        relaxation = build_relaxation(indexed)
-        if self.stop_requested():
+        relaxation = build_relaxation_unless_stopped(indexed, self.halted)
+        if relaxation is None or self.halted():
             return None
         whole = _Whole(
             indexed,
             relaxation,
             visits_bound(indexed, relaxation),
-            fairness_bound(indexed, relaxation, self.should_stop),
+            fairness_bound(indexed, relaxation, self.halted),
         )
         self.report(0.1, f"at most {whole.visits_bound} visits", None, whole.visits_bound)
         return whole
@@ -323,9 +341,10 @@ class _Run:
         for part_index, (groups, tables) in enumerate(found):
             part_problem = subproblem(indexed, groups, tables, part_index)
             part_indexed = index_problem(part_problem)
-            parts.append(_Part(part_indexed, build_relaxation(part_indexed), part_problem))
-            if self.stop_requested():
+            relaxation = build_relaxation_unless_stopped(part_indexed, self.halted)
+            if relaxation is None:
                 return None
+            parts.append(_Part(part_indexed, relaxation, part_problem))
         return parts
 
     def choose_pairs_and_rounds(
@@ -335,12 +354,12 @@ class _Run:
         on a stop."""
         drafts = []
         for part_index, part in enumerate(parts):
-            draft = _draft(part, share_bound, self.should_stop)
+            draft = _draft(part, share_bound, self.halted)
             drafts.append(draft)
             results[part_index] = _Result(
                 [part.indexed.visit(*key) for key in draft.triples], draft.proved
             )
-            if self.stop_requested():
+            if self.stop_requested() or self.cut:
                 return None
         return drafts
 
@@ -440,6 +459,7 @@ class _Run:
 
     def finish(self, whole: _Whole, results: list[_Result], *, stopped: bool) -> Solution:
         """The parts' results put together as one solution of the whole problem."""
+        stopped = stopped or self.cut
         indexed = whole.indexed
         triples = sorted(
             (visit.round, indexed.group_index[visit.group], indexed.table_index[visit.table])
