@@ -286,12 +286,10 @@ class _Run:
             return _infeasible(reasons, self.started)
         indexed = index_problem(problem)
         whole = self.bound(indexed)
-        parts = None if whole is None else self.split_into_parts(whole)
+        # After a cut in the fairness bound, what it returned is an upper bound but no share
+        # to plan with.
+        parts = None if whole is None or self.cut else self.split_into_parts(whole)
         if whole is None or parts is None:
-            return _stopped_early(indexed, self.started)
-        if self.cut:
-            # The time ran out inside the fairness bound: what it returned is an upper bound,
-            # but no share to plan with.
             return _stopped_early(indexed, self.started)
         # What each part has so far: its pins until it is laid out.
         results = [
