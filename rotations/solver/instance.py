@@ -9,6 +9,11 @@ the location they belong to at a multi-location event. A re-plan names the publi
 (``previous``), the first round planned again (``replan_from_round``) and optionally the
 ``strategy``; ``previous`` without ``replan_from_round`` is an error, since solving it from
 scratch would silently throw the published schedule away.
+
+Also errors: a missing ``format``, a negative affinity ``weight``, and an instance over the
+size limits of ``limits.py`` (``rounds`` is checked before anything else is read). What is
+valid but probably a mistake -- no tables, no groups, ``"available_rounds": []`` (present in
+no round; leave it out for every round) -- is listed by ``instance_warnings``.
 """
 
 from __future__ import annotations
