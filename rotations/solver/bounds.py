@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from rotations.solver.indexed import Indexed, bits
+from rotations.solver.indexed import NEW_BONUS, Indexed, bits
 
 # Long loops over groups poll ``should_stop`` once per this many groups.
 POLL_GROUPS = 64
@@ -224,14 +224,27 @@ class Choice:
     visits: int  # pinned included
 
 
+def arc_values(ix: Indexed, rel: Relaxation) -> np.ndarray:
+    """``ix.pair_value`` of every arc of ``rel``, without a Python call per arc (there are
+    millions at scale): the default value everywhere, then the pairs with their own value
+    found by binary search, since the arcs are in ascending (group, table) order."""
+    n_tables = len(ix.tables)
+    keys = rel.arc_group.astype(np.int64) * n_tables + rel.arc_table
+    values = np.full(len(keys), NEW_BONUS, dtype=np.int64)
+    if ix.value and len(keys):
+        pairs = np.array(list(ix.value), dtype=np.int64).reshape(-1, 2)
+        own = pairs[:, 0] * n_tables + pairs[:, 1]
+        where = np.minimum(np.searchsorted(keys, own), len(keys) - 1)
+        found = keys[where] == own
+        values[where[found]] = np.array(list(ix.value.values()), dtype=np.int64)[found]
+    return values
+
+
 def choose_pairs(ix: Indexed, rel: Relaxation, share: Fraction) -> Choice:
     """Max-flow with every group at its quota for ``share``, of greatest value."""
     n_groups, n_tables = len(ix.groups), len(ix.tables)
     needs = [max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)]
-    values = np.array(
-        [ix.pair_value(int(g), int(t)) for g, t in zip(rel.arc_group, rel.arc_table, strict=True)],
-        dtype=np.int64,
-    )
+    values = arc_values(ix, rel)
     top = int(values.max()) if len(values) else 0
     # Meeting a quota must outweigh any value: one quota unit beats all the value there is.
     big = (top + 1) * (sum(rel.group_cap) + 1)
