@@ -164,9 +164,19 @@ def _network(ix: Indexed, rel: Relaxation, group_caps: list[int]) -> max_flow.Si
 
 def visits_bound(ix: Indexed, rel: Relaxation) -> int:
     """Most visits any valid schedule can have (pinned visits included)."""
+    return visits_bound_and_arcs(ix, rel)[0]
+
+
+def visits_bound_and_arcs(ix: Indexed, rel: Relaxation) -> tuple[int, list[int]]:
+    """``visits_bound``, and the arcs of ``rel`` (indices) that one maximum flow uses: pairs
+    for as many visits as can be, chosen with no regard to fairness or value (what a solve
+    out of time for ``choose_pairs`` lays out instead)."""
     flow = _network(ix, rel, rel.group_cap)
     flow.solve(0, 1)
-    return int(flow.optimal_flow()) + sum(rel.pinned_count)
+    n_groups = len(ix.groups)
+    flows = flow.flows(np.arange(n_groups, n_groups + len(rel.arc_group), dtype=np.int32))
+    arcs = [int(a) for a in np.nonzero(flows)[0]]
+    return int(flow.optimal_flow()) + sum(rel.pinned_count), arcs
 
 
 def quota(share: Fraction, possible: int) -> int:

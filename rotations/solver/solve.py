@@ -42,7 +42,7 @@ from rotations.solver.bounds import (
     choose_pairs,
     fairness_bound,
     quota,
-    visits_bound,
+    visits_bound_and_arcs,
 )
 from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
@@ -223,6 +223,9 @@ class _Whole:
     relaxation: Relaxation
     visits_bound: int
     share_bound: Fraction
+    # The relaxation arcs of one maximum flow: pairs to lay out when there is no time to
+    # choose better ones.
+    max_flow_arcs: list[int]
 
 
 @dataclass(slots=True)
@@ -306,7 +309,7 @@ class _Run:
         ]
         if self.stop_requested():
             return self.finish(whole, results, stopped=True)
-        drafts = self.choose_pairs_and_rounds(parts, whole.share_bound, results)
+        drafts = self.choose_pairs_and_rounds(parts, whole, results)
         if drafts is None:
             return self.finish(whole, results, stopped=True)
         self.report(0.5, "laid out the rounds", None, whole.visits_bound)
@@ -329,9 +332,11 @@ class _Run:
         if relaxation is None or self.halted():
             return None
         flow_started = time.monotonic()
-        bound = visits_bound(indexed, relaxation)
+        bound, arcs = visits_bound_and_arcs(indexed, relaxation)
         self.flow_s_per_arc = (time.monotonic() - flow_started) / max(1, len(relaxation.arc_group))
-        whole = _Whole(indexed, relaxation, bound, fairness_bound(indexed, relaxation, self.halted))
+        whole = _Whole(
+            indexed, relaxation, bound, fairness_bound(indexed, relaxation, self.halted), arcs
+        )
         self.report(0.1, f"at most {whole.visits_bound} visits", None, whole.visits_bound)
         return whole
 
@@ -352,17 +357,23 @@ class _Run:
         return parts
 
     def choose_pairs_and_rounds(
-        self, parts: list[_Part], share_bound: Fraction, results: list[_Result]
+        self, parts: list[_Part], whole: _Whole, results: list[_Result]
     ) -> list[_Draft] | None:
         """Phases 4 and 5 for every part, each part's result updated as it is drafted; None
-        on a stop."""
+        on a stop. If the time left is too short for choosing the pairs of a problem in one
+        part, the pairs of the visits bound's maximum flow are laid out instead (the result
+        is then ``stopped``); of a problem in several parts, the solve stops there."""
         drafts = []
         for part_index, part in enumerate(parts):
             needs = MIN_COST_FLOW_FACTOR * self.flow_s_per_arc * len(part.relaxation.arc_group)
-            if time.monotonic() + needs > self.deadline:
+            if time.monotonic() + needs <= self.deadline:
+                draft = _draft(part, whole.share_bound, self.halted)
+            elif len(parts) == 1:
+                draft = _quick_draft(whole, self.halted)
+                self.cut = True
+            else:
                 self.cut = True
                 return None
-            draft = _draft(part, share_bound, self.halted)
             drafts.append(draft)
             results[part_index] = _Result(
                 [part.indexed.visit(*key) for key in draft.triples], draft.proved
@@ -530,6 +541,16 @@ def _draft(part: _Part, share: Fraction, should_stop: Callable[[], bool] | None 
     fig = figures(indexed, triples, relaxation.possible)
     proved = fig.min_share >= share and fig.visits == choice.visits and fig.value == choice.value
     return _Draft(triples, pairs, proved, choice.visits, choice.value)
+
+
+def _quick_draft(whole: _Whole, should_stop: Callable[[], bool]) -> _Draft:
+    """Phase 5 alone for a problem in one part, out of time for phase 4: the pairs of one
+    maximum flow, laid out in rounds. No level is proved (the value bound is out of reach)."""
+    relaxation = whole.relaxation
+    arcs = whole.max_flow_arcs
+    pairs = [(int(relaxation.arc_group[a]), int(relaxation.arc_table[a])) for a in arcs]
+    schedule = lay_out(whole.indexed, pairs, [relaxation.free_rounds[a] for a in arcs], should_stop)
+    return _Draft(schedule.triples(), pairs, False, whole.visits_bound, 1 << 62)
 
 
 def _improve(

@@ -1,12 +1,16 @@
 """The solver at scale: size limits refused at once, and a big event solved within a short
 time limit still returns a valid schedule (never asserting a time)."""
 
+import importlib
+
 import pytest
 
 from benchmarks.synthetic import large_event
 from rotations.solver import Group, Problem, Status, Table, Track, solve
 from rotations.solver.checks import check_schedule
 from rotations.solver.limits import ProblemTooLarge
+
+solve_module = importlib.import_module("rotations.solver.solve")
 
 
 def small(rounds: int) -> Problem:
@@ -52,4 +56,16 @@ def test_solve_of_a_big_event_with_a_short_limit_returns_a_valid_stopped_schedul
     solution = solve(event, time_limit_s=2)
 
     assert (solution.status, solution.stopped) == (Status.FEASIBLE, True)
+    assert check_schedule(event, list(solution.visits)) == []
+
+
+def test_solve_out_of_time_for_choosing_pairs_lays_out_a_maximum_flow(monkeypatch):
+    # As if the min-cost flow would take far longer than the time left.
+    monkeypatch.setattr(solve_module, "MIN_COST_FLOW_FACTOR", 10**12)
+    event = large_event(800)
+
+    solution = solve(event, time_limit_s=30)
+
+    assert (solution.status, solution.stopped) == (Status.FEASIBLE, True)
+    assert len(solution.visits) > solution.visits_upper_bound // 2
     assert check_schedule(event, list(solution.visits)) == []
