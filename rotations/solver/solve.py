@@ -271,6 +271,8 @@ class _Run:
         self.should_stop = should_stop
         # True once a phase before the search was cut short by a stop or the time limit.
         self.cut = False
+        # True once the pairs were the quick ones of ``_quick_draft``.
+        self.quick = False
         # Seconds the max-flow of the visits bound took, per arc of the relaxation.
         self.flow_s_per_arc = 0.0
 
@@ -361,8 +363,9 @@ class _Run:
     ) -> list[_Draft] | None:
         """Phases 4 and 5 for every part, each part's result updated as it is drafted; None
         on a stop. If the time left is too short for choosing the pairs of a problem in one
-        part, the pairs of the visits bound's maximum flow are laid out instead (the result
-        is then ``stopped``); of a problem in several parts, the solve stops there."""
+        part, the pairs of the visits bound's maximum flow are laid out instead and searched
+        and mixed in the time left (the result is then ``stopped``); of a problem in several
+        parts, the solve stops there."""
         drafts = []
         for part_index, part in enumerate(parts):
             needs = MIN_COST_FLOW_FACTOR * self.flow_s_per_arc * len(part.relaxation.arc_group)
@@ -370,7 +373,8 @@ class _Run:
                 draft = _draft(part, whole.share_bound, self.halted)
             elif len(parts) == 1:
                 draft = _quick_draft(whole, self.halted)
-                self.cut = True
+                # Stopped, though the search and mixing still get the time left.
+                self.quick = True
             else:
                 self.cut = True
                 return None
@@ -478,7 +482,7 @@ class _Run:
 
     def finish(self, whole: _Whole, results: list[_Result], *, stopped: bool) -> Solution:
         """The parts' results put together as one solution of the whole problem."""
-        stopped = stopped or self.cut
+        stopped = stopped or self.cut or self.quick
         indexed = whole.indexed
         triples = sorted(
             (visit.round, indexed.group_index[visit.group], indexed.table_index[visit.table])
