@@ -162,6 +162,59 @@ def _network(ix: Indexed, rel: Relaxation, group_caps: list[int]) -> max_flow.Si
     return flow
 
 
+def _group_classes(ix: Indexed, rel: Relaxation) -> list[list[int]]:
+    """The groups in classes of ones the flows cannot tell apart: no pinned visit, the same
+    track, location and rounds (so the same arcs, cap and possible visits); a group with a
+    pin is a class of its own. Ascending by first member."""
+    classes: dict[tuple[object, ...], list[int]] = {}
+    for g, group in enumerate(ix.groups):
+        key: tuple[object, ...] = (
+            ("pinned", g)
+            if rel.pinned_count[g]
+            else (group.track.value, group.location, ix.group_mask[g])
+        )
+        classes.setdefault(key, []).append(g)
+    return list(classes.values())
+
+
+def _class_network(
+    ix: Indexed, rel: Relaxation, classes: list[list[int]]
+) -> max_flow.SimpleMaxFlow:
+    """The relaxation with each class of ``_group_classes`` as one node: its arcs are its
+    first member's, each of capacity the class's size. Exact for the flows of the bounds:
+    an integral flow of the class splits over its members round-robin, each member taking
+    at most one unit per table and within one unit of the others' total, so every member
+    gets the quota of a saturated need arc (the first arc of class c, index c, carries
+    ``need x size``; set by the caller)."""
+    n_classes = len(classes)
+    starts = np.searchsorted(rel.arc_group, np.arange(len(ix.groups) + 1, dtype=np.int32))
+    tails, heads, caps = [], [], []
+    for c, members in enumerate(classes):
+        first = members[0]
+        tables = rel.arc_table[starts[first] : starts[first + 1]]
+        tails.append(np.full(len(tables), 2 + c, dtype=np.int32))
+        heads.append(tables + 2 + n_classes)
+        caps.append(np.full(len(tables), len(members), dtype=np.int64))
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.zeros(n_classes, dtype=np.int32),
+        np.arange(2, 2 + n_classes, dtype=np.int32),
+        np.zeros(n_classes, dtype=np.int64),
+    )
+    if tails:
+        flow.add_arcs_with_capacity(
+            np.concatenate(tails).astype(np.int32),
+            np.concatenate(heads).astype(np.int32),
+            np.concatenate(caps),
+        )
+    flow.add_arcs_with_capacity(
+        np.arange(2 + n_classes, 2 + n_classes + len(ix.tables), dtype=np.int32),
+        np.ones(len(ix.tables), dtype=np.int32),
+        np.array(rel.table_cap, dtype=np.int64),
+    )
+    return flow
+
+
 def visits_bound(ix: Indexed, rel: Relaxation) -> int:
     """Most visits any valid schedule can have (pinned visits included)."""
     return visits_bound_and_arcs(ix, rel)[0]
@@ -199,19 +252,24 @@ def fairness_bound(
     candidates = sorted({Fraction(k, p) for p in set(rel.possible) if p > 0 for k in range(p + 1)})
     if not candidates:
         return Fraction(1)
-    flow = _network(ix, rel, rel.group_cap)
-    n_groups = len(ix.groups)
+    classes = _group_classes(ix, rel)
+    flow = _class_network(ix, rel, classes)
 
     def reachable(share: Fraction) -> bool:
         needs = [
-            max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)
+            max(0, quota(share, rel.possible[members[0]]) - rel.pinned_count[members[0]])
+            for members in classes
         ]
-        if any(need > cap for need, cap in zip(needs, rel.group_cap, strict=True)):
+        if any(
+            need > rel.group_cap[members[0]] for need, members in zip(needs, classes, strict=True)
+        ):
             return False
-        for g, need in enumerate(needs):
-            flow.set_arc_capacity(g, need)
+        for c, (need, members) in enumerate(zip(needs, classes, strict=True)):
+            flow.set_arc_capacity(c, need * len(members))
         flow.solve(0, 1)
-        return int(flow.optimal_flow()) == sum(needs)
+        return int(flow.optimal_flow()) == sum(
+            need * len(members) for need, members in zip(needs, classes, strict=True)
+        )
 
     low, high = 0, len(candidates) - 1  # candidates[0] == 0 is always reachable
     while low < high:
