@@ -4,6 +4,10 @@
 Reads rotation-instance/1, writes rotation-schedule/1 (``docs/solver-format.md``). For a
 re-plan, ``--strategy`` overrides the instance's ``"strategy"``. Exit status 0 for an optimal or
 feasible schedule, 1 when the problem is infeasible, 2 for bad input (one line on stderr).
+Bad input includes an instance over the size limits of ``limits.py`` and an ``--output`` that
+cannot be written, both found before solving. A valid instance that is probably a mistake (no
+tables, no groups, ``"available_rounds": []``) is solved, with a ``warning:`` line on stderr
+for each such thing (``instance.instance_warnings``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from rotations.solver.instance import (
     InstanceError,
     instance_strategy,
+    instance_warnings,
     load_document,
     parse_instance,
     solution_to_json,
@@ -51,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     except InstanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.output:
+        error = _unwritable(Path(args.output))
+        if error is not None:
+            print(f"error: {args.output}: cannot be written ({error})", file=sys.stderr)
+            return 2
+    for warning in instance_warnings(problem):
+        print(f"warning: {warning}", file=sys.stderr)
     solution = solve(
         problem,
         strategy=strategy or Strategy.BEST,
@@ -67,6 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text)
     return 1 if solution.status is Status.INFEASIBLE else 0
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, found by opening it for writing without changing it
+    (a file made for the test is removed again); None if it can."""
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not existed:
+        path.unlink()
+    return None
 
 
 if __name__ == "__main__":

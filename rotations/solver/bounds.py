@@ -17,14 +17,20 @@ from fractions import Fraction
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from rotations.solver.indexed import Indexed, bits
+from rotations.solver.indexed import NEW_BONUS, Indexed, bits
+
+# Long loops over groups poll ``should_stop`` once per this many groups.
+POLL_GROUPS = 64
 
 
-def possible_visits(ix: Indexed) -> list[int]:
+def possible_visits(ix: Indexed, should_stop: Callable[[], bool] | None = None) -> list[int] | None:
     """Each group's possible visits: the most it could make if it were alone at the event
-    (a matching of its available rounds to the tables it may visit)."""
-    out = []
+    (a matching of its available rounds to the tables it may visit). None once
+    ``should_stop`` (polled every ``POLL_GROUPS`` groups) returns True."""
+    out: list[int] = []
     for g, mask in enumerate(ix.group_mask):
+        if should_stop is not None and g % POLL_GROUPS == 0 and should_stop():
+            return None
         rounds = bits(mask)
         tables = ix.eligible[g]
         whole = sum(1 for t in tables if mask & ix.table_mask[t] == mask)
@@ -72,7 +78,21 @@ class Relaxation:
 
 
 def build_relaxation(ix: Indexed) -> Relaxation:
-    possible = possible_visits(ix)
+    """The relaxation of ``ix`` (see ``Relaxation``)."""
+    relaxation = build_relaxation_unless_stopped(ix, None)
+    assert relaxation is not None  # nothing stops it
+    return relaxation
+
+
+def build_relaxation_unless_stopped(
+    ix: Indexed, should_stop: Callable[[], bool] | None
+) -> Relaxation | None:
+    """The relaxation of ``ix``, or None once ``should_stop`` (polled every
+    ``POLL_GROUPS`` groups) returns True: at scale this is seconds of work (one arc per
+    eligible pair, 11 million at 40,000 clinicians)."""
+    possible = possible_visits(ix, should_stop)
+    if possible is None:
+        return None
     n_groups, n_tables = len(ix.groups), len(ix.tables)
     pinned_count = [0] * n_groups
     group_busy = [0] * n_groups
@@ -101,6 +121,8 @@ def build_relaxation(ix: Indexed) -> Relaxation:
     ]
     arc_group, arc_table, free_rounds = [], [], []
     for g in range(n_groups):
+        if should_stop is not None and g % POLL_GROUPS == 0 and should_stop():
+            return None
         open_mask = ix.group_mask[g] & ~group_busy[g]
         for t in ix.eligible[g]:
             common = open_mask & ix.table_mask[t] & ~table_full[t]
@@ -140,11 +162,74 @@ def _network(ix: Indexed, rel: Relaxation, group_caps: list[int]) -> max_flow.Si
     return flow
 
 
+def _group_classes(ix: Indexed, rel: Relaxation) -> list[list[int]]:
+    """The groups in classes of ones the flows cannot tell apart: no pinned visit, the same
+    track, location and rounds (so the same arcs, cap and possible visits); a group with a
+    pin is a class of its own. Ascending by first member."""
+    classes: dict[tuple[object, ...], list[int]] = {}
+    for g, group in enumerate(ix.groups):
+        key: tuple[object, ...] = (
+            ("pinned", g)
+            if rel.pinned_count[g]
+            else (group.track.value, group.location, ix.group_mask[g])
+        )
+        classes.setdefault(key, []).append(g)
+    return list(classes.values())
+
+
+def _class_network(
+    ix: Indexed, rel: Relaxation, classes: list[list[int]]
+) -> max_flow.SimpleMaxFlow:
+    """The relaxation with each class of ``_group_classes`` as one node: its arcs are its
+    first member's, each of capacity the class's size. Exact for the flows of the bounds:
+    an integral flow of the class splits over its members round-robin, each member taking
+    at most one unit per table and within one unit of the others' total, so every member
+    gets the quota of a saturated need arc (the first arc of class c, index c, carries
+    ``need x size``; set by the caller)."""
+    n_classes = len(classes)
+    starts = np.searchsorted(rel.arc_group, np.arange(len(ix.groups) + 1, dtype=np.int32))
+    tails, heads, caps = [], [], []
+    for c, members in enumerate(classes):
+        first = members[0]
+        tables = rel.arc_table[starts[first] : starts[first + 1]]
+        tails.append(np.full(len(tables), 2 + c, dtype=np.int32))
+        heads.append(tables + 2 + n_classes)
+        caps.append(np.full(len(tables), len(members), dtype=np.int64))
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.zeros(n_classes, dtype=np.int32),
+        np.arange(2, 2 + n_classes, dtype=np.int32),
+        np.zeros(n_classes, dtype=np.int64),
+    )
+    if tails:
+        flow.add_arcs_with_capacity(
+            np.concatenate(tails).astype(np.int32),
+            np.concatenate(heads).astype(np.int32),
+            np.concatenate(caps),
+        )
+    flow.add_arcs_with_capacity(
+        np.arange(2 + n_classes, 2 + n_classes + len(ix.tables), dtype=np.int32),
+        np.ones(len(ix.tables), dtype=np.int32),
+        np.array(rel.table_cap, dtype=np.int64),
+    )
+    return flow
+
+
 def visits_bound(ix: Indexed, rel: Relaxation) -> int:
     """Most visits any valid schedule can have (pinned visits included)."""
+    return visits_bound_and_arcs(ix, rel)[0]
+
+
+def visits_bound_and_arcs(ix: Indexed, rel: Relaxation) -> tuple[int, list[int]]:
+    """``visits_bound``, and the arcs of ``rel`` (indices) that one maximum flow uses: pairs
+    for as many visits as can be, chosen with no regard to fairness or value (what a solve
+    out of time for ``choose_pairs`` lays out instead)."""
     flow = _network(ix, rel, rel.group_cap)
     flow.solve(0, 1)
-    return int(flow.optimal_flow()) + sum(rel.pinned_count)
+    n_groups = len(ix.groups)
+    flows = flow.flows(np.arange(n_groups, n_groups + len(rel.arc_group), dtype=np.int32))
+    arcs = [int(a) for a in np.nonzero(flows)[0]]
+    return int(flow.optimal_flow()) + sum(rel.pinned_count), arcs
 
 
 def quota(share: Fraction, possible: int) -> int:
@@ -167,19 +252,24 @@ def fairness_bound(
     candidates = sorted({Fraction(k, p) for p in set(rel.possible) if p > 0 for k in range(p + 1)})
     if not candidates:
         return Fraction(1)
-    flow = _network(ix, rel, rel.group_cap)
-    n_groups = len(ix.groups)
+    classes = _group_classes(ix, rel)
+    flow = _class_network(ix, rel, classes)
 
     def reachable(share: Fraction) -> bool:
         needs = [
-            max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)
+            max(0, quota(share, rel.possible[members[0]]) - rel.pinned_count[members[0]])
+            for members in classes
         ]
-        if any(need > cap for need, cap in zip(needs, rel.group_cap, strict=True)):
+        if any(
+            need > rel.group_cap[members[0]] for need, members in zip(needs, classes, strict=True)
+        ):
             return False
-        for g, need in enumerate(needs):
-            flow.set_arc_capacity(g, need)
+        for c, (need, members) in enumerate(zip(needs, classes, strict=True)):
+            flow.set_arc_capacity(c, need * len(members))
         flow.solve(0, 1)
-        return int(flow.optimal_flow()) == sum(needs)
+        return int(flow.optimal_flow()) == sum(
+            need * len(members) for need, members in zip(needs, classes, strict=True)
+        )
 
     low, high = 0, len(candidates) - 1  # candidates[0] == 0 is always reachable
     while low < high:
@@ -202,14 +292,27 @@ class Choice:
     visits: int  # pinned included
 
 
+def arc_values(ix: Indexed, rel: Relaxation) -> np.ndarray:
+    """``ix.pair_value`` of every arc of ``rel``, without a Python call per arc (there are
+    millions at scale): the default value everywhere, then the pairs with their own value
+    found by binary search, since the arcs are in ascending (group, table) order."""
+    n_tables = len(ix.tables)
+    keys = rel.arc_group.astype(np.int64) * n_tables + rel.arc_table
+    values = np.full(len(keys), NEW_BONUS, dtype=np.int64)
+    if ix.value and len(keys):
+        pairs = np.array(list(ix.value), dtype=np.int64).reshape(-1, 2)
+        own = pairs[:, 0] * n_tables + pairs[:, 1]
+        where = np.minimum(np.searchsorted(keys, own), len(keys) - 1)
+        found = keys[where] == own
+        values[where[found]] = np.array(list(ix.value.values()), dtype=np.int64)[found]
+    return values
+
+
 def choose_pairs(ix: Indexed, rel: Relaxation, share: Fraction) -> Choice:
     """Max-flow with every group at its quota for ``share``, of greatest value."""
     n_groups, n_tables = len(ix.groups), len(ix.tables)
     needs = [max(0, quota(share, rel.possible[g]) - rel.pinned_count[g]) for g in range(n_groups)]
-    values = np.array(
-        [ix.pair_value(int(g), int(t)) for g, t in zip(rel.arc_group, rel.arc_table, strict=True)],
-        dtype=np.int64,
-    )
+    values = arc_values(ix, rel)
     top = int(values.max()) if len(values) else 0
     # Meeting a quota must outweigh any value: one quota unit beats all the value there is.
     big = (top + 1) * (sum(rel.group_cap) + 1)

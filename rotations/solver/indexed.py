@@ -51,7 +51,8 @@ class Indexed:
     group_mask: list[int]
     table_mask: list[int]
     capacity: list[int]
-    # eligible[g]: tables g may visit (tracks and locations allow, a common round), ascending.
+    # eligible[g]: tables g may visit (tracks and locations allow, a common round), ascending;
+    # groups of one track, location and window share one list, never changed.
     eligible: list[list[int]]
     # value[(g, t)] for eligible pairs with a non-default value; default is NEW_BONUS.
     value: dict[tuple[int, int], int]
@@ -76,14 +77,20 @@ def index_problem(problem: Problem) -> Indexed:
     group_mask = [mask_of(group.available_rounds, last) for group in groups]
     table_mask = [mask_of(table.available_rounds, last) for table in tables]
     # Tracks and locations allow the same tables to every group of one kind.
+    # And with the same rounds, the same eligible tables: groups of one kind and window share
+    # one list (read-only), which at scale saves most of the time and memory of this step.
     allowed: dict[tuple[str, str | None], list[int]] = {}
+    shared: dict[tuple[str, str | None, int], list[int]] = {}
     eligible = []
     for g, group in enumerate(groups):
         kind = (group.track.value, group.location)
         if kind not in allowed:
             allowed[kind] = [t for t, table in enumerate(tables) if may_visit(group, table)]
         mask = group_mask[g]
-        eligible.append([t for t in allowed[kind] if mask & table_mask[t]])
+        window = (*kind, mask)
+        if window not in shared:
+            shared[window] = [t for t in allowed[kind] if mask & table_mask[t]]
+        eligible.append(shared[window])
     weight: dict[tuple[int, int], int] = {}
     for group_id, table_id, w in problem.affinity:
         if group_id in group_index and table_id in table_index:

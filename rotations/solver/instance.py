@@ -9,6 +9,11 @@ the location they belong to at a multi-location event. A re-plan names the publi
 (``previous``), the first round planned again (``replan_from_round``) and optionally the
 ``strategy``; ``previous`` without ``replan_from_round`` is an error, since solving it from
 scratch would silently throw the published schedule away.
+
+Also errors: a missing ``format``, a negative affinity ``weight``, and an instance over the
+size limits of ``limits.py`` (``rounds`` is checked before anything else is read). What is
+valid but probably a mistake -- no tables, no groups, ``"available_rounds": []`` (present in
+no round; leave it out for every round) -- is listed by ``instance_warnings``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rotations.solver.limits import rounds_error, size_error
 from rotations.solver.problem import Group, Problem, Solution, Strategy, Table, Track, Visit
 
 INSTANCE_FORMAT = "rotation-instance/1"
@@ -59,11 +65,17 @@ def parse_instance(data: Any) -> Problem:
     """Validate a decoded rotation-instance/1 document and return its ``Problem``."""
     if not isinstance(data, Mapping):
         raise InstanceError("the instance must be a JSON object")
-    if data.get("format") != INSTANCE_FORMAT:
+    if data.get("format") is None:
+        raise InstanceError(f'missing "format": expected "{INSTANCE_FORMAT}"')
+    if data["format"] != INSTANCE_FORMAT:
         raise InstanceError(
-            f'"format" is {json.dumps(data.get("format"))}, expected "{INSTANCE_FORMAT}"'
+            f'"format" is {json.dumps(data["format"])}, expected "{INSTANCE_FORMAT}"'
         )
     rounds = _integer(data, "rounds", "the instance", minimum=1)
+    # Before anything else is read: a round number is checked against this many.
+    error = rounds_error(rounds)
+    if error is not None:
+        raise InstanceError(f"the instance: {error}")
     round_minutes = _integer(data, "round_minutes", "the instance", minimum=1, default=10)
     name = data.get("name", "")
     if not isinstance(name, str):
@@ -77,6 +89,9 @@ def parse_instance(data: Any) -> Problem:
         _group(entry, f"groups[{index}]", rounds)
         for index, entry in enumerate(_list(data, "groups", required=True))
     )
+    error = size_error(rounds, len(tables), len(groups))
+    if error is not None:
+        raise InstanceError(f"the instance: {error}")
     table_ids = _unique_ids([table.id for table in tables], "tables")
     group_ids = _unique_ids([group.id for group in groups], "groups")
 
@@ -84,7 +99,8 @@ def parse_instance(data: Any) -> Problem:
     for index, entry in enumerate(_list(data, "affinity")):
         where = f"affinity[{index}]"
         group, table = _pair(entry, where, group_ids, table_ids)
-        affinity.append((group, table, _integer(entry, "weight", where)))
+        where = f'{where} (group "{group}", table "{table}")'
+        affinity.append((group, table, _integer(entry, "weight", where, minimum=0)))
     met_before = frozenset(
         _pair(entry, f"met_before[{index}]", group_ids, table_ids)
         for index, entry in enumerate(_list(data, "met_before"))
@@ -113,6 +129,28 @@ def parse_instance(data: Any) -> Problem:
         previous=previous,
         replan_from_round=replan_from_round,
     )
+
+
+def instance_warnings(problem: Problem) -> list[str]:
+    """What in a valid instance is probably a mistake, one sentence each: no tables or no
+    groups (the schedule is empty), a table or group whose ``available_rounds`` is ``[]``
+    (present in no round, so it gets no visit)."""
+    warnings = []
+    if not problem.tables:
+        warnings.append('the instance has no tables ("tables" is empty): the schedule is empty')
+    if not problem.groups:
+        warnings.append('the instance has no groups ("groups" is empty): the schedule is empty')
+    entries: list[tuple[str, Table | Group]] = [
+        *((f"tables[{index}]", table) for index, table in enumerate(problem.tables)),
+        *((f"groups[{index}]", group) for index, group in enumerate(problem.groups)),
+    ]
+    for where, entry in entries:
+        if entry.available_rounds == frozenset():
+            warnings.append(
+                f'{where} (id "{entry.id}"): "available_rounds" is [], which means present in '
+                'no round, so it gets no visit (leave "available_rounds" out for every round)'
+            )
+    return warnings
 
 
 def instance_strategy(data: Any) -> Strategy | None:

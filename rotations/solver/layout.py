@@ -81,7 +81,8 @@ def lay_out(
 ) -> Schedule:
     """Place ``pairs`` (group, table) round by round; ``free_rounds[i]`` is the mask of rounds
     pair i may use. Pairs that do not fit are left out, and so are the rounds after
-    ``should_stop`` returns True (polled before each round)."""
+    ``should_stop`` returns True (polled before each round, and every 64 pairs placed by
+    moving others: the caller passes one that also watches the time limit)."""
     schedule = Schedule.empty(ix)
     n_groups, n_tables = len(ix.groups), len(ix.tables)
     remaining = list(range(len(pairs)))
@@ -90,20 +91,23 @@ def lay_out(
     for g, t in pairs:
         left_of_group[g] += 1
         left_of_table[t] += 1
+    # Kept up to date round by round, so a round costs time linear in the pairs, not in the
+    # pairs times the rounds: the rounds each group is still free in, and each table's free
+    # slot-rounds from the current round on.
+    free_mask = [sum(1 << q for q, table in enumerate(row) if table < 0) for row in schedule.at]
+    slots_left = [
+        sum(ix.capacity[t] - len(schedule.hosts[t][q]) for q in bits(ix.table_mask[t]))
+        for t in range(n_tables)
+    ]
     for r in range(1, ix.rounds + 1):
         if should_stop is not None and should_stop():
             return schedule
         future = ~((1 << r) - 1)  # rounds r and later
         group_spare = [
-            sum(1 for q in bits(ix.group_mask[g] & future) if schedule.at[g][q] < 0)
-            - left_of_group[g]
+            (ix.group_mask[g] & future & free_mask[g]).bit_count() - left_of_group[g]
             for g in range(n_groups)
         ]
-        table_spare = [
-            sum(ix.capacity[t] - len(schedule.hosts[t][q]) for q in bits(ix.table_mask[t] & future))
-            - left_of_table[t]
-            for t in range(n_tables)
-        ]
+        table_spare = [slots_left[t] - left_of_table[t] for t in range(n_tables)]
         candidates, weights = [], []
         for i in remaining:
             g, t = pairs[i]
@@ -111,7 +115,7 @@ def lay_out(
                 continue
             if len(schedule.hosts[t][r]) >= ix.capacity[t]:
                 continue
-            options = sum(1 for q in bits(free_rounds[i] & future) if schedule.at[g][q] < 0)
+            options = (free_rounds[i] & future & free_mask[g]).bit_count()
             weight = 100 // options + 50 * (options == 1)
             weight += 20 * (table_spare[t] <= 0) + 20 * (group_spare[g] <= 0)
             candidates.append(i)
@@ -121,10 +125,18 @@ def lay_out(
         for i in placed:
             g, t = pairs[i]
             schedule.place(r, g, t)
+            free_mask[g] &= ~(1 << r)
+            slots_left[t] -= 1
             left_of_group[g] -= 1
             left_of_table[t] -= 1
+        for t in range(n_tables):
+            if (ix.table_mask[t] >> r) & 1:
+                # Round r's slots left unused are gone from now on.
+                slots_left[t] -= ix.capacity[t] - len(schedule.hosts[t][r])
         remaining = [i for i in remaining if i not in done]
-    for i in remaining:
+    for k, i in enumerate(remaining):
+        if should_stop is not None and k % 64 == 0 and should_stop():
+            return schedule
         g, t = pairs[i]
         _place_by_moving(schedule, g, t, free_rounds[i])
     return schedule

@@ -68,6 +68,9 @@ def improve(
     n_groups = len(ix.groups)
     quotas = [quota(target, p) for p in possible]
     counts = [schedule.count(g) for g in range(n_groups)]
+    # Kept up to date as neighbourhoods are accepted: summing it over every visit each time
+    # costs more than a small neighbourhood's solve at scale.
+    value = sum(ix.pair_value(g, t) for _, g, t in schedule.triples())
     budget = max(0.0, deadline - time.monotonic())
     spent = 0.0
     size = START_GROUPS
@@ -79,7 +82,6 @@ def improve(
             break
         short = [g for g in range(n_groups) if counts[g] < quotas[g]]
         visits = sum(counts)
-        value = sum(ix.pair_value(g, t) for _, g, t in schedule.triples())
         if not short and visits >= visits_bound and value >= value_bound:
             break
         freed = _neighbourhood(ix, schedule, rng, short, size)
@@ -102,8 +104,10 @@ def improve(
                 for r, t in enumerate(schedule.at[g]):
                     if t >= 0 and (r, g, t) not in schedule.pinned:
                         schedule.remove(r, g, t)
+                        value -= ix.pair_value(g, t)
             for r, g, t in result.better:
                 schedule.place(r, g, t)
+                value += ix.pair_value(g, t)
             for g in freed:
                 counts[g] = schedule.count(g)
             accepted += 1

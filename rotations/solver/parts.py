@@ -32,9 +32,20 @@ def components(ix: Indexed) -> list[tuple[list[int], list[int]]]:
         if a != b:
             parent[max(a, b)] = min(a, b)
 
+    # A group's eligible tables depend only on its track, location and rounds: the tables of
+    # one such list are joined once, and every group with that list to its first table
+    # (thousands of lists fewer at scale, where most groups share one).
+    first_of: dict[tuple[str, str | None, int], int] = {}
     for g, tables in enumerate(ix.eligible):
-        for t in tables:
-            join(g, n_groups + t)
+        if not tables:
+            continue
+        group = ix.groups[g]
+        kind = (group.track.value, group.location, ix.group_mask[g])
+        if kind not in first_of:
+            first_of[kind] = tables[0]
+            for t in tables[1:]:
+                join(n_groups + tables[0], n_groups + t)
+        join(g, n_groups + first_of[kind])
     for _, g, t in ix.pins:
         join(g, n_groups + t)
     members: dict[int, tuple[list[int], list[int]]] = {}

@@ -38,13 +38,15 @@ from rotations.solver import cpsat, exact, lns, replan
 from rotations.solver.bounds import (
     Relaxation,
     build_relaxation,
+    build_relaxation_unless_stopped,
     choose_pairs,
     fairness_bound,
     quota,
-    visits_bound,
+    visits_bound_and_arcs,
 )
 from rotations.solver.indexed import Indexed, bits, index_problem
 from rotations.solver.layout import Schedule, fill, lay_out
+from rotations.solver.limits import check_size
 from rotations.solver.metrics import Figures, figures, to_solution
 from rotations.solver.mixing import balance_tables, reduce_repeats
 from rotations.solver.parts import components, subproblem
@@ -52,6 +54,13 @@ from rotations.solver.problem import Problem, Progress, Solution, Status, Strate
 from rotations.solver.reasons import pin_conflicts
 
 Triple = tuple[int, int, int]
+
+# Choosing the pairs (one min-cost flow, which cannot be interrupted) takes about this many
+# times as long as the max-flow of the visits bound on the same network (6x of CPU measured
+# at 40,000 clinicians, 15 s against 2.6 s; 8 leaves room); with less time left than that,
+# the solve lays out the max-flow's pairs instead (``_quick_draft``) rather than overrun its
+# time limit.
+MIN_COST_FLOW_FACTOR = 8
 
 # A part is searched in its own process only if it has at least this many eligible
 # (group, table) pairs: below that its search is over before a process has started.
@@ -82,7 +91,11 @@ def solve(
 
     ``on_progress`` receives a ``Progress`` after each phase and each better CP-SAT schedule.
     ``should_stop`` is polled between phases and during the search; once it returns True the
-    best schedule so far is returned with ``stopped=True``. Independent parts (see
+    best schedule so far is returned with ``stopped=True``. Every phase also watches the time
+    limit: the bounds and the layout (phases 2-5) poll it like ``should_stop``, and one cut
+    short by it ends the solve the same way (``stopped=True``, the schedule as far as it got:
+    the pinned visits alone if the bounds were not done); the search and mixing stop at it
+    and keep what they found. Independent parts (see
     ``parts.py``) that need a search may be searched in child processes, up to
     ``num_workers`` of them at once. The same problem, seed and worker count give the same
     schedule unless the time limit or ``should_stop`` cuts a search short.
@@ -94,7 +107,11 @@ def solve(
     and keeps published visits where that costs nothing. ``changed_visits``,
     ``changed_groups`` and ``kept_visits`` compare the result with the published schedule.
     Without ``replan_from_round``, ``previous`` and ``strategy`` are ignored.
+
+    A problem over the size limits of ``limits.py`` (e.g. more than 200 rounds) raises
+    ``limits.ProblemTooLarge`` at once, with a message that says which limit.
     """
+    check_size(problem)
     if problem.replan_from_round is None:
         solution = _solve(
             problem,
@@ -218,6 +235,9 @@ class _Whole:
     relaxation: Relaxation
     visits_bound: int
     share_bound: Fraction
+    # The relaxation arcs of one maximum flow: pairs to lay out when there is no time to
+    # choose better ones.
+    max_flow_arcs: list[int]
 
 
 @dataclass(slots=True)
@@ -261,6 +281,12 @@ class _Run:
         self.num_workers = num_workers
         self.on_progress = on_progress
         self.should_stop = should_stop
+        # True once a phase before the search was cut short by a stop or the time limit.
+        self.cut = False
+        # True once the pairs were the quick ones of ``_quick_draft``.
+        self.quick = False
+        # Seconds the max-flow of the visits bound took, per arc of the relaxation.
+        self.flow_s_per_arc = 0.0
 
     def report(
         self, fraction: float, message: str, visits: int | None = None, bound: int | None = None
@@ -271,6 +297,13 @@ class _Run:
     def stop_requested(self) -> bool:
         return self.should_stop is not None and self.should_stop()
 
+    def halted(self) -> bool:
+        """A stop was requested or the time limit is reached: what phases 2-5 poll, noting
+        that they were cut short (the result is then ``stopped``)."""
+        if self.stop_requested() or time.monotonic() >= self.deadline:
+            self.cut = True
+        return self.cut
+
     def solve(self, problem: Problem) -> Solution:
         """Phases 1-7 in order; a stop between two of them returns the best schedule so far."""
         reasons = self.check_pins(problem)
@@ -278,7 +311,9 @@ class _Run:
             return _infeasible(reasons, self.started)
         indexed = index_problem(problem)
         whole = self.bound(indexed)
-        parts = None if whole is None else self.split_into_parts(whole)
+        # After a cut in the fairness bound, what it returned is an upper bound but no share
+        # to plan with.
+        parts = None if whole is None or self.cut else self.split_into_parts(whole)
         if whole is None or parts is None:
             return _stopped_early(indexed, self.started)
         # What each part has so far: its pins until it is laid out.
@@ -288,7 +323,7 @@ class _Run:
         ]
         if self.stop_requested():
             return self.finish(whole, results, stopped=True)
-        drafts = self.choose_pairs_and_rounds(parts, whole.share_bound, results)
+        drafts = self.choose_pairs_and_rounds(parts, whole, results)
         if drafts is None:
             return self.finish(whole, results, stopped=True)
         self.report(0.5, "laid out the rounds", None, whole.visits_bound)
@@ -305,16 +340,16 @@ class _Run:
 
     def bound(self, indexed: Indexed) -> _Whole | None:
         """Phase 2: the relaxation and the bounds on visits and min share; None on a stop."""
-        if self.stop_requested():
+        if self.halted():
             return None
-        relaxation = build_relaxation(indexed)
-        if self.stop_requested():
+        relaxation = build_relaxation_unless_stopped(indexed, self.halted)
+        if relaxation is None or self.halted():
             return None
+        flow_started = time.monotonic()
+        bound, arcs = visits_bound_and_arcs(indexed, relaxation)
+        self.flow_s_per_arc = (time.monotonic() - flow_started) / max(1, len(relaxation.arc_group))
         whole = _Whole(
-            indexed,
-            relaxation,
-            visits_bound(indexed, relaxation),
-            fairness_bound(indexed, relaxation, self.should_stop),
+            indexed, relaxation, bound, fairness_bound(indexed, relaxation, self.halted), arcs
         )
         self.report(0.1, f"at most {whole.visits_bound} visits", None, whole.visits_bound)
         return whole
@@ -329,24 +364,37 @@ class _Run:
         for part_index, (groups, tables) in enumerate(found):
             part_problem = subproblem(indexed, groups, tables, part_index)
             part_indexed = index_problem(part_problem)
-            parts.append(_Part(part_indexed, build_relaxation(part_indexed), part_problem))
-            if self.stop_requested():
+            relaxation = build_relaxation_unless_stopped(part_indexed, self.halted)
+            if relaxation is None:
                 return None
+            parts.append(_Part(part_indexed, relaxation, part_problem))
         return parts
 
     def choose_pairs_and_rounds(
-        self, parts: list[_Part], share_bound: Fraction, results: list[_Result]
+        self, parts: list[_Part], whole: _Whole, results: list[_Result]
     ) -> list[_Draft] | None:
         """Phases 4 and 5 for every part, each part's result updated as it is drafted; None
-        on a stop."""
+        on a stop. If the time left is too short for choosing the pairs of a problem in one
+        part, the pairs of the visits bound's maximum flow are laid out instead and searched
+        and mixed in the time left (the result is then ``stopped``); of a problem in several
+        parts, the solve stops there."""
         drafts = []
         for part_index, part in enumerate(parts):
-            draft = _draft(part, share_bound, self.should_stop)
+            needs = MIN_COST_FLOW_FACTOR * self.flow_s_per_arc * len(part.relaxation.arc_group)
+            if time.monotonic() + needs <= self.deadline:
+                draft = _draft(part, whole.share_bound, self.halted)
+            elif len(parts) == 1:
+                draft = _quick_draft(whole, self.halted)
+                # Stopped, though the search and mixing still get the time left.
+                self.quick = True
+            else:
+                self.cut = True
+                return None
             drafts.append(draft)
             results[part_index] = _Result(
                 [part.indexed.visit(*key) for key in draft.triples], draft.proved
             )
-            if self.stop_requested():
+            if self.stop_requested() or self.cut:
                 return None
         return drafts
 
@@ -446,6 +494,7 @@ class _Run:
 
     def finish(self, whole: _Whole, results: list[_Result], *, stopped: bool) -> Solution:
         """The parts' results put together as one solution of the whole problem."""
+        stopped = stopped or self.cut or self.quick
         indexed = whole.indexed
         triples = sorted(
             (visit.round, indexed.group_index[visit.group], indexed.table_index[visit.table])
@@ -509,6 +558,16 @@ def _draft(part: _Part, share: Fraction, should_stop: Callable[[], bool] | None 
     return _Draft(triples, pairs, proved, choice.visits, choice.value)
 
 
+def _quick_draft(whole: _Whole, should_stop: Callable[[], bool]) -> _Draft:
+    """Phase 5 alone for a problem in one part, out of time for phase 4: the pairs of one
+    maximum flow, laid out in rounds. No level is proved (the value bound is out of reach)."""
+    relaxation = whole.relaxation
+    arcs = whole.max_flow_arcs
+    pairs = [(int(relaxation.arc_group[a]), int(relaxation.arc_table[a])) for a in arcs]
+    schedule = lay_out(whole.indexed, pairs, [relaxation.free_rounds[a] for a in arcs], should_stop)
+    return _Draft(schedule.triples(), pairs, False, whole.visits_bound, 1 << 62)
+
+
 def _improve(
     part: _Part,
     draft: _Draft,
@@ -524,8 +583,9 @@ def _improve(
     """Phases 6 and 7 for one part: (triples, levels 1-3 proved, stopped)."""
     indexed, relaxation = part.indexed, part.relaxation
     best, proved = draft.triples, draft.proved
-    triples = None if proved else cpsat.eligible_triples(indexed)
-    if triples is not None and len(triples) > cpsat.MAX_TRIPLES:
+    too_big = not proved and _more_triples_than(indexed, cpsat.MAX_TRIPLES)
+    triples = None if proved or too_big else cpsat.eligible_triples(indexed)
+    if too_big:
         # Too big for one exact model: search neighbourhoods of it.
         searched = lns.improve(
             indexed,
@@ -571,6 +631,20 @@ def _improve(
     if not stopped:
         stopped = balance_tables(schedule, deadline=deadline, should_stop=should_stop)
     return schedule.triples(), proved, stopped
+
+
+def _more_triples_than(indexed: Indexed, limit: int) -> bool:
+    """More than ``limit`` eligible (round, group, table) triples: counted pair by pair, and
+    only until the count passes ``limit``, so a large part costs no list of its triples
+    (hundreds of millions at 40,000 clinicians)."""
+    count = 0
+    for g, tables in enumerate(indexed.eligible):
+        mask = indexed.group_mask[g]
+        for t in tables:
+            count += (mask & indexed.table_mask[t]).bit_count()
+        if count > limit:
+            return True
+    return False
 
 
 # The stop flag of a child process searching one part (set by the parent on should_stop).

@@ -1,6 +1,6 @@
 """Synthetic events: the same seed gives the same event; windows are consecutive rounds."""
 
-from benchmarks.synthetic import windowed_event
+from benchmarks.synthetic import large_event, windowed_event
 
 
 def test_windowed_event_is_the_same_for_a_seed():
@@ -27,3 +27,16 @@ def test_windowed_event_windows_are_consecutive_rounds_of_the_event():
 
     assert windows
     assert all(w == list(range(w[0], w[-1] + 1)) and 1 <= w[0] <= w[-1] <= 10 for w in windows)
+
+
+def test_large_event_has_the_shape_of_its_clinicians():
+    p = large_event(1_600)
+
+    sizes = {len(g.id) for g in p.groups} | {len(t.id) for t in p.tables}
+    clinicians = len(p.tables) + sum(g.size for g in p.groups)
+    assert (p.name, len(p.tables), len(p.groups), p.rounds) == ("large-1600-0", 100, 250, 20)
+    assert (clinicians, sizes) == (1_600, {6})
+
+
+def test_large_event_is_the_same_for_a_seed():
+    assert large_event(800, 3) == large_event(800, 3)

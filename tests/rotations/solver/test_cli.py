@@ -128,3 +128,88 @@ def test_cli_invalid_json_exits_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}: not valid JSON")
     assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_format_exits_2(tmp_path):
+    document = {key: value for key, value in INSTANCE.items() if key != "format"}
+    path = write(tmp_path, document)
+
+    result = run(path)
+
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        'error: missing "format": expected "rotation-instance/1"\n',
+    )
+
+
+def test_cli_negative_weight_exits_2(tmp_path):
+    path = write(tmp_path, {**INSTANCE, "affinity": [{"group": "G1", "table": "T1", "weight": -1}]})
+
+    result = run(path)
+
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        'error: affinity[0] (group "G1", table "T1"): "weight" must be at least 0, not -1\n',
+    )
+
+
+def test_cli_too_many_rounds_exits_2(tmp_path):
+    path = write(tmp_path, {**INSTANCE, "rounds": 10_000})
+
+    result = run(path)
+
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        'error: the instance: "rounds" is 10000, more than the solver takes (at most 200)\n',
+    )
+
+
+def test_cli_no_groups_warns_and_writes_an_empty_schedule(tmp_path):
+    path = write(tmp_path, {**INSTANCE, "groups": []})
+
+    result = run(path, "--time-limit", "5")
+
+    document = json.loads(result.stdout)
+    assert (result.returncode, result.stderr) == (
+        0,
+        'warning: the instance has no groups ("groups" is empty): the schedule is empty\n',
+    )
+    assert (document["status"], document["assignments"]) == ("optimal", [])
+
+
+def test_cli_empty_available_rounds_warns(tmp_path):
+    tables = [{**INSTANCE["tables"][0], "available_rounds": []}, INSTANCE["tables"][1]]
+    path = write(tmp_path, {**INSTANCE, "tables": tables})
+
+    result = run(path, "--time-limit", "5")
+
+    assert (result.returncode, result.stderr) == (
+        0,
+        'warning: tables[0] (id "T1"): "available_rounds" is [], which means present in no '
+        'round, so it gets no visit (leave "available_rounds" out for every round)\n',
+    )
+
+
+def test_cli_unwritable_output_exits_2_before_solving(tmp_path):
+    path = write(tmp_path, INSTANCE)
+    out = tmp_path / "missing" / "out.json"
+
+    result = run(path, "--output", str(out))
+
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"error: {out}: cannot be written (No such file or directory)\n",
+    )
+
+
+def test_cli_output_check_leaves_no_file_behind_on_bad_input(tmp_path):
+    path = write(tmp_path, {**INSTANCE, "rounds": 0})
+    out = tmp_path / "out.json"
+
+    result = run(path, "--output", str(out))
+
+    assert (result.returncode, out.exists()) == (2, False)

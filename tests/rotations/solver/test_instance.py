@@ -18,6 +18,7 @@ from rotations.solver import (
     problem_to_json,
     solution_to_json,
 )
+from rotations.solver.instance import instance_warnings
 
 
 def document(**changes: Any) -> dict[str, Any]:
@@ -357,3 +358,77 @@ def test_instance_strategy_unknown():
     assert str(error.value) == (
         'the instance: strategy "cheapest" is not one of fewest-changes, best'
     )
+
+
+def test_parse_instance_missing_format():
+    doc = document()
+    del doc["format"]
+
+    message = error_of(doc)
+
+    assert message == 'missing "format": expected "rotation-instance/1"'
+
+
+def test_parse_instance_negative_affinity_weight():
+    doc = document(affinity=[{"group": "G01", "table": "T01", "weight": -2}])
+
+    message = error_of(doc)
+
+    assert message == (
+        'affinity[0] (group "G01", table "T01"): "weight" must be at least 0, not -2'
+    )
+
+
+def test_parse_instance_too_many_rounds():
+    doc = document(rounds=10_000)
+
+    message = error_of(doc)
+
+    assert message == 'the instance: "rounds" is 10000, more than the solver takes (at most 200)'
+
+
+def test_parse_instance_too_many_tables():
+    tables = [{"id": f"T{i}", "track": "adult"} for i in range(5_001)]
+    doc = document(tables=tables, affinity=[], met_before=[], pinned=[])
+
+    message = error_of(doc)
+
+    assert message == "the instance: 5,001 tables, more than the solver takes (at most 5,000)"
+
+
+def test_parse_instance_empty_available_rounds_is_never_present():
+    doc = document()
+    doc["groups"][1]["available_rounds"] = []
+
+    problem = parse_instance(doc)
+
+    assert problem.groups[1].available_rounds == frozenset()
+
+
+def test_instance_warnings_empty_available_rounds():
+    doc = document()
+    doc["tables"][1]["available_rounds"] = []
+
+    warnings = instance_warnings(parse_instance(doc))
+
+    assert warnings == [
+        'tables[1] (id "T02"): "available_rounds" is [], which means present in no round, '
+        'so it gets no visit (leave "available_rounds" out for every round)'
+    ]
+
+
+def test_instance_warnings_no_tables_and_no_groups():
+    doc = document(tables=[], groups=[], affinity=[], met_before=[], pinned=[])
+
+    warnings = instance_warnings(parse_instance(doc))
+
+    assert warnings == [
+        'the instance has no tables ("tables" is empty): the schedule is empty',
+        'the instance has no groups ("groups" is empty): the schedule is empty',
+    ]
+
+
+def test_instance_warnings_none_for_a_sound_instance():
+    warnings = instance_warnings(parse_instance(document()))
+
+    assert warnings == []
