@@ -191,8 +191,14 @@ ROUNDS_TRUSTED_PROXY_COUNT = int(os.environ.get("ROUNDS_TRUSTED_PROXY_COUNT", "0
 # memory in each process. Rate limits live here, so with several gunicorn workers and no Redis
 # each worker counts on its own (a client gets up to workers x the limit).
 _CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+# With Redis down the cache degrades (config.cache.TolerantRedisCache): reads miss, rate limits
+# allow, a warning is logged, and personal links still open.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    "default": {
+        "BACKEND": "config.cache.TolerantRedisCache",
+        "LOCATION": _CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if _CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rounds"}
 }
@@ -215,6 +221,9 @@ ROUNDS_RATE_LIMITS = {
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And an address with this many failures across any usernames within the cool-off is refused
+# every login (accounts.backends.LockoutBackend): one machine trying many accounts.
+ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
