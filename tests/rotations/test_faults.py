@@ -3,16 +3,32 @@
 worker killed with SIGKILL."""
 
 import datetime
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from celery import current_app
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from rotations import services
-from rotations.models import SolveRun
+from rotations.models import Schedule, SolveRun
 from rotations.services import solving
 from tests.events.scenario import make_organizer, make_ready_event
+from tests.rotations.helpers import event_from_problem, hard_problem
+from tests.rotations.test_worker import (
+    Worker,
+    _use_broker,
+    database_url,
+    finished,
+    missing,
+    searching,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -184,3 +200,165 @@ def test_run_status_silent_first_attempt_shows_waiting_for_another_worker():
         services.REQUEUED_MESSAGE,
         "",
     )
+
+
+# --- With a real Redis and real workers (services) --------------------------------------
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port, no persistence: ``stop`` and ``start`` it to
+    play an outage or a restart (which, like a real one without persistence, loses the
+    queue)."""
+
+    def __init__(self, log: Path):
+        if shutil.which("redis-server") is None:
+            missing("redis-server is not installed")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = log
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--daemonize", "no"],
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"redis-server did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path, monkeypatch):
+    """A private Redis as this process's Celery broker; stopped after the test."""
+    server = RedisServer(tmp_path / "redis.log")
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
+    _use_broker(server.url, {"visibility_timeout": 3600, "socket_connect_timeout": 2})
+    yield server
+    server.stop()
+    monkeypatch.undo()
+    _use_broker(*saved)
+
+
+@pytest.fixture
+def workers(transactional_db, redis_server, tmp_path):
+    """Start workers on the test database and the private Redis; stopped after the test."""
+    env = {
+        "ROUNDS_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": redis_server.url,
+        "DATABASE_URL": database_url(),
+    }
+    started = []
+
+    def start() -> Worker:
+        worker = Worker(env, tmp_path / f"worker-{len(started) + 1}.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def hard_event(transactional_db):
+    return event_from_problem(hard_problem(seed=1))
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_real_redis_down_solve_is_refused_and_nothing_stays_queued(redis_server, hard_event):
+    redis_server.stop()
+
+    started = time.monotonic()
+    with pytest.raises(services.QueueUnavailable):
+        services.start_solve(event=hard_event, by=None, time_limit_s=2)
+    took = time.monotonic() - started
+
+    assert list(SolveRun.objects.values_list("status", "error")) == [
+        ("failed", services.QUEUE_UNAVAILABLE_ERROR)
+    ]
+    assert took < 15
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_real_redis_restarted_mid_solve_worker_finishes_and_takes_the_next_solve(
+    workers, redis_server, hard_event
+):
+    worker = workers()
+    run = services.start_solve(event=hard_event, by=None, time_limit_s=8)
+    wait_for(run, searching, timeout=60)
+
+    redis_server.stop()
+    time.sleep(2)
+    redis_server.start()
+    wait_for(run, finished, timeout=60)
+    time.sleep(3)  # time for the worker to notice the lost connection and reconnect
+
+    alive_after_restart = worker.process.poll() is None
+    second = services.start_solve(event=hard_event, by=None, time_limit_s=2)
+    wait_for(second, finished, timeout=90)
+
+    assert (run.status, second.status, alive_after_restart) == ("succeeded", "succeeded", True)
+    assert sorted(Schedule.objects.values_list("solve_run", flat=True)) == [run.pk, second.pk]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_killed_mid_solve_the_next_worker_solves_it_again(workers, hard_event):
+    first = workers()
+    run = services.start_solve(event=hard_event, by=None, time_limit_s=60)
+    wait_for(run, searching, timeout=60)
+    first_claim = SolveRun.objects.get(pk=run.pk).claimed_by
+
+    first.kill()
+    killed_at = time.monotonic()
+    # The retry needs less time than the test's first, deliberately long, solve.
+    SolveRun.objects.filter(pk=run.pk).update(time_limit_s=3)
+    workers()
+
+    def watchdog_then(condition):
+        # What beat does every WATCHDOG_EVERY_S: here every second.
+        def check(run):
+            services.fail_stalled_runs()
+            return condition(run)
+
+        return check
+
+    wait_for(run, watchdog_then(lambda run: run.status != "running"), timeout=60)
+    requeued_after = time.monotonic() - killed_at
+    wait_for(run, finished, timeout=90)
+
+    assert (run.status, run.claimed_by.endswith(solving.RETRY_CLAIM_SUFFIX)) == (
+        "succeeded",
+        True,
+    )
+    assert run.claimed_by != first_claim
+    assert list(Schedule.objects.values_list("solve_run", flat=True)) == [run.pk]
+    assert requeued_after < services.STALLED_AFTER.total_seconds() + 10
