@@ -275,8 +275,8 @@ def workers(transactional_db, redis_server, tmp_path):
     }
     started = []
 
-    def start() -> Worker:
-        worker = Worker(env, tmp_path / f"worker-{len(started) + 1}.log")
+    def start(pool: tuple[str, ...] = ("--pool=solo",)) -> Worker:
+        worker = Worker(env, tmp_path / f"worker-{len(started) + 1}.log", pool)
         started.append(worker)
         return worker
 
@@ -308,15 +308,19 @@ def test_real_redis_down_solve_is_refused_and_nothing_stays_queued(redis_server,
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pool", ["solo", "prefork-with-beat"])
 def test_real_redis_restarted_mid_solve_worker_finishes_and_takes_the_next_solve(
-    workers, redis_server, hard_event
+    workers, redis_server, hard_event, pool, tmp_path
 ):
-    worker = workers()
+    if pool == "solo":
+        worker = workers(("--pool=solo",))
+    else:  # as in production and `make run`
+        worker = workers(("--pool=prefork", "--beat", f"--schedule={tmp_path / 'beat'}"))
     run = services.start_solve(event=hard_event, by=None, time_limit_s=8)
     wait_for(run, searching, timeout=60)
 
     redis_server.stop()
-    time.sleep(2)
+    time.sleep(8)  # down for longer than the solve has left
     redis_server.start()
     wait_for(run, finished, timeout=60)
     time.sleep(3)  # time for the worker to notice the lost connection and reconnect

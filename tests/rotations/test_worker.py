@@ -97,7 +97,7 @@ def _use_broker(url, options):
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, pool: tuple[str, ...] = ("--pool=solo",)):
         self.log = log
         clean = {
             key: value
@@ -113,7 +113,7 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *pool,
                 "--concurrency=1",
                 "--loglevel=INFO",
                 "--without-gossip",
