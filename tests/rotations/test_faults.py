@@ -3,7 +3,9 @@
 worker killed with SIGKILL."""
 
 import datetime
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from celery import current_app
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -366,3 +369,62 @@ def test_real_worker_killed_mid_solve_the_next_worker_solves_it_again(workers, h
     assert run.claimed_by != first_claim
     assert list(Schedule.objects.values_list("solve_run", flat=True)) == [run.pk]
     assert requeued_after < services.STALLED_AFTER.total_seconds() + 10
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_real_redis_cache_stopped_personal_links_still_open(tmp_path, settings, caplog):
+    from config import cache as tolerant
+    from tests.itineraries.factories import make_small_event
+    from tests.test_security import personal_urls
+
+    server = RedisServer(tmp_path / "redis.log")
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "config.cache.TolerantRedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+        tolerant.TolerantRedisCache._down_until = 0.0
+        urls = personal_urls(make_small_event())
+        client = Client()
+        with_redis = {client.get(url).status_code for url in urls}
+
+        server.stop()
+        started = time.monotonic()
+        without_redis = {client.get(url).status_code for url in urls}
+        took = time.monotonic() - started
+        guess = client.get(reverse("itineraries:detail", kwargs={"token": "guess"}))
+    finally:
+        server.stop()
+        tolerant.TolerantRedisCache._down_until = 0.0
+
+    assert (with_redis, without_redis, guess.status_code) == ({200}, {200}, 404)
+    assert took < 5
+    assert "Cache unreachable" in caplog.text
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_real_prefork_child_killed_mid_solve_is_solved_again(workers, hard_event):
+    workers(("--pool=prefork",))
+    run = services.start_solve(event=hard_event, by=None, time_limit_s=60)
+    wait_for(run, searching, timeout=60)
+    child = int(SolveRun.objects.get(pk=run.pk).claimed_by.split(":")[1])
+
+    os.kill(child, signal.SIGKILL)  # the pool process solving it, as the OOM killer would
+    SolveRun.objects.filter(pk=run.pk).update(time_limit_s=3)
+
+    def watchdog_then_finished(run):
+        services.fail_stalled_runs()  # what beat does every WATCHDOG_EVERY_S
+        return finished(run)
+
+    wait_for(run, watchdog_then_finished, timeout=120)
+
+    assert (run.status, run.claimed_by.endswith(solving.RETRY_CLAIM_SUFFIX)) == (
+        "succeeded",
+        True,
+    )
+    assert list(Schedule.objects.values_list("solve_run", flat=True)) == [run.pk]
