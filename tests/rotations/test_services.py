@@ -953,4 +953,3 @@ def test_publish_schedule_published_version_again_changes_nothing(small, organiz
         1,
         1,
     )
-
