@@ -3,15 +3,16 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from .ratelimit import client_ip, hit, parse_rules, peek
+from .ratelimit import client_ip, hit, parse_rules
 
 
 class RateLimitMiddleware:
     """Applies ROUNDS_RATE_LIMITS by the resolved URL name, so views need no decorator.
 
     A rule without a status counts the request before the view runs. A rule with a status
-    (failures) checks the address's count before the view, so a refused address costs no
-    lookup, and counts the response after it when its status is the rule's.
+    (failures) counts the response after the view when its status is the rule's, and past
+    the limit turns only that failed response into a 429: a request that succeeds (a valid
+    personal link) is never refused by it, even from an address that spent its failures.
 
     The settings are read per request (cheap to parse), so tests can change them.
     """
@@ -23,7 +24,11 @@ class RateLimitMiddleware:
         response = self.get_response(request)
         for rule in getattr(request, "_rate_limit_failure_rules", ()):
             if response.status_code == rule.status:
-                hit(scope=rule.scope, key=client_ip(request) or "unknown", rate=rule.rate)
+                allowed, retry_after = hit(
+                    scope=rule.scope, key=client_ip(request) or "unknown", rate=rule.rate
+                )
+                if not allowed:
+                    return _too_many(request, retry_after)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -35,17 +40,20 @@ class RateLimitMiddleware:
         for rule in parse_rules(getattr(settings, "ROUNDS_RATE_LIMITS", {})):
             if not rule.applies(view_name=match.view_name, method=request.method):
                 continue
-            if rule.status is None:
-                allowed, retry_after = hit(scope=rule.scope, key=key, rate=rule.rate)
-            else:
-                allowed, retry_after = peek(scope=rule.scope, key=key, rate=rule.rate)
+            if rule.status is not None:
                 failure_rules.append(rule)
+                continue
+            allowed, retry_after = hit(scope=rule.scope, key=key, rate=rule.rate)
             if not allowed:
-                response = render(request, "429.html", {"retry_after": retry_after}, status=429)
-                response["Retry-After"] = str(retry_after)
-                return response
+                return _too_many(request, retry_after)
         request._rate_limit_failure_rules = failure_rules
         return None
+
+
+def _too_many(request, retry_after: int):
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 class PermissionsPolicyMiddleware:

@@ -1,13 +1,20 @@
 """Fixed-window rate limits per client address, counted in Django's cache.
 
 A rule counts either every request it covers, or only the responses of one status (failures:
-"404 itineraries:detail" counts failed personal-link lookups, so that guessing is stopped
-while the many valid requests from a venue's one address are never refused).
+"404 itineraries:detail" counts failed personal-link lookups: past its limit only further
+failures are refused, so guessing is stopped while the many valid requests from a venue's
+one address always open).
 
 With the default per-process memory cache each gunicorn worker counts on its own; set
-REDIS_URL (or CACHE_URL) so that all workers and machines share one count.
+REDIS_URL (or CACHE_URL) so that all workers and machines share one count. When the cache
+cannot be reached (Redis down) every limit allows, with a warning in the log: a broken cache
+must not lock a venue out.
+
+``failed_logins_from`` is the per-address cap on failed logins across usernames; it counts
+django-axes' attempts in the database, so it holds without the cache too.
 """
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -15,7 +22,11 @@ from fnmatch import fnmatchcase
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Sum
 from django.http import HttpRequest
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 RATE_PATTERN = re.compile(r"(\d+)/(\d*)([smh])")
@@ -103,23 +114,52 @@ def _window(*, scope: str, key: str, rate: Rate, now: float | None) -> tuple[str
 def peek(*, scope: str, key: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
     """Whether `key` is still under `scope`'s limit in the current window, counting nothing.
 
-    Returns (allowed, seconds until the window ends).
+    Returns (allowed, seconds until the window ends); allowed when the cache is unreachable.
     """
     cache_key, retry_after = _window(scope=scope, key=key, rate=rate, now=now)
-    return cache.get(cache_key, 0) < rate.limit, retry_after
+    try:
+        return (cache.get(cache_key) or 0) < rate.limit, retry_after
+    except Exception:
+        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
+        return True, retry_after
 
 
 def hit(*, scope: str, key: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
     """Count one request for `key` in `scope`'s current window.
 
-    Returns (allowed, seconds until the window ends).
+    Returns (allowed, seconds until the window ends); allowed, uncounted, when the cache is
+    unreachable.
     """
     cache_key, retry_after = _window(scope=scope, key=key, rate=rate, now=now)
-    # add() is a no-op when the key exists, so concurrent first hits do not reset the count.
-    cache.add(cache_key, 0, timeout=rate.period_s + 1)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=rate.period_s + 1)
-        count = 1
+        # add() is a no-op when the key exists, so concurrent first hits do not reset the count.
+        cache.add(cache_key, 0, timeout=rate.period_s + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(cache_key, 1, timeout=rate.period_s + 1)
+            count = 1
+    except Exception:
+        logger.warning("Rate limit %s not counted: the cache is unreachable", scope, exc_info=True)
+        return True, retry_after
     return count <= rate.limit, retry_after
+
+
+def failed_logins_from(address: str | None) -> int:
+    """Failed logins from ``address`` across every username within the lockout's cool-off
+    (AXES_COOLOFF_TIME), from django-axes' attempts in the database (one query)."""
+    if not address:
+        return 0
+    from axes.models import AccessAttempt  # an app model: imported once apps are ready
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+def login_address_locked(request: HttpRequest) -> bool:
+    """Whether the client's address has reached ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT failed
+    logins (any usernames) within the cool-off: then every login from it is refused."""
+    return failed_logins_from(client_ip(request)) >= settings.ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT

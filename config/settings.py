@@ -191,8 +191,14 @@ ROUNDS_TRUSTED_PROXY_COUNT = int(os.environ.get("ROUNDS_TRUSTED_PROXY_COUNT", "0
 # memory in each process. Rate limits live here, so with several gunicorn workers and no Redis
 # each worker counts on its own (a client gets up to workers x the limit).
 _CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+# With Redis down the cache degrades (config.cache.TolerantRedisCache): reads miss, rate limits
+# allow, a warning is logged, and personal links still open.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    "default": {
+        "BACKEND": "config.cache.TolerantRedisCache",
+        "LOCATION": _CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if _CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rounds"}
 }
@@ -215,6 +221,9 @@ ROUNDS_RATE_LIMITS = {
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And an address with this many failures across any usernames within the cool-off is refused
+# every login (accounts.backends.LockoutBackend): one machine trying many accounts.
+ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
@@ -242,7 +251,27 @@ ROUNDS_SOLVE_MAX_TIME_LIMIT_S = 600
 CELERY_TASK_SOFT_TIME_LIMIT = ROUNDS_SOLVE_MAX_TIME_LIMIT_S + 30
 CELERY_TASK_TIME_LIMIT = ROUNDS_SOLVE_MAX_TIME_LIMIT_S + 60
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+        # A dead Redis is noticed within seconds, not at the kernel's TCP timeout.
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+    }
+# Broker outages (a Redis restart): the worker reconnects forever instead of exiting after
+# 100 tries, and a solve in progress runs to its end (its result goes to the database, not
+# the broker). Sending a task (Solve) tries for about 2 s, then start_solve fails the run
+# and says the queue is unavailable.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 4
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -253,7 +282,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 30.0},
+    # rotations.services.solving.WATCHDOG_EVERY_S
+    "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 10.0},
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
 }
 

@@ -107,6 +107,9 @@ class SolveView(OrganizerMixin, EventScopedMixin, View):
             if error.run is not None:
                 return redirect(error.run)
             return redirect("rotations:schedule_list", event_pk=self.event.pk)
+        except services.QueueUnavailable as error:
+            messages.error(request, str(error))
+            return redirect("rotations:schedule_list", event_pk=self.event.pk)
         return redirect(run)
 
 
@@ -137,6 +140,9 @@ class ReplanView(OrganizerMixin, EventScopedMixin, View):
         except services.SolveAlreadyRunning as error:
             messages.warning(request, str(error))
             return redirect(error.run if error.run is not None else checkin)
+        except services.QueueUnavailable as error:
+            messages.error(request, str(error))
+            return redirect(checkin)
         messages.info(
             request,
             f"Re-planning from round {from_round}: fewest changes and best schedule, side by "

@@ -220,7 +220,7 @@ def test_guessing_personal_links_is_rate_limited(client, settings):
     assert statuses == [404, 404, 429]
 
 
-def test_failure_limit_counts_only_failures(client, settings):
+def test_failure_limit_counts_only_failures_and_refuses_only_failures(client, settings):
     settings.ROUNDS_RATE_LIMITS = {"404 itineraries:detail": "1/m"}
     small = make_small_event()
     valid = reverse(
@@ -235,7 +235,7 @@ def test_failure_limit_counts_only_failures(client, settings):
         client.get(valid).status_code,
     ]
 
-    assert (valid_first, then) == ([200] * 5, [404, 429, 429])
+    assert (valid_first, then) == ([200] * 5, [404, 429, 200])
 
 
 def personal_urls(small) -> list[str]:
@@ -274,11 +274,12 @@ def test_venue_on_one_address_is_never_refused_but_a_guesser_is(client, settings
 
     assert at_the_venue == {200}
     assert guessed == [404] * 60 + [429]
-    assert (guesser_valid.status_code, int(guesser_valid["Retry-After"]) <= 600) == (429, True)
+    # Failed guesses never block a valid link, even from the guesser's address.
+    assert guesser_valid.status_code == 200
     assert others == [200, 404, 200]
 
 
-def test_failure_budget_leaves_organizer_pages_alone(client, settings):
+def test_failure_budget_leaves_valid_links_and_organizer_pages_alone(client, settings):
     settings.ROUNDS_RATE_LIMITS = {**production_settings.ROUNDS_RATE_LIMITS}
     small = make_small_event()
     address = "198.51.100.66"
@@ -288,12 +289,15 @@ def test_failure_budget_leaves_organizer_pages_alone(client, settings):
         )
     client.force_login(make_user(is_superuser=True))
 
-    blocked = client.get(personal_urls(small)[0], REMOTE_ADDR=address).status_code
+    valid = client.get(personal_urls(small)[0], REMOTE_ADDR=address).status_code
+    guess = client.get(
+        reverse("itineraries:detail", kwargs={"token": "guess-x"}), REMOTE_ADDR=address
+    ).status_code
     organizer = client.get(
         reverse("itineraries:list", kwargs={"event_pk": small.event.pk}), REMOTE_ADDR=address
     ).status_code
 
-    assert (blocked, organizer) == (429, 200)
+    assert (valid, guess, organizer) == (200, 429, 200)
 
 
 def test_flood_cap_refuses_valid_links_past_it(client, settings):
@@ -353,3 +357,60 @@ def test_session_and_csrf_cookies_are_http_only_where_it_matters(settings):
 
 def test_user_factory_makes_users(db):
     assert make_user().is_active is True
+
+
+def test_venue_past_its_failure_budget_still_opens_every_valid_link(client, settings):
+    settings.ROUNDS_RATE_LIMITS = production_settings.ROUNDS_RATE_LIMITS
+    small = make_small_event()
+    venue = "203.0.113.10"
+    for n in range(60):
+        client.get(reverse("itineraries:detail", kwargs={"token": f"bad-{n}"}), REMOTE_ADDR=venue)
+
+    valid = {client.get(url, REMOTE_ADDR=venue).status_code for url in personal_urls(small)}
+    guess = client.get(reverse("itineraries:detail", kwargs={"token": "bad"}), REMOTE_ADDR=venue)
+
+    assert (valid, guess.status_code, int(guess["Retry-After"]) <= 600) == ({200}, 429, True)
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache is Redis on a port where nothing listens (as when Redis is down); Django
+    makes new cache connections when the setting changes."""
+    from config import cache as tolerant
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    tolerant.TolerantRedisCache._down_until = 0.0
+    yield
+    tolerant.TolerantRedisCache._down_until = 0.0
+
+
+def test_personal_links_open_with_redis_down(client, settings, redis_down, caplog):
+    settings.ROUNDS_RATE_LIMITS = production_settings.ROUNDS_RATE_LIMITS
+    small = make_small_event()
+
+    statuses = {client.get(url).status_code for url in personal_urls(small)}
+    guess = client.get(reverse("itineraries:detail", kwargs={"token": "guess"})).status_code
+
+    assert (statuses, guess) == ({200}, 404)
+    assert "Cache unreachable" in caplog.text
+
+
+def test_rate_limit_hit_allows_when_the_cache_is_unreachable(monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(
+        "accounts.ratelimit.cache", SimpleNamespace(add=unreachable, get=unreachable)
+    )
+    rate = Rate(limit=1, period_s=60)
+
+    outcomes = [hit(scope="s", key="k", rate=rate), peek(scope="s", key="k", rate=rate)]
+
+    assert outcomes == [(True, 30), (True, 30)]
+    assert "the cache is unreachable" in caplog.text

@@ -32,16 +32,27 @@ logger = logging.getLogger(__name__)
 
 # CP-SAT workers; fixed so that the same event and seed give the same schedule everywhere.
 SOLVER_WORKERS = 2
-# The solving worker writes a heartbeat this often; a run silent for STALLED_AFTER is dead.
+# The solving worker writes a heartbeat this often; a run silent for STALLED_AFTER is dead:
+# the watchdog (every WATCHDOG_EVERY_S, from beat) queues it again once, for the next free
+# worker, and fails it if it goes silent a second time.
 HEARTBEAT_EVERY_S = 2.0
 PROGRESS_EVERY_S = 0.5
 CANCEL_CHECK_EVERY_S = 1.0
 # The Celery task that runs ``run_solve`` (rotations.tasks.solve_task).
 SOLVE_TASK = "rotations.solve"
-STALLED_AFTER = timedelta(seconds=60)
+STALLED_AFTER = timedelta(seconds=20)
+WATCHDOG_EVERY_S = 10.0
+# The claim of a run solved again after its first worker died ends with this; such a run is
+# not queued a third time.
+RETRY_CLAIM_SUFFIX = "/again"
 # A queued run waits for a free worker; only after this long is it considered lost.
 QUEUED_TOO_LONG = timedelta(minutes=30)
 STALLED_ERROR = "The worker stopped while solving. Retry the solve."
+REQUEUED_MESSAGE = "The worker stopped; waiting for another worker to solve it again"
+QUEUE_UNAVAILABLE_ERROR = (
+    "The task queue is unavailable, so the solve could not be started. Nothing is queued: "
+    "try again in a minute, and if it keeps happening, check that Redis is running."
+)
 LOST_ERROR = (
     "No worker picked up the solve within 30 minutes. Check that the worker is running, "
     "then retry the solve."
@@ -63,6 +74,15 @@ class SolveAlreadyRunning(Exception):
                 f"(started {started:%H:%M} by {_user_name(run.started_by)})."
             )
         super().__init__(message)
+
+
+class QueueUnavailable(Exception):
+    """The broker refused the solve task; ``run`` has been marked failed, so nothing waits in
+    the queue and nothing blocks the next Solve."""
+
+    def __init__(self, run: SolveRun):
+        self.run = run
+        super().__init__(QUEUE_UNAVAILABLE_ERROR)
 
 
 class EventNotReady(Exception):
@@ -92,7 +112,8 @@ def start_solve(
     replan_from_round: int | None = None,
     strategies: Sequence[str] | None = None,
 ) -> SolveRun:
-    """Queue a solve of ``event`` and dispatch the Celery task once the transaction commits.
+    """Queue a solve of ``event`` and dispatch the Celery task once the transaction commits;
+    if the broker refuses it, the run is failed and ``QueueUnavailable`` raised.
 
     With ``replan_from_round`` N it is a re-plan on the day (see ``build_problem``): rounds
     before N are kept from ``pinned_from``, by default the published schedule (none
@@ -153,17 +174,43 @@ def start_solve(
                 .first()
             )
             raise SolveAlreadyRunning(active) from None
+    # After the commit, so that the worker finds the run. If the broker refuses the task the
+    # run is failed and QueueUnavailable is raised: here, or inside a caller's transaction
+    # from that transaction's commit.
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _dispatch(run))
+    else:
+        _dispatch(run)
+    return run
+
+
+def _dispatch(run: SolveRun, *, raise_error: bool = True) -> bool:
+    """Send the solve task for ``run``; call after the run's row is committed. When the
+    broker is unreachable, the run becomes failed (one UPDATE, if it is still queued) with
+    ``QUEUE_UNAVAILABLE_ERROR`` and ``QueueUnavailable`` is raised (or False returned)."""
+    try:
         # The task by its registered name: rotations.tasks imports these services, so the
         # services never import the tasks (no import cycle).
-        transaction.on_commit(
-            lambda: current_app.tasks[SOLVE_TASK].apply_async(
-                args=[run.pk],
-                # Just above the run's own limit: the solver stops itself before Celery does.
-                soft_time_limit=run.time_limit_s + 30,
-                time_limit=run.time_limit_s + 60,
-            )
+        current_app.tasks[SOLVE_TASK].apply_async(
+            args=[run.pk],
+            # Just above the run's own limit: the solver stops itself before Celery does.
+            soft_time_limit=run.time_limit_s + 30,
+            time_limit=run.time_limit_s + 60,
         )
-    return run
+    except Exception:
+        logger.exception("Solve run %s: the broker refused the task", run.pk)
+        now = timezone.now()
+        SolveRun.objects.filter(pk=run.pk, status=SolveRun.Status.QUEUED).update(
+            status=SolveRun.Status.FAILED,
+            error=QUEUE_UNAVAILABLE_ERROR,
+            message="The task queue is unavailable",
+            finished_at=now,
+        )
+        run.refresh_from_db()
+        if raise_error:
+            raise QueueUnavailable(run) from None
+        return False
+    return True
 
 
 def cancel_solve(*, run: SolveRun, by: AbstractBaseUser | None) -> SolveRun:
@@ -269,7 +316,11 @@ class _Watch:
 
 def _claim(run_id: int) -> tuple[SolveRun, str] | None:
     """Mark the run running for this worker, in one transaction; None when it is not ours to
-    solve (gone, finished, cancelled, or running with a live heartbeat elsewhere)."""
+    solve (gone, finished, cancelled, or running with a live heartbeat elsewhere: a duplicate
+    delivery, which the watchdog makes unnecessary). A queued run that the watchdog queued
+    again after its worker died, or a running one whose worker went silent, is solved again
+    under a claim ending in ``RETRY_CLAIM_SUFFIX``; a retry whose worker went silent too is
+    failed instead."""
     now = timezone.now()
     with transaction.atomic():
         run = (
@@ -290,6 +341,13 @@ def _claim(run_id: int) -> tuple[SolveRun, str] | None:
                     run.claimed_by,
                 )
                 return None
+            if run.claimed_by.endswith(RETRY_CLAIM_SUFFIX):
+                run.status = SolveRun.Status.FAILED
+                run.error = STALLED_ERROR
+                run.message = "The worker stopped"
+                run.finished_at = now
+                run.save(update_fields=["status", "error", "message", "finished_at"])
+                return None
             # acks_late redelivery after a worker died mid-solve: start over.
             logger.warning("Solve run %s: %s went silent; solving again", run_id, run.claimed_by)
         elif run.status != SolveRun.Status.QUEUED:
@@ -301,6 +359,8 @@ def _claim(run_id: int) -> tuple[SolveRun, str] | None:
             run.save(update_fields=["status", "finished_at"])
             return None
         claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        if run.claimed_by:  # it was claimed before: its first worker died
+            claim += RETRY_CLAIM_SUFFIX
         run.status = SolveRun.Status.RUNNING
         run.claimed_by = claim
         run.started_at = now
@@ -337,7 +397,7 @@ def run_solve(*, run_id: int) -> SolveRun | None:
     """Solve one queued run: the body of the ``rotations.solve`` task. Safe to call again for
     the same run (a redelivered message): a finished, cancelled or missing run is left alone,
     and a run another worker is solving (fresh heartbeat) too; a run whose worker went silent
-    is solved again.
+    (or that the watchdog queued again for that reason) is solved again, once.
 
     Transactions: the claim (queued → running) is one; progress and the heartbeat are single
     updates from a helper thread; the end is one transaction that writes the schedule (via
@@ -497,11 +557,17 @@ def fail_stalled_runs(
     event: Event | None = None,
     run: SolveRun | None = None,
 ) -> int:
-    """The watchdog: a running run silent for longer than ``max_silence`` (its worker died)
-    and a queued run nobody picked up within ``max_queued`` become failed, so the organizer
-    can retry. Their event's schedules are untouched (a solve writes its schedule in the same
-    transaction that ends the run). Limit to one ``event`` or ``run`` if given. Each kind is
-    one UPDATE; returns how many runs were failed."""
+    """The watchdog, from beat every WATCHDOG_EVERY_S. A running run silent for longer than
+    ``max_silence`` lost its worker (killed, out of memory, machine gone): the first time it
+    is queued again (status queued, its old claim kept, a new task sent) so that the next free
+    worker solves it from the start; a run that was already solved again (its claim ends in
+    ``RETRY_CLAIM_SUFFIX``) becomes failed with ``STALLED_ERROR``. A queued run nobody picked
+    up within ``max_queued`` becomes failed with ``LOST_ERROR``. The event's schedules are
+    untouched (a solve writes its schedule in the transaction that ends the run). Limit to
+    one ``event`` or ``run`` if given. Each change is one UPDATE that re-checks the silence,
+    so a run whose worker just wrote its heartbeat is left alone; a re-queued run whose task
+    the broker refuses is failed (``QUEUE_UNAVAILABLE_ERROR``). Returns how many runs were
+    re-queued or failed."""
     now = now or timezone.now()
     runs = SolveRun.objects.all()
     if event is not None:
@@ -514,12 +580,39 @@ def fail_stalled_runs(
         | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
         | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=silent_since)
     )
-    count = stalled.update(
+    count = stalled.filter(claimed_by__endswith=RETRY_CLAIM_SUFFIX).update(
         status=SolveRun.Status.FAILED,
         error=STALLED_ERROR,
         message="The worker stopped",
         finished_at=now,
     )
+    requeued = []
+    for candidate in stalled.exclude(claimed_by__endswith=RETRY_CLAIM_SUFFIX).exclude(
+        claimed_by=""
+    ):
+        if stalled.filter(pk=candidate.pk).update(
+            status=SolveRun.Status.QUEUED,
+            progress=0,
+            message=REQUEUED_MESSAGE,
+            heartbeat_at=None,
+        ):
+            logger.warning(
+                "Watchdog: solve run %s lost its worker (%s); queued again",
+                candidate.pk,
+                candidate.claimed_by,
+            )
+            requeued.append(candidate)
+    # A running run with no claim is not one a worker wrote: nothing to retry.
+    count += stalled.filter(claimed_by="").update(
+        status=SolveRun.Status.FAILED,
+        error=STALLED_ERROR,
+        message="The worker stopped",
+        finished_at=now,
+    )
+    for candidate in requeued:
+        candidate.status = SolveRun.Status.QUEUED
+        transaction.on_commit(lambda candidate=candidate: _dispatch(candidate, raise_error=False))
+    count += len(requeued)
     lost = runs.filter(status=SolveRun.Status.QUEUED, created_at__lt=now - max_queued)
     count += lost.update(
         status=SolveRun.Status.FAILED,
@@ -528,27 +621,29 @@ def fail_stalled_runs(
         finished_at=now,
     )
     if count:
-        logger.warning("Watchdog: %s stalled solve run(s) marked failed", count)
+        logger.warning("Watchdog: %s stalled solve run(s) re-queued or failed", count)
     return count
 
 
 def _stall(
     run: SolveRun, *, now: datetime, max_silence: timedelta, max_queued: timedelta
-) -> tuple[str, str] | None:
-    """The (message, error) the watchdog gives ``run`` at ``now``, or None: the same rule as
-    ``fail_stalled_runs``'s queries, for one run in memory."""
+) -> tuple[str, str, str] | None:
+    """The (status, message, error) the watchdog gives ``run`` at ``now``, or None: the same
+    rule as ``fail_stalled_runs``'s queries, for one run in memory."""
     if run.status == SolveRun.Status.RUNNING:
         last_sign = run.heartbeat_at or run.started_at or run.created_at
         if last_sign is not None and last_sign < now - max_silence:
-            return "The worker stopped", STALLED_ERROR
+            if run.claimed_by and not run.claimed_by.endswith(RETRY_CLAIM_SUFFIX):
+                return SolveRun.Status.QUEUED, REQUEUED_MESSAGE, ""
+            return SolveRun.Status.FAILED, "The worker stopped", STALLED_ERROR
     if run.status == SolveRun.Status.QUEUED and run.created_at < now - max_queued:
-        return "No worker picked it up", LOST_ERROR
+        return SolveRun.Status.FAILED, "No worker picked it up", LOST_ERROR
     return None
 
 
 def run_status(*, run: SolveRun, now: datetime | None = None) -> dict[str, Any]:
     """What the browser's poll endpoint returns for ``run``, as JSON-ready values. Reads only:
-    a run the watchdog would fail (its worker went silent) shows as failed already, and the
+    a run the watchdog would re-queue or fail (its worker went silent) shows so already, and the
     watchdog task (``fail_stalled_runs``, from beat) writes it. ``run`` is refreshed in place
     (a gone run keeps what it had)."""
     with contextlib.suppress(SolveRun.DoesNotExist):
@@ -557,8 +652,7 @@ def run_status(*, run: SolveRun, now: datetime | None = None) -> dict[str, Any]:
         run, now=now or timezone.now(), max_silence=STALLED_AFTER, max_queued=QUEUED_TOO_LONG
     )
     if stall is not None:
-        run.status = SolveRun.Status.FAILED
-        run.message, run.error = stall
+        run.status, run.message, run.error = stall
     schedule_id = (
         Schedule.objects.filter(solve_run=run).values_list("pk", flat=True).first()
         if run.status == SolveRun.Status.SUCCEEDED

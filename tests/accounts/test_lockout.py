@@ -122,3 +122,43 @@ def test_test_client_login_without_request_still_works(client):
     logged_in = client.login(username="olive", password=PASSWORD)
 
     assert logged_in is True
+
+
+def test_address_trying_many_usernames_is_refused_past_the_cap(client, settings):
+    settings.ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT = 30
+    make_user(username="olive", password=PASSWORD)
+    failures = [log_in(client, f"user{n}", "wrong").status_code for n in range(30)]
+
+    refused = log_in(client, "olive", PASSWORD)
+    logged_in_after_refusal = "_auth_user_id" in client.session
+    elsewhere = client.post(
+        reverse("login"), {"username": "olive", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+
+    assert failures == [200] * 30
+    assert (refused.status_code, logged_in_after_refusal) == (429, False)
+    assert "Too many failed login attempts from your network" in refused.content.decode()
+    assert elsewhere.status_code == 302
+
+
+def test_address_cap_counts_only_the_cool_off(client, settings):
+    settings.ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    make_user(username="olive", password=PASSWORD)
+    for n in range(3):
+        log_in(client, f"user{n}", "wrong")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+
+    response = log_in(client, "olive", PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_address_below_the_cap_logs_in(client, settings):
+    settings.ROUNDS_LOGIN_ADDRESS_FAILURE_LIMIT = 30
+    make_user(username="olive", password=PASSWORD)
+    for n in range(29):
+        log_in(client, f"user{n}", "wrong")
+
+    response = log_in(client, "olive", PASSWORD)
+
+    assert response.status_code == 302

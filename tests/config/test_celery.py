@@ -29,3 +29,18 @@ def test_a_web_process_knows_every_task_by_name():
     assert {"rotations.solve", "rotations.fail_stalled_runs"} <= set(
         ast.literal_eval(result.stdout)
     )
+
+
+def test_worker_reconnects_to_the_broker_forever_and_sending_gives_up_quickly():
+    from config.celery import app
+
+    conf = app.conf
+
+    assert (
+        conf.broker_connection_retry,
+        conf.broker_connection_retry_on_startup,
+        conf.broker_connection_max_retries,
+        conf.worker_cancel_long_running_tasks_on_connection_loss,
+        conf.task_acks_late,
+        conf.task_publish_retry_policy["max_retries"],
+    ) == (True, True, None, False, True, 2)

@@ -808,7 +808,7 @@ def test_fail_stalled_runs_fresh_heartbeat_and_young_queued_runs_are_untouched(s
     SolveRun.objects.create(
         event=small.event,
         status=SolveRun.Status.RUNNING,
-        heartbeat_at=now - datetime.timedelta(seconds=30),
+        heartbeat_at=now - datetime.timedelta(seconds=10),
     )
     other = make_event()
     SolveRun.objects.create(event=other, status=SolveRun.Status.QUEUED)

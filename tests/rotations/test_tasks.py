@@ -53,8 +53,8 @@ def test_fail_stalled_runs_task_fails_silent_runs(small):
     assert fail_stalled_runs_task() == 1
 
 
-def test_beat_schedule_runs_the_watchdog_every_half_minute():
+def test_beat_schedule_runs_the_watchdog_every_ten_seconds():
     assert settings.CELERY_BEAT_SCHEDULE["watchdog"] == {
         "task": "rotations.fail_stalled_runs",
-        "schedule": 30.0,
+        "schedule": 10.0,
     }

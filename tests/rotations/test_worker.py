@@ -97,7 +97,7 @@ def _use_broker(url, options):
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, pool: tuple[str, ...] = ("--pool=solo",)):
         self.log = log
         clean = {
             key: value
@@ -113,7 +113,7 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *pool,
                 "--concurrency=1",
                 "--loglevel=INFO",
                 "--without-gossip",
@@ -222,7 +222,9 @@ def test_worker_cancel_stops_the_solve_and_writes_nothing(start_worker, hard_eve
     assert (run.status, run.cancel_requested, Schedule.objects.count()) == ("cancelled", True, 0)
 
 
-def test_worker_killed_mid_solve_leaves_no_schedule_and_a_retry_succeeds(start_worker, hard_event):
+def test_worker_killed_mid_solve_leaves_no_schedule_and_the_next_worker_redoes_it(
+    start_worker, hard_event
+):
     worker = start_worker()
     run = services.start_solve(event=hard_event, by=None, time_limit_s=60)
     wait_for(run, searching)
@@ -231,19 +233,19 @@ def test_worker_killed_mid_solve_leaves_no_schedule_and_a_retry_succeeds(start_w
 
     run.refresh_from_db()
     assert (run.status, Schedule.objects.count()) == ("running", 0)
-    # The watchdog, a minute later: the heartbeat stopped with the worker.
-    later = timezone.now() + datetime.timedelta(seconds=90)
+    # The watchdog, once the heartbeat is older than STALLED_AFTER: queued again, once.
+    SolveRun.objects.filter(pk=run.pk).update(time_limit_s=2)
+    later = timezone.now() + services.STALLED_AFTER + datetime.timedelta(seconds=5)
     assert services.fail_stalled_runs(now=later) == 1
     run.refresh_from_db()
-    assert (run.status, run.error) == ("failed", services.STALLED_ERROR)
+    assert (run.status, run.message) == ("queued", services.REQUEUED_MESSAGE)
 
     start_worker()
-    retry = services.start_solve(event=hard_event, by=None, time_limit_s=2)
-    wait_for(retry, finished)
+    wait_for(run, finished)
 
-    assert (retry.status, list(Schedule.objects.values_list("version", "solve_run"))) == (
+    assert (run.status, list(Schedule.objects.values_list("version", "solve_run"))) == (
         "succeeded",
-        [(1, retry.pk)],
+        [(1, run.pk)],
     )
 
 
