@@ -1,23 +1,29 @@
 """Itinerary pages: the clinician's personal pages (a link token, no login) and the organizer's
 pages for links, emails and printing (login and `events.view_event`)."""
 
+import dataclasses
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import escape
 from django.utils.text import slugify
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from events.models import Attendance, Event
+from events.models import Attendance, Event, GroupMember
 from events.permissions import EventScopedMixin
+from rotations.models import Schedule
 
-from .assembly import get_itinerary, get_published_schedules, get_table_itinerary, version_key
+from .assembly import get_itinerary, get_published_schedules, get_table_itinerary
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import link_email
@@ -59,34 +65,84 @@ class PersonalLinkMixin:
         )
 
 
-class CachedByVersionMixin:
-    """Keep a personal page's rendered response for a short while, keyed on the token and the
-    published version: at the start of an event everyone opens their link at once.
+def _with_version(attendances: QuerySet[Attendance]) -> QuerySet[Attendance]:
+    """Attendances with, in the same query, the pk of their event's published version
+    (``published_id``), of the one published before it (``previous_id``) and of the group the
+    clinician travels in (``group_id``): what a personal page's cache key needs."""
+    published = Schedule.objects.filter(event=OuterRef("event_id"), published_at__isnull=False)
+    return attendances.annotate(
+        published_id=Subquery(published.filter(is_published=True).order_by("-pk").values("pk")[:1]),
+        previous_id=Subquery(
+            published.filter(is_published=False).order_by("-published_at", "-pk").values("pk")[:1]
+        ),
+        group_id=Subquery(
+            GroupMember.objects.filter(
+                event=OuterRef("event_id"), clinician=OuterRef("clinician_id")
+            ).values("group_id")[:1]
+        ),
+    )
 
-    Still checked on every request: the token (a reissued link is a 404 at once) and which
-    version is published (a republish shows at once). Other edits, such as a name spelt anew,
-    show within ``ITINERARY_CACHE_SECONDS``."""
+
+# Stand-ins for one person's own words in a page kept for their whole group (they are in
+# none of the names, numbers or links a page holds otherwise); filled in per request.
+_SLOTS = (
+    SimpleNamespace(full_name="rounds-slot-name-q7x", credentials="rounds-slot-credentials-q7x"),
+    SimpleNamespace(pk="rounds-slot-pk-q7x", link_token="rounds-slot-token-q7x"),
+)
+
+
+class CachedByVersionMixin:
+    """Keep a personal page's rendered response for a short while, keyed on the published
+    version: at the start of an event everyone opens their link at once, in any order.
+
+    One query a request when the page is kept: the token (a reissued link is a 404 at once),
+    which version is published (a republish shows at once) and the group. A traveller's page is
+    kept once for the whole group (``shared_by_group``), with their name and link filled in per
+    request, so a venue of random links renders a page a group, not a page a person; others'
+    pages are kept per token. Other edits, such as a name spelt anew, show within
+    ``ITINERARY_CACHE_SECONDS``."""
+
+    shared_by_group = False
 
     def get(self, request, *args, **kwargs):
-        self.attendance = self.get_attendance()
-        self.published = get_published_schedules(event=self.attendance.event)
-        token, version = self.attendance.link_token, version_key(self.published)
-        key = f"itinerary:{self.cache_name}:{token}:{version}"
+        self.attendance = get_object_or_404(
+            _with_version(Attendance.objects.select_related("event", "clinician")),
+            link_token=self.kwargs["token"],
+        )
+        attendance = self.attendance
+        version = (
+            f"{attendance.published_id}-{attendance.previous_id or 0}"
+            if attendance.published_id
+            else "0-0"
+        )
+        by_group = (
+            self.shared_by_group
+            and attendance.group_id is not None
+            and attendance.published_id is not None
+            and attendance.status != Attendance.Status.NO_SHOW
+        )
+        whose = f"g{attendance.group_id}" if by_group else attendance.link_token
+        key = f"itinerary:{self.cache_name}:{whose}:{version}"
         cached = cache.get(key)
-        if cached is not None:
-            content, headers = cached
-            return _private(HttpResponse(content, headers=headers))
-        response = self.render_fresh(request, *args, **kwargs)
-        headers = {
-            name: response[name]
-            for name in ("Content-Type", "Content-Disposition")
-            if name in response
-        }
-        cache.set(key, (response.content, headers), ITINERARY_CACHE_SECONDS)
-        return response
+        if cached is None:
+            self.published = get_published_schedules(event=attendance.event)
+            response = self.render_fresh(request, *args, slots=by_group, **kwargs)
+            headers = {
+                name: response[name]
+                for name in ("Content-Type", "Content-Disposition")
+                if name in response
+            }
+            cached = (response.content, headers)
+            cache.set(key, cached, ITINERARY_CACHE_SECONDS)
+        content, headers = cached
+        if by_group:
+            content = _fill_slots(content, attendance=attendance)
+        return _private(HttpResponse(content, headers=headers))
 
-    def render_fresh(self, request, *args, **kwargs) -> HttpResponse:
-        """The response itself, rendered now (a TemplateView's by default)."""
+    def render_fresh(self, request, *args, slots: bool = False, **kwargs) -> HttpResponse:
+        """The response itself, rendered now (a TemplateView's by default); with ``slots``,
+        with stand-ins for the person's own name and link (``_fill_slots``)."""
+        self.slots = slots
         response = super().get(request, *args, **kwargs)
         response.render()
         return response
@@ -96,14 +152,31 @@ class CachedByVersionMixin:
         return getattr(self, "attendance", None) or super().get_attendance()
 
 
+def _fill_slots(content: bytes, *, attendance: Attendance) -> bytes:
+    """A page kept for a group, with this attendee's name, credentials and link in it."""
+    clinician, person = attendance.clinician, _SLOTS
+    for slot, value in (
+        (person[0].full_name, escape(clinician.full_name)),
+        (person[0].credentials, escape(clinician.credentials)),
+        (person[1].pk, str(attendance.pk)),
+        (person[1].link_token, attendance.link_token),
+    ):
+        content = content.replace(slot.encode(), value.encode())
+    return content
+
+
 class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView):
     """A clinician's itinerary from the published schedule."""
 
     template_name = "itineraries/itinerary_detail.html"
     cache_name = "page"
+    shared_by_group = True
 
     def get_context_data(self, **kwargs):
         itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        if getattr(self, "slots", False):
+            clinician, attendance = _SLOTS
+            itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
         return super().get_context_data(itinerary=itinerary, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
@@ -122,7 +195,7 @@ class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
 
     cache_name = "ics"
 
-    def render_fresh(self, request, token):
+    def render_fresh(self, request, token, slots=False):
         itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
         response = HttpResponse(
             build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"

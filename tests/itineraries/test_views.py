@@ -266,9 +266,49 @@ def test_itinerary_page_queries_fixed_whatever_the_size(client, django_assert_nu
         client.get(detail_url(traveller))
     with django_assert_num_queries(8):
         client.get(detail_url(anchor))
-    # Seen again: the token and the published version are checked, the page is kept.
-    with django_assert_num_queries(2):
+    # Seen again: the token, the published version and the group in one query, the page kept.
+    with django_assert_num_queries(1):
         client.get(detail_url(traveller))
+    with django_assert_num_queries(1):
+        client.get(detail_url(anchor))
+
+
+@pytest.mark.parametrize("size", [(2, 4), (16, 8)])
+def test_itinerary_page_of_a_group_member_seen_first_takes_one_query(
+    client, django_assert_num_queries, size
+):
+    groups, tables = size
+    event, traveller, _ = make_large_event(groups=groups, tables=tables)
+    other = make_attendance(
+        event=event, clinician=traveller.clinician.travel_groups.get().members.last()
+    )
+    client.get(detail_url(traveller))
+
+    with django_assert_num_queries(1):
+        response = client.get(detail_url(other))
+
+    assert response.status_code == 200
+
+
+def test_itinerary_page_kept_for_a_group_names_each_member_and_their_own_links(client):
+    event, traveller, _ = make_large_event(groups=2, tables=4)
+    clinician = traveller.clinician.travel_groups.get().members.last()
+    clinician.first_name, clinician.credentials = "Zoë <b>", "MD & PhD"
+    clinician.save()
+    other = make_attendance(event=event, clinician=clinician)
+    first = client.get(detail_url(traveller)).content.decode()
+
+    second = client.get(detail_url(other)).content.decode()
+
+    assert (
+        "Zoë &lt;b&gt;" in second,
+        "MD &amp; PhD" in second,
+        other.link_token in second,
+        traveller.link_token in second,
+        traveller.clinician.full_name in second,
+        "rounds-slot" in first + second,
+        f"it-{other.pk}" in second,
+    ) == (True, True, True, False, False, False, True)
 
 
 def test_table_page_shows_rounds_for_signed_token(client, small):
