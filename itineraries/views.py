@@ -31,10 +31,11 @@ from .links import get_table_for_token, itinerary_path
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
-from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from .tasks import get_pdf_progress, itineraries_pdf_path, render_itineraries_pdf_task
 
-# Larger events get their itineraries PDF from a Celery task, not within the request.
-SYNC_PDF_MAX_ATTENDEES = 300
+# A request renders fewer itineraries than this (a few pages, a second or so); a PDF of more
+# is rendered by a Celery task, in chunks, while the status page shows its progress.
+SYNC_PDF_MAX_ATTENDEES = 12
 # How long a queued itineraries PDF counts as being prepared; past it (a lost task) the status
 # page offers the button again.
 PDF_QUEUED_SECONDS = 15 * 60
@@ -348,9 +349,35 @@ class SendLinksView(EventItinerariesMixin, View):
         return redirect(self.get_list_url())
 
 
+def _wants_changed(request) -> bool:
+    # The changed-only PDF shares the print-all status and file pages: ?changed=1.
+    return (request.GET.get("changed") or request.POST.get("changed")) == "1"
+
+
+def _pdf_status_url(*, event: Event, changed: bool) -> str:
+    url = reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk})
+    return f"{url}?changed=1" if changed else url
+
+
+def _pdf_file_url(*, event: Event, changed: bool) -> str:
+    url = reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk})
+    return f"{url}?changed=1" if changed else url
+
+
+def _pdf_queued_key(*, event_id: int, schedule_id: int, changed: bool = False) -> str:
+    return f"itineraries:pdf-queued:{event_id}:{schedule_id}:{int(changed)}"
+
+
+def _pdf_response(pdf: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 class ChangedItinerariesPdfView(EventItinerariesMixin, View):
     """Only the itineraries the latest publish changed, one a page, as one PDF: to reprint
-    those and no others."""
+    those and no others. A few are rendered at once; more, like every itinerary, by a task
+    (the print-all status page with ``?changed=1``)."""
 
     def get(self, request, event_pk):
         event = self.get_event()
@@ -360,22 +387,22 @@ class ChangedItinerariesPdfView(EventItinerariesMixin, View):
         if schedule is None or not changed:
             messages.info(request, "No itinerary changed with the published version.")
             return redirect(self.get_list_url())
-        pdf = render_itineraries_pdf(event=event, clinician_ids=changed)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="changed-itineraries-{event.pk}-{schedule.pk}.pdf"'
-        )
-        return response
-
-
-def _pdf_queued_key(*, event_id: int, schedule_id: int) -> str:
-    return f"itineraries:pdf-queued:{event_id}:{schedule_id}"
+        if len(changed) < SYNC_PDF_MAX_ATTENDEES:
+            return _pdf_response(
+                render_itineraries_pdf(event=event, clinician_ids=changed),
+                filename=f"changed-itineraries-{event.pk}-{schedule.pk}.pdf",
+            )
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk, changed=True)
+        if path.exists():
+            return redirect(_pdf_file_url(event=event, changed=True))
+        return redirect(_pdf_status_url(event=event, changed=True))
 
 
 class ItinerariesPdfView(EventItinerariesMixin, View):
-    """Every itinerary, one a page, as a PDF. A GET only reads: a small event's PDF is made at
-    once; a large one's is served once a task has rendered it, else the status page says how
-    it stands. A POST (the status page's button) asks a Celery task to render it."""
+    """Every itinerary, one a page, as a PDF. A GET only reads: a PDF of a few pages is made
+    at once; a larger one is served once a task has rendered it, else the status page says how
+    it stands. A POST (the status page's button; ``changed=1`` for the changed ones only) asks
+    a Celery task to render it."""
 
     def get(self, request, event_pk):
         event = self.get_event()
@@ -384,59 +411,72 @@ class ItinerariesPdfView(EventItinerariesMixin, View):
             messages.error(request, "The schedule is not published yet: there is nothing to print.")
             return redirect(self.get_list_url())
         if Attendance.objects.filter(event=event).count() < SYNC_PDF_MAX_ATTENDEES:
-            pdf = render_itineraries_pdf(event=event)
-            response = HttpResponse(pdf, content_type="application/pdf")
-            response["Content-Disposition"] = (
-                f'inline; filename="itineraries-{event.pk}-{schedule.pk}.pdf"'
+            return _pdf_response(
+                render_itineraries_pdf(event=event),
+                filename=f"itineraries-{event.pk}-{schedule.pk}.pdf",
             )
-            return response
         if itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists():
-            return redirect(reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk}))
-        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+            return redirect(_pdf_file_url(event=event, changed=False))
+        return redirect(_pdf_status_url(event=event, changed=False))
 
     def post(self, request, event_pk):
         event = self.get_event()
+        changed = _wants_changed(request)
         schedule, _ = get_published_schedules(event=event)
         if schedule is None:
             messages.error(request, "The schedule is not published yet: there is nothing to print.")
             return redirect(self.get_list_url())
-        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk, changed=changed)
         # cache.add is the once-only guard: a second click while the task runs queues nothing.
-        key = _pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk)
+        key = _pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk, changed=changed)
         if not path.exists() and cache.add(key, True, PDF_QUEUED_SECONDS):
-            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(event.pk, schedule.pk))
-        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+            args = (event.pk, schedule.pk, True) if changed else (event.pk, schedule.pk)
+            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(*args))
+        return redirect(_pdf_status_url(event=event, changed=changed))
 
 
 class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
-    """How the task's PDF stands: ready (a download link), being prepared (the page refreshes
-    itself until the file is there) or not asked for (a button that asks)."""
+    """How the task's PDF stands: ready (a download link), being prepared (how many
+    itineraries of how many, and the page refreshes itself until the file is there) or not
+    asked for (a button that asks). ``?changed=1``: the changed itineraries' PDF."""
 
     template_name = "itineraries/itinerary_pdf_status.html"
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
+        changed = _wants_changed(self.request)
         schedule, _ = get_published_schedules(event=event)
         ready = queued = False
+        progress = None
         if schedule is not None:
-            ready = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
-            queued = not ready and bool(
-                cache.get(_pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk))
-            )
+            ids = {"event_id": event.pk, "schedule_id": schedule.pk, "changed": changed}
+            ready = itineraries_pdf_path(**ids).exists()
+            queued = not ready and bool(cache.get(_pdf_queued_key(**ids)))
+            progress = get_pdf_progress(**ids) if queued else None
         return super().get_context_data(
-            event=event, schedule=schedule, ready=ready, queued=queued, **kwargs
+            event=event,
+            schedule=schedule,
+            ready=ready,
+            queued=queued,
+            changed=changed,
+            progress=progress,
+            file_url=_pdf_file_url(event=event, changed=changed),
+            **kwargs,
         )
 
 
 class ItinerariesPdfFileView(EventItinerariesMixin, View):
-    """The PDF the task rendered for the published version."""
+    """The PDF the task rendered for the published version (``?changed=1``: the changed
+    itineraries' one)."""
 
     def get(self, request, event_pk):
         event = self.get_event()
         schedule, _ = get_published_schedules(event=event)
         if schedule is None:
             raise Http404("The schedule is not published.")
-        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        path = itineraries_pdf_path(
+            event_id=event.pk, schedule_id=schedule.pk, changed=_wants_changed(request)
+        )
         if not path.exists():
             raise Http404("The PDF is not ready.")
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=path.name)
