@@ -747,3 +747,45 @@ def test_publish_page_of_the_published_version_links_to_printing(client, admin_u
         (f"/events/{event_pk}/itineraries/table-signs/", "Table signs (PDF)"),
         (f"/events/{event_pk}/itineraries/", "Itineraries and links"),
     ]
+
+
+def test_print_all_status_shows_the_tasks_progress(
+    manager_client, small, large_pdf, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from itineraries.tasks import pdf_progress_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk}))
+    cache.set(pdf_progress_key(event_id=small.event.pk, schedule_id=small.schedule.pk), (3, 8))
+
+    status = manager_client.get(
+        reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
+    )
+
+    assert "3 of 8 itineraries so far" in page_text(status)
+    assert '<progress class="w-100" max="8" value="3"' in status.content.decode()
+
+
+def test_print_changed_of_many_goes_to_the_background(
+    manager_client, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    small = changed_small_event()
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(itinerary_views, "SYNC_PDF_MAX_ATTENDEES", 2)
+    queued = []
+    monkeypatch.setattr(render_itineraries_pdf_task, "delay", lambda *args: queued.append(args))
+    status_url = reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
+
+    response = manager_client.get(
+        reverse("itineraries:print-changed", kwargs={"event_pk": small.event.pk})
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk}),
+            {"changed": "1"},
+        )
+
+    assert (response.status_code, response["Location"]) == (302, f"{status_url}?changed=1")
+    assert [(event, changed) for event, _, changed in queued] == [(small.event.pk, True)]
