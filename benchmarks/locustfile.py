@@ -1,5 +1,6 @@
-"""Locust users for `make loadtest` (benchmarks/loadtest.py starts Locust with this file):
-clinicians opening their itinerary links, now and then their calendar."""
+"""Locust users for `make loadtest --think` (benchmarks/loadtest.py starts Locust with this file):
+clinicians opening their itinerary links, now and then their calendar, and someone opening the
+login page, the plain page the itinerary is measured against."""
 
 import os
 import random
@@ -24,3 +25,7 @@ class Clinician(HttpUser):
     @task(1)
     def calendar(self):
         self.client.get(f"/i/{random.choice(TOKENS)}/calendar.ics", name="/i/[token]/calendar.ics")
+
+    @task(9)
+    def login_page(self):
+        self.client.get("/login/", name="/login/")

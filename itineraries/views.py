@@ -1,23 +1,29 @@
 """Itinerary pages: the clinician's personal pages (a link token, no login) and the organizer's
 pages for links, emails and printing (login and `events.view_event`)."""
 
+import dataclasses
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import escape
 from django.utils.text import slugify
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from events.models import Attendance, Event
+from events.models import Attendance, Event, GroupMember
 from events.permissions import EventScopedMixin
+from rotations.models import Schedule
 
-from .assembly import get_itinerary, get_published_schedules, get_table_itinerary, version_key
+from .assembly import get_itinerary, get_published_schedules, get_table_itinerary
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import link_email
@@ -26,10 +32,11 @@ from .links import get_table_for_token, itinerary_path
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
-from .tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from .tasks import get_pdf_progress, itineraries_pdf_path, render_itineraries_pdf_task
 
-# Larger events get their itineraries PDF from a Celery task, not within the request.
-SYNC_PDF_MAX_ATTENDEES = 300
+# A request renders fewer itineraries than this (a few pages, a second or so); a PDF of more
+# is rendered by a Celery task, in chunks, while the status page shows its progress.
+SYNC_PDF_MAX_ATTENDEES = 12
 # How long a queued itineraries PDF counts as being prepared; past it (a lost task) the status
 # page offers the button again.
 PDF_QUEUED_SECONDS = 15 * 60
@@ -60,34 +67,84 @@ class PersonalLinkMixin:
         )
 
 
-class CachedByVersionMixin:
-    """Keep a personal page's rendered response for a short while, keyed on the token and the
-    published version: at the start of an event everyone opens their link at once.
+def _with_version(attendances: QuerySet[Attendance]) -> QuerySet[Attendance]:
+    """Attendances with, in the same query, the pk of their event's published version
+    (``published_id``), of the one published before it (``previous_id``) and of the group the
+    clinician travels in (``group_id``): what a personal page's cache key needs."""
+    published = Schedule.objects.filter(event=OuterRef("event_id"), published_at__isnull=False)
+    return attendances.annotate(
+        published_id=Subquery(published.filter(is_published=True).order_by("-pk").values("pk")[:1]),
+        previous_id=Subquery(
+            published.filter(is_published=False).order_by("-published_at", "-pk").values("pk")[:1]
+        ),
+        group_id=Subquery(
+            GroupMember.objects.filter(
+                event=OuterRef("event_id"), clinician=OuterRef("clinician_id")
+            ).values("group_id")[:1]
+        ),
+    )
 
-    Still checked on every request: the token (a reissued link is a 404 at once) and which
-    version is published (a republish shows at once). Other edits, such as a name spelt anew,
-    show within ``ITINERARY_CACHE_SECONDS``."""
+
+# Stand-ins for one person's own words in a page kept for their whole group (they are in
+# none of the names, numbers or links a page holds otherwise); filled in per request.
+_SLOTS = (
+    SimpleNamespace(full_name="rounds-slot-name-q7x", credentials="rounds-slot-credentials-q7x"),
+    SimpleNamespace(pk="rounds-slot-pk-q7x", link_token="rounds-slot-token-q7x"),
+)
+
+
+class CachedByVersionMixin:
+    """Keep a personal page's rendered response for a short while, keyed on the published
+    version: at the start of an event everyone opens their link at once, in any order.
+
+    One query a request when the page is kept: the token (a reissued link is a 404 at once),
+    which version is published (a republish shows at once) and the group. A traveller's page is
+    kept once for the whole group (``shared_by_group``), with their name and link filled in per
+    request, so a venue of random links renders a page a group, not a page a person; others'
+    pages are kept per token. Other edits, such as a name spelt anew, show within
+    ``ITINERARY_CACHE_SECONDS``."""
+
+    shared_by_group = False
 
     def get(self, request, *args, **kwargs):
-        self.attendance = self.get_attendance()
-        self.published = get_published_schedules(event=self.attendance.event)
-        token, version = self.attendance.link_token, version_key(self.published)
-        key = f"itinerary:{self.cache_name}:{token}:{version}"
+        self.attendance = get_object_or_404(
+            _with_version(Attendance.objects.select_related("event", "clinician")),
+            link_token=self.kwargs["token"],
+        )
+        attendance = self.attendance
+        version = (
+            f"{attendance.published_id}-{attendance.previous_id or 0}"
+            if attendance.published_id
+            else "0-0"
+        )
+        by_group = (
+            self.shared_by_group
+            and attendance.group_id is not None
+            and attendance.published_id is not None
+            and attendance.status != Attendance.Status.NO_SHOW
+        )
+        whose = f"g{attendance.group_id}" if by_group else attendance.link_token
+        key = f"itinerary:{self.cache_name}:{whose}:{version}"
         cached = cache.get(key)
-        if cached is not None:
-            content, headers = cached
-            return _private(HttpResponse(content, headers=headers))
-        response = self.render_fresh(request, *args, **kwargs)
-        headers = {
-            name: response[name]
-            for name in ("Content-Type", "Content-Disposition")
-            if name in response
-        }
-        cache.set(key, (response.content, headers), ITINERARY_CACHE_SECONDS)
-        return response
+        if cached is None:
+            self.published = get_published_schedules(event=attendance.event)
+            response = self.render_fresh(request, *args, slots=by_group, **kwargs)
+            headers = {
+                name: response[name]
+                for name in ("Content-Type", "Content-Disposition")
+                if name in response
+            }
+            cached = (response.content, headers)
+            cache.set(key, cached, ITINERARY_CACHE_SECONDS)
+        content, headers = cached
+        if by_group:
+            content = _fill_slots(content, attendance=attendance)
+        return _private(HttpResponse(content, headers=headers))
 
-    def render_fresh(self, request, *args, **kwargs) -> HttpResponse:
-        """The response itself, rendered now (a TemplateView's by default)."""
+    def render_fresh(self, request, *args, slots: bool = False, **kwargs) -> HttpResponse:
+        """The response itself, rendered now (a TemplateView's by default); with ``slots``,
+        with stand-ins for the person's own name and link (``_fill_slots``)."""
+        self.slots = slots
         response = super().get(request, *args, **kwargs)
         response.render()
         return response
@@ -97,14 +154,31 @@ class CachedByVersionMixin:
         return getattr(self, "attendance", None) or super().get_attendance()
 
 
+def _fill_slots(content: bytes, *, attendance: Attendance) -> bytes:
+    """A page kept for a group, with this attendee's name, credentials and link in it."""
+    clinician, person = attendance.clinician, _SLOTS
+    for slot, value in (
+        (person[0].full_name, escape(clinician.full_name)),
+        (person[0].credentials, escape(clinician.credentials)),
+        (person[1].pk, str(attendance.pk)),
+        (person[1].link_token, attendance.link_token),
+    ):
+        content = content.replace(slot.encode(), value.encode())
+    return content
+
+
 class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView):
     """A clinician's itinerary from the published schedule."""
 
     template_name = "itineraries/itinerary_detail.html"
     cache_name = "page"
+    shared_by_group = True
 
     def get_context_data(self, **kwargs):
         itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        if getattr(self, "slots", False):
+            clinician, attendance = _SLOTS
+            itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
         return super().get_context_data(itinerary=itinerary, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
@@ -123,7 +197,7 @@ class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
 
     cache_name = "ics"
 
-    def render_fresh(self, request, token):
+    def render_fresh(self, request, token, slots=False):
         itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
         response = HttpResponse(
             build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"
@@ -304,7 +378,8 @@ class SendLinksView(EventItinerariesMixin, View):
             sent = send_link_emails(
                 event=self.get_event(),
                 audience=audience,
-                schedule_id=int(schedule) if schedule.isdigit() else None,
+                # isascii: "²".isdigit() is true but int("²") fails.
+                schedule_id=int(schedule) if schedule.isascii() and schedule.isdigit() else None,
                 absolute_url=request.build_absolute_uri,
                 by=request.user,
             )
@@ -319,9 +394,29 @@ class SendLinksView(EventItinerariesMixin, View):
         return redirect(self.get_list_url())
 
 
+def _wants_changed(request) -> bool:
+    # The changed-only PDF shares the print-all status and file pages: ?changed=1.
+    return (request.GET.get("changed") or request.POST.get("changed")) == "1"
+
+
+def _pdf_status_url(*, event: Event, changed: bool) -> str:
+    url = reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk})
+    return f"{url}?changed=1" if changed else url
+
+
+def _pdf_file_url(*, event: Event, changed: bool) -> str:
+    url = reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk})
+    return f"{url}?changed=1" if changed else url
+
+
+def _pdf_queued_key(*, event_id: int, schedule_id: int, changed: bool = False) -> str:
+    return f"itineraries:pdf-queued:{event_id}:{schedule_id}:{int(changed)}"
+
+
 class ChangedItinerariesPdfView(EventItinerariesMixin, View):
     """Only the itineraries the latest publish changed, one a page, as one PDF: to reprint
-    those and no others."""
+    those and no others. A few are rendered at once; more, like every itinerary, by a task
+    (the print-all status page with ``?changed=1``)."""
 
     def get(self, request, event_pk):
         event = self.get_event()
@@ -331,20 +426,22 @@ class ChangedItinerariesPdfView(EventItinerariesMixin, View):
         if schedule is None or not changed:
             messages.info(request, "No itinerary changed with the published version.")
             return redirect(self.get_list_url())
-        return _pdf_response(
-            render_itineraries_pdf(event=event, clinician_ids=changed),
-            f"changed-itineraries-{event.pk}-{schedule.pk}.pdf",
-        )
-
-
-def _pdf_queued_key(*, event_id: int, schedule_id: int) -> str:
-    return f"itineraries:pdf-queued:{event_id}:{schedule_id}"
+        if len(changed) < SYNC_PDF_MAX_ATTENDEES:
+            return _pdf_response(
+                render_itineraries_pdf(event=event, clinician_ids=changed),
+                filename=f"changed-itineraries-{event.pk}-{schedule.pk}.pdf",
+            )
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk, changed=True)
+        if path.exists():
+            return redirect(_pdf_file_url(event=event, changed=True))
+        return redirect(_pdf_status_url(event=event, changed=True))
 
 
 class ItinerariesPdfView(EventItinerariesMixin, View):
-    """Every itinerary, one a page, as a PDF. A GET only reads: a small event's PDF is made at
-    once; a large one's is served once a task has rendered it, else the status page says how
-    it stands. A POST (the status page's button) asks a Celery task to render it."""
+    """Every itinerary, one a page, as a PDF. A GET only reads: a PDF of a few pages is made
+    at once; a larger one is served once a task has rendered it, else the status page says how
+    it stands. A POST (the status page's button; ``changed=1`` for the changed ones only) asks
+    a Celery task to render it."""
 
     def get(self, request, event_pk):
         event = self.get_event()
@@ -353,54 +450,70 @@ class ItinerariesPdfView(EventItinerariesMixin, View):
             return redirect(self.get_list_url())
         if Attendance.objects.filter(event=event).count() < SYNC_PDF_MAX_ATTENDEES:
             return _pdf_response(
-                render_itineraries_pdf(event=event), f"itineraries-{event.pk}-{schedule.pk}.pdf"
+                render_itineraries_pdf(event=event),
+                filename=f"itineraries-{event.pk}-{schedule.pk}.pdf",
             )
         if itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists():
-            return redirect(reverse("itineraries:print-all-file", kwargs={"event_pk": event.pk}))
-        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+            return redirect(_pdf_file_url(event=event, changed=False))
+        return redirect(_pdf_status_url(event=event, changed=False))
 
     def post(self, request, event_pk):
         event = self.get_event()
+        changed = _wants_changed(request)
         schedule = self.get_printable_schedule(event)
         if schedule is None:
             return redirect(self.get_list_url())
-        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk, changed=changed)
         # cache.add is the once-only guard: a second click while the task runs queues nothing.
-        key = _pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk)
+        key = _pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk, changed=changed)
         if not path.exists() and cache.add(key, True, PDF_QUEUED_SECONDS):
-            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(event.pk, schedule.pk))
-        return redirect(reverse("itineraries:print-all-status", kwargs={"event_pk": event.pk}))
+            args = (event.pk, schedule.pk, True) if changed else (event.pk, schedule.pk)
+            transaction.on_commit(lambda: render_itineraries_pdf_task.delay(*args))
+        return redirect(_pdf_status_url(event=event, changed=changed))
 
 
 class ItinerariesPdfStatusView(EventItinerariesMixin, TemplateView):
-    """How the task's PDF stands: ready (a download link), being prepared (the page refreshes
-    itself until the file is there) or not asked for (a button that asks)."""
+    """How the task's PDF stands: ready (a download link), being prepared (how many
+    itineraries of how many, and the page refreshes itself until the file is there) or not
+    asked for (a button that asks). ``?changed=1``: the changed itineraries' PDF."""
 
     template_name = "itineraries/itinerary_pdf_status.html"
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
+        changed = _wants_changed(self.request)
         schedule, _ = get_published_schedules(event=event)
         ready = queued = False
+        progress = None
         if schedule is not None:
-            ready = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk).exists()
-            queued = not ready and bool(
-                cache.get(_pdf_queued_key(event_id=event.pk, schedule_id=schedule.pk))
-            )
+            ids = {"event_id": event.pk, "schedule_id": schedule.pk, "changed": changed}
+            ready = itineraries_pdf_path(**ids).exists()
+            queued = not ready and bool(cache.get(_pdf_queued_key(**ids)))
+            progress = get_pdf_progress(**ids) if queued else None
         return super().get_context_data(
-            event=event, schedule=schedule, ready=ready, queued=queued, **kwargs
+            event=event,
+            schedule=schedule,
+            ready=ready,
+            queued=queued,
+            changed=changed,
+            progress=progress,
+            file_url=_pdf_file_url(event=event, changed=changed),
+            **kwargs,
         )
 
 
 class ItinerariesPdfFileView(EventItinerariesMixin, View):
-    """The PDF the task rendered for the published version."""
+    """The PDF the task rendered for the published version (``?changed=1``: the changed
+    itineraries' one)."""
 
     def get(self, request, event_pk):
         event = self.get_event()
         schedule, _ = get_published_schedules(event=event)
         if schedule is None:
             raise Http404("The schedule is not published.")
-        path = itineraries_pdf_path(event_id=event.pk, schedule_id=schedule.pk)
+        path = itineraries_pdf_path(
+            event_id=event.pk, schedule_id=schedule.pk, changed=_wants_changed(request)
+        )
         if not path.exists():
             raise Http404("The PDF is not ready.")
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=path.name)

@@ -1,5 +1,9 @@
 """The schedule grid: rounds × tables with the visiting groups, and the figures an organizer
-reads under it. Reads only, in a fixed number of queries whatever the event's size."""
+reads under it. Reads only, in a fixed number of queries whatever the event's size.
+
+A large event's grid is shown a page of tables at a time (``TABLES_PER_PAGE`` columns): the
+figures count every table, the cells are read and drawn for the page's tables only, so the
+page stays small and quick however many tables the event has."""
 
 from __future__ import annotations
 
@@ -42,6 +46,10 @@ class Cell:
     visits: list[Visit] = field(default_factory=list)
 
 
+# Tables (columns) on one page of the grid.
+TABLES_PER_PAGE = 12
+
+
 @dataclass
 class Grid:
     schedule: Schedule
@@ -52,9 +60,26 @@ class Grid:
     total_possible: int
     min_share: float
     idle: dict[int, list[TravelGroup]]  # round -> present groups with no table
+    columns: list[TableSummary] = field(default_factory=list)  # the page's tables
+    pinned: int = 0  # pinned visits in the whole version
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def page_ranges(self) -> list[tuple[int, str]]:
+        """Each page of tables with its label ("Tables 1–12"), for the page links."""
+        numbers = [summary.table.number for summary in self.tables]
+        ranges = []
+        for index in range(self.pages):
+            chunk = numbers[index * TABLES_PER_PAGE : (index + 1) * TABLES_PER_PAGE]
+            ranges.append((index + 1, f"Tables {chunk[0]}–{chunk[-1]}"))
+        return ranges
 
 
-def build_grid(schedule: Schedule) -> Grid:
+def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
+    """The grid of ``schedule``: the figures of every table and group; the cells of every
+    table (``page`` None) or only of the tables on ``page`` (1-based, clamped to the pages
+    there are). Six queries, two more for a re-planned version."""
     event = schedule.event
     tables = list(
         Table.objects.filter(event=event)
@@ -72,18 +97,28 @@ def build_grid(schedule: Schedule) -> Grid:
         .annotate(size=Count("memberships"))
         .order_by("name", "pk")
     )
-    visits = list(schedule.visits.select_related("group").order_by("round", "group__name"))
+    pages = max(1, -(-len(tables) // TABLES_PER_PAGE))
+    shown = tables
+    if page is not None:
+        page = min(max(page, 1), pages)
+        shown = tables[(page - 1) * TABLES_PER_PAGE : page * TABLES_PER_PAGE]
+    # Every visit as plain values for the figures; whole rows only for the cells shown.
+    facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned"))
+    visits = schedule.visits.select_related("group").order_by("round", "group__name")
+    if page is not None:
+        visits = visits.filter(table_id__in=[t.pk for t in shown])
     there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
     table_open = {t.pk: there.table_rounds(t) for t in tables}
     cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
+    for visit in visits:
+        cells[visit.round, visit.table_id].append(visit)
     per_group: dict[int, int] = defaultdict(int)
     per_table: dict[int, int] = defaultdict(int)
     busy: dict[int, set[int]] = defaultdict(set)
-    for visit in visits:
-        cells[visit.round, visit.table_id].append(visit)
-        per_group[visit.group_id] += 1
-        per_table[visit.table_id] += 1
-        busy[visit.round].add(visit.group_id)
+    for round_number, group_id, table_id, _pinned in facts:
+        per_group[group_id] += 1
+        per_table[table_id] += 1
+        busy[round_number].add(group_id)
 
     rows = []
     for slot in event.timetable():
@@ -96,7 +131,7 @@ def build_grid(schedule: Schedule) -> Grid:
                         open=slot.number in table_open[t.pk],
                         visits=cells.get((slot.number, t.pk), []),
                     )
-                    for t in tables
+                    for t in shown
                 ],
             )
         )
@@ -129,15 +164,20 @@ def build_grid(schedule: Schedule) -> Grid:
         for slot in event.timetable()
     }
     shares = [s.share for s in group_summaries if s.possible]
+    shown_ids = {t.pk for t in shown}
     return Grid(
         schedule=schedule,
         rows=rows,
         tables=table_summaries,
         groups=group_summaries,
-        total_visits=len(visits),
+        total_visits=len(facts),
         total_possible=sum(s.possible for s in group_summaries),
         min_share=min(shares) if shares else 1.0,
         idle=idle,
+        columns=[summary for summary in table_summaries if summary.table.pk in shown_ids],
+        pinned=sum(1 for fact in facts if fact[3]),
+        page=page or 1,
+        pages=pages if page is not None else 1,
     )
 
 

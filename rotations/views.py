@@ -3,6 +3,7 @@ versions compared, publishing. Writes go through ``rotations.services`` (solving
 publishing) and ``rotations.editing`` (changes by hand)."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -224,19 +225,29 @@ class SolveRunDetailView(OrganizerMixin, EventScopedMixin, DetailView):
         return super().get_context_data(schedule=schedule, **kwargs)
 
 
+# How long one answer of the progress poll serves every organizer watching the run.
+RUN_STATUS_CACHE_SECONDS = 1
+
+
 class SolveRunStatusView(OrganizerMixin, EventScopedMixin, View):
     """JSON for the run page's progress bar (polled every second)."""
 
     permission_required = "rotations.view_solverun"
 
     def get(self, request, *args, **kwargs):
-        run = get_object_or_404(SolveRun, event=self.event, pk=kwargs["pk"])
-        status = services.run_status(run=run)
-        if status.get("schedule_id"):
-            status["schedule_url"] = reverse(
-                "rotations:schedule",
-                kwargs={"event_pk": self.event.pk, "pk": status["schedule_id"]},
-            )
+        # Every organizer watching the run polls it each second: the answer is read once a
+        # second for all of them (the key names the event, so access is checked as ever).
+        key = f"rotations:run-status:{self.event.pk}:{kwargs['pk']}"
+        status = cache.get(key)
+        if status is None:
+            run = get_object_or_404(SolveRun, event=self.event, pk=kwargs["pk"])
+            status = services.run_status(run=run)
+            if status.get("schedule_id"):
+                status["schedule_url"] = reverse(
+                    "rotations:schedule",
+                    kwargs={"event_pk": self.event.pk, "pk": status["schedule_id"]},
+                )
+            cache.set(key, status, RUN_STATUS_CACHE_SECONDS)
         return JsonResponse(status)
 
 
@@ -266,7 +277,9 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         schedule = self.object
-        grid = build_grid(schedule)
+        # A page of tables at a time (?tables=N): a large event's whole grid is megabytes.
+        page = self.request.GET.get("tables", "1")
+        grid = build_grid(schedule, page=int(page) if page.isdigit() else 1)
         latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
         move_form = MoveForm(event=self.event)
         move_form.helper.form_action = reverse(
@@ -279,9 +292,7 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
             solve_form=SolveForm(submit_label="Re-solve keeping the pins"),
             is_latest=latest is not None and latest.pk == schedule.pk,
             latest=latest,
-            pinned_count=sum(
-                1 for _slot, cells in grid.rows for c in cells for v in c.visits if v.pinned
-            ),
+            pinned_count=grid.pinned,
             **kwargs,
         )
 

@@ -1,6 +1,8 @@
 """Browser tests: pytest-playwright with Debian's Chromium (never `playwright install`)."""
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,13 +12,45 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Debian's Chromium at /usr/bin/chromium, installed from the OS packages when missing and
+    we are root (a fresh machine); otherwise a message that says what to do. Playwright's own
+    browser download is never used."""
+    if CHROMIUM.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt and os.geteuid() == 0:
+        print("\nBrowser tests: /usr/bin/chromium is missing; installing it with apt-get ...")
+        install = [apt, "install", "-y", "--no-install-recommends", "chromium"]
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT, "check": False}
+        if subprocess.run(install, **quiet).returncode != 0:
+            subprocess.run([apt, "update"], **quiet)
+            subprocess.run(install, **quiet)
+    if not CHROMIUM.exists():
+        pytest.exit(
+            "Browser tests need Chromium at /usr/bin/chromium and it could not be installed "
+            "(not root, or no apt-get). Install it (`sudo apt-get install chromium`) or leave "
+            'the browser tests out: pytest -m "not browser".',
+            returncode=1,
+        )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # After -m has deselected, and only when a browser test is going to run:
+    # `-m "not browser"` needs no Chromium.
+    if any(item.get_closest_marker("browser") for item in items):
+        ensure_chromium()
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
+        "executable_path": str(CHROMIUM),
         "args": [
             "--no-sandbox",
             "--disable-background-networking",

@@ -7,8 +7,9 @@ from itineraries.documents import (
     render_itineraries_pdf,
     render_table_signs_pdf,
     table_signs_document,
+    write_itineraries_pdf,
 )
-from itineraries.tasks import itineraries_pdf_path, render_itineraries_pdf_task
+from itineraries.tasks import get_pdf_progress, itineraries_pdf_path, render_itineraries_pdf_task
 from tests.itineraries.factories import (
     make_busy_table_event,
     make_demo_shaped_event,
@@ -185,3 +186,53 @@ def test_render_itineraries_pdf_task_unpublished_or_gone_does_nothing(settings, 
     assert render_itineraries_pdf_task(small.event.pk, small.schedule.pk) is None
     assert render_itineraries_pdf_task(small.event.pk, 999999) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_itineraries_pdf_in_chunks_joins_them_in_print_order(tmp_path):
+    from pypdf import PdfReader
+
+    small = make_small_event()
+    path = tmp_path / "all.pdf"
+    progress = []
+
+    count = write_itineraries_pdf(
+        event=small.event,
+        path=path,
+        chunk_size=3,
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
+
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(path).pages]
+    names = ["Dana Able", "Eli Baker", "Lee Chief", "Fay Cole"]
+    names += ["Ann Heart", "Cara Pulse", "Bob Skin", "Gus Sugar"]
+    assert (count, progress) == (8, [(3, 8), (6, 8), (8, 8)])
+    assert [name in text for name, text in zip(names, texts, strict=True)] == [True] * 8
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_render_itineraries_pdf_task_reports_progress_in_the_cache(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    small = make_small_event()
+
+    render_itineraries_pdf_task(small.event.pk, small.schedule.pk)
+
+    assert get_pdf_progress(event_id=small.event.pk, schedule_id=small.schedule.pk) == (8, 8)
+
+
+def test_render_itineraries_pdf_task_changed_only_writes_its_own_file(settings, tmp_path):
+    from pypdf import PdfReader
+
+    settings.MEDIA_ROOT = tmp_path
+    small = make_small_event()
+
+    written = render_itineraries_pdf_task(small.event.pk, small.schedule.pk, True)
+
+    path = itineraries_pdf_path(
+        event_id=small.event.pk, schedule_id=small.schedule.pk, changed=True
+    )
+    # A first publish changes everyone's itinerary who has a visit.
+    assert (written, path.name, len(PdfReader(path).pages) > 0) == (
+        str(path),
+        f"{small.event.pk}-{small.schedule.pk}-changed.pdf",
+        True,
+    )

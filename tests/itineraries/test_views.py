@@ -266,9 +266,49 @@ def test_itinerary_page_queries_fixed_whatever_the_size(client, django_assert_nu
         client.get(detail_url(traveller))
     with django_assert_num_queries(8):
         client.get(detail_url(anchor))
-    # Seen again: the token and the published version are checked, the page is kept.
-    with django_assert_num_queries(2):
+    # Seen again: the token, the published version and the group in one query, the page kept.
+    with django_assert_num_queries(1):
         client.get(detail_url(traveller))
+    with django_assert_num_queries(1):
+        client.get(detail_url(anchor))
+
+
+@pytest.mark.parametrize("size", [(2, 4), (16, 8)])
+def test_itinerary_page_of_a_group_member_seen_first_takes_one_query(
+    client, django_assert_num_queries, size
+):
+    groups, tables = size
+    event, traveller, _ = make_large_event(groups=groups, tables=tables)
+    other = make_attendance(
+        event=event, clinician=traveller.clinician.travel_groups.get().members.last()
+    )
+    client.get(detail_url(traveller))
+
+    with django_assert_num_queries(1):
+        response = client.get(detail_url(other))
+
+    assert response.status_code == 200
+
+
+def test_itinerary_page_kept_for_a_group_names_each_member_and_their_own_links(client):
+    event, traveller, _ = make_large_event(groups=2, tables=4)
+    clinician = traveller.clinician.travel_groups.get().members.last()
+    clinician.first_name, clinician.credentials = "Zoë <b>", "MD & PhD"
+    clinician.save()
+    other = make_attendance(event=event, clinician=clinician)
+    first = client.get(detail_url(traveller)).content.decode()
+
+    second = client.get(detail_url(other)).content.decode()
+
+    assert (
+        "Zoë &lt;b&gt;" in second,
+        "MD &amp; PhD" in second,
+        other.link_token in second,
+        traveller.link_token in second,
+        traveller.clinician.full_name in second,
+        "rounds-slot" in first + second,
+        f"it-{other.pk}" in second,
+    ) == (True, True, True, False, False, False, True)
 
 
 def test_table_page_shows_rounds_for_signed_token(client, small):
@@ -504,6 +544,14 @@ def test_send_links_view_after_another_publish_sends_nothing(manager_client, sma
     )
 
 
+def test_send_links_view_with_a_schedule_that_is_not_a_number_sends_nothing(manager_client, small):
+    previewed = {**confirm(small.event, "everyone"), "schedule": "²"}
+
+    response = manager_client.post(send_url(small.event), previewed)
+
+    assert (response.status_code, mail.outbox) == (302, [])
+
+
 def test_send_links_view_leaves_out_no_shows(manager_client, small):
     replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
 
@@ -707,3 +755,45 @@ def test_publish_page_of_the_published_version_links_to_printing(client, admin_u
         (f"/events/{event_pk}/itineraries/table-signs/", "Table signs (PDF)"),
         (f"/events/{event_pk}/itineraries/", "Itineraries and links"),
     ]
+
+
+def test_print_all_status_shows_the_tasks_progress(
+    manager_client, small, large_pdf, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from itineraries.tasks import pdf_progress_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk}))
+    cache.set(pdf_progress_key(event_id=small.event.pk, schedule_id=small.schedule.pk), (3, 8))
+
+    status = manager_client.get(
+        reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
+    )
+
+    assert "3 of 8 itineraries so far" in page_text(status)
+    assert '<progress class="w-100" max="8" value="3"' in status.content.decode()
+
+
+def test_print_changed_of_many_goes_to_the_background(
+    manager_client, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    small = changed_small_event()
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(itinerary_views, "SYNC_PDF_MAX_ATTENDEES", 2)
+    queued = []
+    monkeypatch.setattr(render_itineraries_pdf_task, "delay", lambda *args: queued.append(args))
+    status_url = reverse("itineraries:print-all-status", kwargs={"event_pk": small.event.pk})
+
+    response = manager_client.get(
+        reverse("itineraries:print-changed", kwargs={"event_pk": small.event.pk})
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            reverse("itineraries:print-all", kwargs={"event_pk": small.event.pk}),
+            {"changed": "1"},
+        )
+
+    assert (response.status_code, response["Location"]) == (302, f"{status_url}?changed=1")
+    assert [(event, changed) for event, _, changed in queued] == [(small.event.pk, True)]

@@ -301,6 +301,55 @@ def test_grid_queries_do_not_grow_with_the_event(organizer_client):
     assert _grid_queries(organizer_client, large) == _grid_queries(organizer_client, small)
 
 
+def test_grid_of_a_large_event_shows_a_page_of_tables_in_the_same_queries(organizer_client):
+    small = make_schedule(make_ready_event(groups=2, tables=3, rounds=3))
+    large = make_schedule(make_ready_event(groups=30, tables=30, rounds=10))
+
+    small_queries = _grid_queries(organizer_client, small)
+    with CaptureQueriesContext(connection) as queries:
+        response = organizer_client.get(f"{large.get_absolute_url()}?tables=3")
+
+    grid = response.context["grid"]
+    assert len(queries) == small_queries
+    assert (grid.page, grid.pages, [s.table.number for s in grid.columns]) == (
+        3,
+        3,
+        list(range(25, 31)),
+    )
+    assert [len(cells) for _slot, cells in grid.rows] == [6] * 10
+    assert (len(grid.tables), grid.total_visits) == (30, 300)
+    assert [label for _, label in grid.page_ranges] == [
+        "Tables 1–12",
+        "Tables 13–24",
+        "Tables 25–30",
+    ]
+
+
+def test_grid_page_size_does_not_grow_with_the_tables(organizer_client):
+    twelve = make_schedule(make_ready_event(groups=12, tables=12, rounds=10))
+    thirty_six = make_schedule(make_ready_event(groups=36, tables=36, rounds=10))
+
+    one_page = len(organizer_client.get(twelve.get_absolute_url()).content)
+    first_of_three = len(organizer_client.get(thirty_six.get_absolute_url()).content)
+
+    # The same 12 columns of 10 rounds; only the page links, the groups' list and the
+    # "not at a table" column grow with the event.
+    assert first_of_three < one_page * 1.5
+
+
+def test_run_status_polled_again_within_a_second_reads_no_run(organizer_client):
+    event = make_ready_event()
+    run = SolveRun.objects.create(event=event, status=SolveRun.Status.RUNNING, progress=40)
+    url = reverse("rotations:run_status", kwargs={"event_pk": event.pk, "pk": run.pk})
+    organizer_client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        status = organizer_client.get(url).json()
+
+    assert (status["progress"], status["status"]) == (40, "running")
+    assert [q["sql"] for q in queries if "rotations_solverun" in q["sql"]] == []
+
+
 def test_move_refused_says_why(organizer_client, scheduled):
     event, schedule, _run = scheduled
     group = event.groups.get(name="IM 1")
