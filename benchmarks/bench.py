@@ -28,6 +28,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from rotations.solver.checks import check_schedule
 from rotations.solver.indexed import index_problem
 from rotations.solver.instance import load_instance
 from rotations.solver.metrics import figures
-from rotations.solver.problem import Problem
+from rotations.solver.problem import Problem, Strategy, Visit
 from rotations.solver.solve import solve
 
 # Tables, groups and rounds of the small generated events of ``--windowed``.
@@ -173,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N,N",
         help="also solve generated events of these many clinicians, e.g. 16000,40000",
     )
+    parser.add_argument(
+        "--no-replans",
+        action="store_true",
+        help="leave out the re-plans (each example instance, its busiest table closed mid-way)",
+    )
     parser.add_argument("--one", nargs=2, metavar=("FILE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -222,7 +229,76 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'-' if method == 'exact' else gap(row, reference)}",
                 flush=True,
             )
+    if not args.no_replans:
+        print_replans([path for path in paths if path.suffix == ".json"], args.time_limit)
     return 0
+
+
+def replan_case(problem: Problem, previous: tuple[Visit, ...]) -> Problem:
+    """The day-of case the bench re-plans: the table with the most visits in ``previous``
+    loses its anchor from the middle round on, and the evening is re-planned from there."""
+    from_round = problem.rounds // 2 + 1
+    busiest = Counter(visit.table for visit in previous).most_common(1)[0][0]
+    tables = tuple(
+        replace(table, available_rounds=frozenset(range(1, from_round)))
+        if table.id == busiest
+        else table
+        for table in problem.tables
+    )
+    return replace(
+        problem, tables=tables, previous=previous, replan_from_round=from_round, pinned=()
+    )
+
+
+def replan_rows(path: Path, time_limit: float) -> list[dict[str, Any]]:
+    """Solve ``path``, then re-plan the case of ``replan_case`` with each strategy: the
+    figures an organizer compares on the day."""
+    problem = load(path)
+    published = solve(problem, time_limit_s=time_limit)
+    case = replan_case(problem, published.visits)
+    assert case.replan_from_round is not None
+    from_round = case.replan_from_round
+    rows = []
+    for strategy in Strategy:
+        started = time.monotonic()
+        solution = solve(case, strategy=strategy, time_limit_s=time_limit)
+        frozen = {v for v in case.previous if v.round < from_round}
+        rows.append(
+            {
+                "strategy": strategy.value,
+                "seconds": time.monotonic() - started,
+                "from_round": from_round,
+                "visits_before": len(published.visits),
+                "visits_after": len(solution.visits),
+                "changed_visits": solution.changed_visits,
+                "changed_groups": solution.changed_groups,
+                "groups": len(problem.groups),
+                "frozen_kept": frozen == {v for v in solution.visits if v.round < from_round},
+                "valid": not check_schedule(case, solution.visits),
+            }
+        )
+    return rows
+
+
+def print_replans(paths: list[Path], time_limit: float) -> None:
+    print()
+    header = (
+        f"{'re-plan':<22} {'strategy':<15} {'from':>4} {'seconds':>8} {'visits':>11} "
+        f"{'changed visits':>14} {'changed groups':>15}  check"
+    )
+    print(header)
+    print("-" * len(header))
+    for path in paths:
+        for row in replan_rows(path, time_limit):
+            groups = f"{row['changed_groups']}/{row['groups']}"
+            visits = f"{row['visits_before']}→{row['visits_after']}"
+            check = "valid" if row["valid"] and row["frozen_kept"] else "INVALID"
+            print(
+                f"{path.stem:<22} {row['strategy']:<15} {row['from_round']:>4} "
+                f"{row['seconds']:>8.2f} {visits:>11} {row['changed_visits']:>14} "
+                f"{groups:>15}  {check}",
+                flush=True,
+            )
 
 
 def _is_small(path: Path) -> bool:

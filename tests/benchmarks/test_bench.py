@@ -82,12 +82,16 @@ def test_main_prints_a_row_per_instance_and_method(tmp_path, capsys):
 
     code = bench.main(["--instances", str(tmp_path), "--time-limit", "5", "--windowed", "0"])
 
-    rows = capsys.readouterr().out.splitlines()[2:]
+    solves, replans = capsys.readouterr().out.split("\n\n")
     assert code == 0
-    assert [row.split()[:2] + row.split("valid  ")[1:] for row in rows] == [
+    assert [row.split()[:2] + row.split("valid  ")[1:] for row in solves.splitlines()[2:]] == [
         ["regional-45", "exact", "-"],
         ["regional-45", "solver", "exact: ="],
         ["regional-45", "greedy", "exact: share -0.1667, visits -1, value -1"],
+    ]
+    assert [row.split()[:2] + row.split()[-1:] for row in replans.splitlines()[2:]] == [
+        ["regional-45", "fewest-changes", "valid"],
+        ["regional-45", "best", "valid"],
     ]
 
 
@@ -95,3 +99,33 @@ def test_main_without_instances_says_so(tmp_path, capsys):
     code = bench.main(["--instances", str(tmp_path), "--windowed", "0"])
 
     assert (code, capsys.readouterr().err) == (2, f"no instances in {tmp_path}\n")
+
+
+def test_replan_rows_close_the_busiest_table_and_keep_the_rounds_held():
+    rows = bench.replan_rows(bench.default_instances() / "practice-140.json", time_limit=10)
+
+    figures = [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+    assert figures == [
+        {
+            "strategy": "fewest-changes",
+            "from_round": 6,
+            "visits_before": 122,
+            "visits_after": 116,
+            "changed_visits": 6,
+            "changed_groups": 6,
+            "groups": 15,
+            "frozen_kept": True,
+            "valid": True,
+        },
+        {
+            "strategy": "best",
+            "from_round": 6,
+            "visits_before": 122,
+            "visits_after": 116,
+            "changed_visits": 50,
+            "changed_groups": 14,
+            "groups": 15,
+            "frozen_kept": True,
+            "valid": True,
+        },
+    ]
