@@ -25,7 +25,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rotations.solver import Group, Problem, Solution, Table, Track, Visit, may_visit, solve
+from rotations.solver import (
+    Group,
+    Problem,
+    Solution,
+    Table,
+    Track,
+    Visit,
+    may_visit,
+    solve,
+    track_allows,
+)
 
 # Each what-if gets at most this long; small events are solved exactly well within it.
 WHAT_IF_TIME_LIMIT_S = 3.0
@@ -39,6 +49,9 @@ MAX_LINES = 6
 MAX_CHANGES = 4
 # A list of more names than this reads as "5 adult groups".
 MAX_NAMES = 3
+# At most this many more tables of a track are tried at once.
+MAX_EXTRA_TABLES = 3
+NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three"}
 
 TRACK_WORDS = {Track.ADULT: "adult", Track.PEDIATRIC: "pediatric", Track.ALL_AGES: "all-ages"}
 
@@ -113,7 +126,8 @@ def advise(
 
     found: list[tuple[tuple[int, int, int], Change, dict[str, int]]] = []
     skipped = 0
-    for order, (kind, words, changed, merged) in enumerate(_what_ifs(problem, solution, worst)):
+    what_ifs = _what_ifs(problem, solution, worst, most_idle)
+    for order, (kind, words, changed, merged) in enumerate(what_ifs):
         left = time_limit_s - (clock() - started)
         if left < MIN_WHAT_IF_S:
             skipped += 1
@@ -129,15 +143,14 @@ def advise(
         visits_gained = sum(gains.values())
         if visits_gained <= 0 or worst_gained < 0 or not any(n > 0 for n in gains.values()):
             continue
-        names = {g.id: g.name for g in problem.groups}
-        text = f"{words} gives {_gains_text(problem, gains, names)}."
+        text = f"{words} {_verb(kind)} {_gains_text(problem, gains)}."
         change = Change(
             text=text, kind=kind, visits_gained=visits_gained, worst_gained=worst_gained
         )
         found.append(((-worst_gained, -visits_gained, order), change, gains))
 
     found.sort(key=lambda item: item[0])
-    changes = _combine_tables([(change, gains) for _key, change, gains in found])
+    changes = _combine_tables(problem, [(change, gains) for _key, change, gains in found])
     if changes:
         note = ""
     else:
@@ -223,7 +236,7 @@ def _capped(lines: list[str], what: str) -> tuple[str, ...]:
 
 
 def _what_ifs(
-    problem: Problem, solution: Solution, worst: set[str]
+    problem: Problem, solution: Solution, worst: set[str], most_idle: int
 ) -> list[tuple[str, str, Problem, dict[str, tuple[str, ...]]]]:
     """(kind, the change in words, the changed problem, merged group id -> the ids it
     replaces), in the order they are tried."""
@@ -234,24 +247,34 @@ def _what_ifs(
     capacity = busiest.capacity if busiest is not None else 1
     found: list[tuple[str, str, Problem, dict[str, tuple[str, ...]]]] = []
 
+    by_id = {g.id: g for g in problem.groups}
+    worst_tracks = {by_id[g].track for g in worst if g in by_id}
     for track in (Track.ALL_AGES, Track.PEDIATRIC, Track.ADULT):
-        word = TRACK_WORDS[track]
-        new = Table(
-            id=f"advice-new-{track.value}",
-            specialty=f"a new {word} table",
-            track=track,
-            capacity=capacity,
-            label=f"a new {word} table",
-        )
-        seats = "" if capacity == 1 else f" for {capacity} groups a round"
-        found.append(
-            (
-                f"table:{track.value}",
-                f"One more {word} table{seats}",
-                replace(problem, tables=(*problem.tables, new)),
-                {},
+        counts = [1]
+        # A group visits a table at most once, so one table gives it one visit: for the
+        # tracks of the worst-served groups also try as many tables as they sit out rounds.
+        extra = min(most_idle, MAX_EXTRA_TABLES)
+        if extra > 1 and any(track_allows(t, track) for t in worst_tracks):
+            counts.append(extra)
+        for count in counts:
+            new = tuple(
+                Table(
+                    id=f"advice-new-{track.value}-{n}",
+                    specialty=f"a new {TRACK_WORDS[track]} table",
+                    track=track,
+                    capacity=capacity,
+                    label=f"a new {TRACK_WORDS[track]} table",
+                )
+                for n in range(1, count + 1)
             )
-        )
+            found.append(
+                (
+                    _table_kind(count, track, capacity),
+                    _tables_words(count, [track], capacity),
+                    replace(problem, tables=(*problem.tables, *new)),
+                    {},
+                )
+            )
 
     found.append(("round", "One more round", replace(problem, rounds=problem.rounds + 1), {}))
 
@@ -273,7 +296,6 @@ def _what_ifs(
             )
         )
 
-    by_id = {g.id: g for g in problem.groups}
     candidates = [
         t for t in problem.tables if any(may_visit(by_id[g], t) for g in worst if g in by_id)
     ]
@@ -331,50 +353,83 @@ def _merge(
     )
 
 
-def _combine_tables(found: list[tuple[Change, dict[str, int]]]) -> list[Change]:
+def _combine_tables(problem: Problem, found: list[tuple[Change, dict[str, int]]]) -> list[Change]:
     """One sentence for tables of several tracks that would give exactly the same visits:
     "One more pediatric or all-ages table gives ..."."""
     changes: list[Change] = []
-    merged_into: dict[tuple[tuple[str, int], ...], int] = {}
+    merged_into: dict[tuple[object, ...], int] = {}
     for change, gains in found:
-        if not change.kind.startswith("table:"):
+        if not change.kind.startswith("table"):
             changes.append(change)
             continue
-        key = tuple(sorted(gains.items()))
+        count, _track, capacity = _parse_table_kind(change.kind)
+        key = (count, capacity, *sorted(gains.items()))
         if key not in merged_into:
             merged_into[key] = len(changes)
             changes.append(change)
             continue
         index = merged_into[key]
-        earlier = changes[index]
-        words = _table_words(earlier.text)
-        more = _table_words(change.text)
-        ordered = sorted({*words.split(" or "), *more.split(" or ")}, key=_track_order)
+        kind = f"{changes[index].kind},{change.kind}"
+        tracks = [_parse_table_kind(k)[1] for k in kind.split(",")]
+        words = _tables_words(count, tracks, capacity)
         changes[index] = replace(
-            earlier,
-            text=earlier.text.replace(
-                f"One more {words} table", f"One more {' or '.join(ordered)} table"
-            ),
-            kind=f"{earlier.kind},{change.kind}",
+            changes[index], kind=kind, text=f"{words} {_verb(kind)} {_gains_text(problem, gains)}."
         )
-    return changes
+    # More tables are worth saying only when they do more for the worst-served than one.
+    one_table = max(
+        (c.worst_gained for c in changes if c.kind.startswith("table") and _one_table(c.kind)),
+        default=0,
+    )
+    return [
+        c
+        for c in changes
+        if not c.kind.startswith("table") or _one_table(c.kind) or c.worst_gained > one_table
+    ]
 
 
-def _table_words(text: str) -> str:
-    return text.removeprefix("One more ").split(" table", 1)[0]
+def _one_table(kind: str) -> bool:
+    return _parse_table_kind(kind.split(",")[0])[0] == 1
 
 
-def _track_order(word: str) -> int:
-    return {"pediatric": 0, "adult": 1, "all-ages": 2}.get(word, 3)
+def _table_kind(count: int, track: Track, capacity: int) -> str:
+    """ "table:all-ages" for one table seating one group a round, else
+    "table:all-ages:3x2" (3 tables seating 2 groups)."""
+    if (count, capacity) == (1, 1):
+        return f"table:{track.value}"
+    return f"table:{track.value}:{count}x{capacity}"
+
+
+def _parse_table_kind(kind: str) -> tuple[int, Track, int]:
+    _table, track, *size = kind.split(":")
+    count, capacity = (int(n) for n in size[0].split("x")) if size else (1, 1)
+    return count, Track(track), capacity
+
+
+def _tables_words(count: int, tracks: list[Track], capacity: int) -> str:
+    """ "One more pediatric or all-ages table", "Three more pediatric tables for 2 groups a
+    round"."""
+    ordered = sorted(set(tracks), key=[Track.PEDIATRIC, Track.ADULT, Track.ALL_AGES].index)
+    kinds = " or ".join(TRACK_WORDS[t] for t in ordered)
+    number = NUMBER_WORDS.get(count, str(count))
+    tables = "table" if count == 1 else "tables"
+    seats = "" if capacity == 1 else f" for {capacity} groups a round"
+    return f"{number} more {kinds} {tables}{seats}"
+
+
+def _verb(kind: str) -> str:
+    if kind.startswith("table") and _parse_table_kind(kind.split(",")[0])[0] > 1:
+        return "give"
+    return "gives"
 
 
 # --- Words ----------------------------------------------------------------------------------
 
 
-def _gains_text(problem: Problem, gains: dict[str, int], names: dict[str, str]) -> str:
+def _gains_text(problem: Problem, gains: dict[str, int]) -> str:
     """ "Pediatrics North and Pediatrics South 1 more visit each, and 4 adult groups 1 more
     visit each"."""
     tracks = {g.id: g.track for g in problem.groups}
+    names = {g.id: g.name for g in problem.groups}
     by_gain: dict[int, list[str]] = defaultdict(list)
     for group in problem.groups:
         if gains[group.id] > 0:

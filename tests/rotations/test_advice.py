@@ -1,3 +1,4 @@
+import itertools
 from unittest import mock
 
 import pytest
@@ -68,6 +69,13 @@ PEDIATRIC_SHORT_ADVICE = Advice(
         "Table 3 (Urology) has 2 empty seats (rounds 1, 4).",
     ),
     changes=(
+        Change(
+            text="Three more pediatric or all-ages tables give Pediatrics North and Pediatrics "
+            "South 3 more visits each.",
+            kind="table:all-ages:3x1,table:pediatric:3x1",
+            visits_gained=6,
+            worst_gained=6,
+        ),
         Change(
             text="One more pediatric or all-ages table gives Pediatrics North and Pediatrics "
             "South 1 more visit each.",
@@ -158,7 +166,8 @@ def test_advise_every_group_busy_needs_no_change():
 
 
 def test_advise_out_of_time_says_what_was_not_tried():
-    ticks = iter([0.0, 0.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0])
+    # The advice starts at 0 and its first what-if at 0; by the second, 30 s have gone.
+    ticks = itertools.chain([0.0, 0.0], itertools.repeat(30.0))
 
     advice = advise(PEDIATRIC_SHORT, PEDIATRIC_SHORT_SCHEDULE, clock=lambda: next(ticks))
 
@@ -172,7 +181,7 @@ def test_advise_out_of_time_says_what_was_not_tried():
                 worst_gained=2,
             ),
         ),
-        "6 more changes could not be tried in the time allowed.",
+        "8 more changes could not be tried in the time allowed.",
     )
 
 
@@ -214,12 +223,19 @@ def test_advise_run_stores_the_advice_once(solved):
     assert worked_out.call_count == 1
     assert run.advice["changes"] == [
         {
+            "text": "Three more pediatric or all-ages tables give Pediatrics North and "
+            "Pediatrics South 3 more visits each.",
+            "kind": "table:all-ages:3x1,table:pediatric:3x1",
+            "visits_gained": 6,
+            "worst_gained": 6,
+        },
+        {
             "text": "One more pediatric or all-ages table gives Pediatrics North and Pediatrics "
             "South 1 more visit each.",
             "kind": "table:all-ages,table:pediatric",
             "visits_gained": 2,
             "worst_gained": 2,
-        }
+        },
     ]
     assert run.advice["idle"] == [
         "Pediatrics North and Pediatrics South (pediatric) sit out 3 of 4 rounds each."
