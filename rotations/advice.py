@@ -141,9 +141,10 @@ def advise(
         gains = {g.id: after[g.id] - counts[g.id] for g in problem.groups}
         worst_gained = sum(gains[g] for g in worst)
         visits_gained = sum(gains.values())
-        if visits_gained <= 0 or worst_gained < 0 or not any(n > 0 for n in gains.values()):
+        gained = _gains_text(problem, gains)
+        if visits_gained <= 0 or worst_gained < 0 or not gained:
             continue
-        text = f"{words} {_verb(kind)} {_gains_text(problem, gains)}."
+        text = f"{words} {_verb(kind)} {gained}."
         change = Change(
             text=text, kind=kind, visits_gained=visits_gained, worst_gained=worst_gained
         )
@@ -363,7 +364,7 @@ def _combine_tables(problem: Problem, found: list[tuple[Change, dict[str, int]]]
             changes.append(change)
             continue
         count, _track, capacity = _parse_table_kind(change.kind)
-        key = (count, capacity, *sorted(gains.items()))
+        key = (count, capacity, _gains_text(problem, gains))
         if key not in merged_into:
             merged_into[key] = len(changes)
             changes.append(change)
@@ -427,21 +428,41 @@ def _verb(kind: str) -> str:
 
 def _gains_text(problem: Problem, gains: dict[str, int]) -> str:
     """ "Pediatrics North and Pediatrics South 1 more visit each, and 4 adult groups 1 more
-    visit each"."""
+    visit each"; "" when no group is better off.
+
+    Groups alike (same track, rounds and location) are interchangeable to the solver, so a
+    what-if may move a visit from one to another: such a class is credited only with its net
+    gain, "3 adult groups 1 more visit between them", and left out when that is none."""
     tracks = {g.id: g.track for g in problem.groups}
     names = {g.id: g.name for g in problem.groups}
-    by_gain: dict[int, list[str]] = defaultdict(list)
+    alike: dict[tuple[object, ...], list[Group]] = defaultdict(list)
     for group in problem.groups:
-        if gains[group.id] > 0:
-            by_gain[gains[group.id]].append(group.id)
+        alike[group.track, group.available_rounds, group.location].append(group)
+    by_gain: dict[int, list[str]] = defaultdict(list)
+    pooled: list[tuple[int, str]] = []
+    for members in alike.values():
+        net = sum(gains[g.id] for g in members)
+        if net <= 0:
+            continue
+        if all(gains[g.id] >= 0 for g in members):
+            for group in members:
+                if gains[group.id] > 0:
+                    by_gain[gains[group.id]].append(group.id)
+        else:
+            who = _names([g.name for g in members], TRACK_WORDS[members[0].track])
+            pooled.append((net, f"{who} {net} more {_visits(net)} between them"))
     parts = []
     for gain, ids in sorted(by_gain.items(), key=lambda item: -item[0]):
-        visit = "visit" if gain == 1 else "visits"
         each = " each" if len(ids) > 1 else ""
         common = {tracks[i] for i in ids}
         word = TRACK_WORDS[common.pop()] if len(common) == 1 else ""
-        parts.append(f"{_names([names[i] for i in ids], word)} {gain} more {visit}{each}")
+        parts.append(f"{_names([names[i] for i in ids], word)} {gain} more {_visits(gain)}{each}")
+    parts += [text for _net, text in sorted(pooled, key=lambda item: -item[0])]
     return _and(parts, ", and ")
+
+
+def _visits(n: int) -> str:
+    return "visit" if n == 1 else "visits"
 
 
 def _names(names: list[str], track_word: str) -> str:
