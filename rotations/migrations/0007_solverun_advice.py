@@ -2,6 +2,19 @@
 
 from django.db import migrations, models
 
+# Runs solved before advice existed get this, so their pages do not wait for advice forever.
+NO_ADVICE = {
+    "idle": [],
+    "empty_seats": [],
+    "changes": [],
+    "note": "This solve ran before Rounds gave advice; solve again to get some.",
+}
+
+
+def mark_earlier_runs(apps, schema_editor):
+    SolveRun = apps.get_model("rotations", "SolveRun")
+    SolveRun.objects.filter(status="succeeded").update(advice=NO_ADVICE)
+
 
 class Migration(migrations.Migration):
 
@@ -15,4 +28,5 @@ class Migration(migrations.Migration):
             name='advice',
             field=models.JSONField(blank=True, null=True),
         ),
+        migrations.RunPython(mark_earlier_runs, migrations.RunPython.noop),
     ]
