@@ -6,7 +6,9 @@ Pure apart from the clock: it reads a ``Problem`` and the ``Solution`` (the sche
 chosen for it, and returns an ``Advice``; no Django. The what-ifs are the problem changed
 with ``dataclasses.replace``:
 
-- one more table of each track, seating as many groups a round as the busiest table;
+- one more table of each track, seating as many groups a round as the busiest table, and
+  for the tracks of the worst-served groups as many more (up to three) as they sit out rounds
+  (a group visits a table once, so one table gives it one visit at most);
 - one more round;
 - the two smallest groups of a track merged into one;
 - one more seat a round at the fullest table the worst-served groups may visit.
