@@ -167,16 +167,28 @@ def group_reports(event: Event, groups, tables) -> list[GroupReport]:
             report.warnings.append(
                 f"No table serves {track} patients: this group would visit no table."
             )
+        elif tables and 2 * eligible <= event.rounds:
+            # A group visits a table at most once, so with few tables of its track it sits
+            # out most of the evening: worth saying before the solve rather than after.
+            serve = "serves" if eligible == 1 else "serve"
+            if group.track == Track.ALL_AGES:
+                fix = "Add tables, or shorten the evening."
+            else:
+                article = "an" if track[:1] in "aeiou" else "a"
+                fix = f"Add {article} {track} or all-ages table, or make the group all ages."
+            report.warnings.append(
+                f"Only {eligible} of {len(tables)} tables {serve} {track} patients: this "
+                f"group sits out at least {event.rounds - eligible} of {event.rounds} rounds. "
+                + fix
+            )
+        count = len(members)
+        noun = "member" if count == 1 else "members"
         if not members:
             report.warnings.append("The group is empty.")
-        elif len(members) < event.group_min_size:
-            report.warnings.append(
-                f"{len(members)} members, below the minimum of {event.group_min_size}."
-            )
-        elif len(members) > event.group_max_size:
-            report.warnings.append(
-                f"{len(members)} members, above the maximum of {event.group_max_size}."
-            )
+        elif count < event.group_min_size:
+            report.warnings.append(f"{count} {noun}, below the minimum of {event.group_min_size}.")
+        elif count > event.group_max_size:
+            report.warnings.append(f"{count} {noun}, above the maximum of {event.group_max_size}.")
         reports.append(report)
     return reports
 

@@ -687,6 +687,7 @@ class GroupListView(OrganizerMixin, EventScopedMixin, ListView):
         context = super().get_context_data(**kwargs)
         tables = list(self.event.tables.select_related("specialty"))
         context["reports"] = queries.group_reports(self.event, context["groups"], tables)
+        context["warned"] = [report for report in context["reports"] if report.warnings]
         context["tables"] = tables
         context["ungrouped"] = list(queries.ungrouped_primary_care(self.event))
         context["form_groups_form"] = FormGroupsForm(
@@ -740,7 +741,8 @@ class GroupFormView(OrganizerMixin, EventScopedMixin, FormView):
         if groups:
             messages.success(
                 self.request,
-                f"{len(groups)} groups formed. Check the warnings and adjust by hand.",
+                f"{len(groups)} group{'' if len(groups) == 1 else 's'} formed. Adjust by hand "
+                "if needed.",
             )
         else:
             messages.warning(

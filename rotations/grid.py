@@ -183,31 +183,57 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
 
 def quality_text(grid: Grid, run: SolveRun | None) -> str:
     """The schedule's quality in plain words, from the solver's proved bounds when the
-    version came straight from a run, else from the grid's own figures."""
+    version came straight from a run, else from the grid's own figures; then who still sits
+    out rounds while there, since a share of *possible* visits can be 100% for a group that
+    sits out most of the evening (few tables of its track)."""
     visits = grid.total_visits
     share = f"{grid.min_share:.0%}"
+    all_met = grid.min_share >= 1
     bound = run.visits_upper_bound if run is not None and run.visits == visits else None
-    if bound is not None and run.optimal and grid.min_share >= 1:
+    if bound is not None and run.optimal and all_met:
         per_group = {(s.visits, s.possible) for s in grid.groups}
         detail = (
             f"{per_group.pop()[0]} of {grid.groups[0].possible}"
             if len(per_group) == 1
             else f"{visits} of {bound} visits"
         )
-        return f"Optimal: every group meets all the tables it can ({detail})."
-    if bound is not None and run.optimal:
-        return (
+        text = f"Optimal: every group meets all the tables it can ({detail})."
+    elif bound is not None and run.optimal:
+        text = (
             f"Optimal: {visits} visits, the most the rules allow; every group gets at least "
             f"{share} of its possible visits."
         )
-    if bound is not None:
-        return (
-            f"{visits} of at most {bound} possible visits; every group gets at least {share} "
-            "of its possible visits."
+    elif bound is not None:
+        text = f"{visits} of at most {bound} possible visits; " + (
+            "every group meets all the tables it can."
+            if all_met
+            else f"every group gets at least {share} of its possible visits."
         )
-    if grid.min_share >= 1:
-        return f"Every group meets all the tables it can ({visits} visits)."
-    return (
-        f"{visits} of at most {grid.total_possible} possible visits; every group gets at least "
-        f"{share} of its possible visits."
+    elif all_met:
+        text = f"Every group meets all the tables it can ({visits} visits)."
+    else:
+        text = (
+            f"{visits} of at most {grid.total_possible} possible visits; every group gets at "
+            f"least {share} of its possible visits."
+        )
+    return text + _idle_text(grid)
+
+
+def _idle_text(grid: Grid) -> str:
+    """ " 2 groups still sit out rounds while they are there: Pediatrics North 7 of 10,
+    Pediatrics South 7 of 10." (empty when nobody does)."""
+    idle: dict[int, int] = defaultdict(int)
+    for groups in grid.idle.values():
+        for group in groups:
+            idle[group.pk] += 1
+    if not idle:
+        return ""
+    rows = sorted(
+        ((idle[s.group.pk], s.visits + idle[s.group.pk], s.group.name) for s in grid.groups),
+        key=lambda row: (-row[0], row[2]),
     )
+    rows = [row for row in rows if row[0]]
+    shown = ", ".join(f"{name} {out} of {there}" for out, there, name in rows[:3])
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+    who = "1 group still sits" if len(rows) == 1 else f"{len(rows)} groups still sit"
+    return f" {who} out rounds while there: {shown}{more}."

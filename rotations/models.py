@@ -66,6 +66,9 @@ class SolveRun(models.Model):
     strategies = models.JSONField(default=list, blank=True)
     # Which worker is solving, so a redelivered message or a late worker cannot write twice.
     claimed_by = models.CharField(max_length=200, blank=True)
+    # What would make the evening better (``rotations.advice.Advice.to_json``), written by the
+    # rotations.advise task after a successful solve; None until then.
+    advice = models.JSONField(null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -4,6 +4,8 @@ from celery import shared_task
 from django.conf import settings
 
 from rotations import services
+from rotations.advice import ADVICE_TIME_LIMIT_S
+from rotations.services import advising
 
 
 @shared_task(
@@ -26,3 +28,17 @@ def solve_task(run_id: int) -> None:
 def fail_stalled_runs_task() -> int:
     """The watchdog, every 30 seconds from beat: fail runs whose worker went silent."""
     return services.fail_stalled_runs()
+
+
+@shared_task(
+    name=advising.ADVISE_TASK,
+    acks_late=True,
+    # Just above the advice's own time limit: it stops itself before Celery does.
+    soft_time_limit=ADVICE_TIME_LIMIT_S + 30,
+    time_limit=ADVICE_TIME_LIMIT_S + 60,
+    ignore_result=True,
+)
+def advise_task(run_id: int) -> None:
+    """Work out and store the advice of the solve run ``run_id`` (see
+    ``advising.advise_run``: idempotent, so a redelivered message is harmless)."""
+    advising.advise_run(run_id=run_id)

@@ -26,6 +26,7 @@ from events.models import Event
 from rotations.models import Schedule, SolveRun, replan_note
 from rotations.services import replanning
 from rotations.services.adapter import apply_solution, build_problem, readiness_problems
+from rotations.services.advising import ADVISE_TASK
 from rotations.solver import Progress, Status, solve
 
 logger = logging.getLogger(__name__)
@@ -542,7 +543,18 @@ def run_solve(*, run_id: int) -> SolveRun | None:
                 min_share_upper_bound=solution.min_share_upper_bound,
                 optimal=optimal,
             )
+            if run.replan_from_round is None:
+                transaction.on_commit(lambda: _dispatch_advice(run.pk))
     return _reload(run)
+
+
+def _dispatch_advice(run_id: int) -> None:
+    """Send the advice task for a solved run (after its commit); the schedule is written
+    either way, so a broker that refuses it only costs the advice, logged."""
+    try:
+        current_app.tasks[ADVISE_TASK].apply_async(args=[run_id])
+    except Exception:
+        logger.exception("Solve run %s: the broker refused the advice task", run_id)
 
 
 def _reload(run: SolveRun) -> SolveRun | None:

@@ -680,8 +680,33 @@ def test_group_list_warns_about_small_groups_and_no_eligible_table(organizer_cli
     reports = {r.group.name: r.warnings for r in response.context["reports"]}
     assert reports[kids.name] == [
         "No table serves pediatric patients: this group would visit no table.",
-        "1 members, below the minimum of 4.",
+        "1 member, below the minimum of 4.",
     ]
+
+
+def test_group_list_after_forming_shows_the_warnings_it_mentions(organizer_client):
+    event = make_ready_event(groups=0, tables=8, rounds=10)
+    make_table(event=event, number=9, specialty=make_specialty(track=Track.ALL_AGES))
+    pediatrics = make_department(name="Pediatrics", track=Track.PEDIATRIC)
+    for _ in range(3):
+        make_attendance(event=event, clinician=make_clinician(department=pediatrics))
+
+    response = organizer_client.post(
+        reverse("events:group_form", kwargs={"event_pk": event.pk}),
+        {"min_size": "2", "max_size": "4"},
+        follow=True,
+    )
+
+    group = event.groups.get()
+    warning = (
+        "Only 1 of 9 tables serves pediatric patients: this group sits out at least 9 of 10 "
+        "rounds. Add a pediatric or all-ages table, or make the group all ages."
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 group formed. Adjust by hand if needed."
+    ]
+    assert [(r.group, r.warnings) for r in response.context["warned"]] == [(group, [warning])]
+    assert f'<a href="#group-{group.pk}">{group.name}</a>: {warning}' in response.content.decode()
 
 
 def test_group_list_queries_do_not_grow(organizer_client):
