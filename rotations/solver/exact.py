@@ -106,16 +106,18 @@ def finish(
     *,
     deadline: float,
     seed: int,
+    indexed: Indexed | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Solution:
     """``solution`` of ``problem`` (not a re-plan) from the fast path, with ``proved_levels``
     set; for a small problem first improved by the exact model until every level 1-4 is
-    proved, ``deadline`` or ``should_stop`` (which leaves it ``stopped``)."""
+    proved, ``deadline`` or ``should_stop`` (which leaves it ``stopped``). ``indexed`` is the
+    problem as the fast path indexed it, if it did (indexing a large event takes seconds)."""
     if solution.status is Status.INFEASIBLE or solution.stopped:
         return solution
     fast = proved_levels(solution)
-    ix = index_problem(problem)
+    ix = indexed if indexed is not None else index_problem(problem)
     if len(fast) == len(LEVELS) or not is_small(ix):
         return replace(solution, proved_levels=fast)
     started = time.monotonic()

@@ -207,6 +207,7 @@ def _solve(
     return exact.finish(
         problem,
         solution,
+        indexed=run.indexed,
         deadline=run.deadline,
         seed=seed,
         on_progress=on_progress,
@@ -281,6 +282,8 @@ class _Run:
         self.num_workers = num_workers
         self.on_progress = on_progress
         self.should_stop = should_stop
+        # The whole problem indexed, once phase 2 has it (the exact phase reuses it).
+        self.indexed: Indexed | None = None
         # True once a phase before the search was cut short by a stop or the time limit.
         self.cut = False
         # True once the pairs were the quick ones of ``_quick_draft``.
@@ -309,7 +312,7 @@ class _Run:
         reasons = self.check_pins(problem)
         if reasons:
             return _infeasible(reasons, self.started)
-        indexed = index_problem(problem)
+        indexed = self.indexed = index_problem(problem)
         whole = self.bound(indexed)
         # After a cut in the fairness bound, what it returned is an upper bound but no share
         # to plan with.
