@@ -8,6 +8,19 @@ import random
 
 from rotations.solver.problem import Group, Problem, Table, Track
 
+# The tracks a generated table or group draws from: half adult, a fifth pediatric.
+TRACKS = [Track.ADULT] * 5 + [Track.PEDIATRIC] * 2 + [Track.ALL_AGES] * 3
+
+
+def _window(rng: random.Random, *, rounds: int, windowed: float) -> frozenset[int] | None:
+    """A stretch of consecutive rounds for a ``windowed`` share of draws, else None (every
+    round)."""
+    if rng.random() >= windowed:
+        return None
+    length = rng.randint(max(2, rounds // 4), rounds - 1)
+    first = rng.randint(1, rounds - length + 1)
+    return frozenset(range(first, first + length))
+
 
 def windowed_event(
     seed: int = 0,
@@ -20,14 +33,10 @@ def windowed_event(
     """An event where a ``windowed`` share of tables and groups is present for a stretch of
     consecutive rounds only; tracks, capacities (1-3) and affinity at random from ``seed``."""
     rng = random.Random(seed)
-    tracks = [Track.ADULT] * 5 + [Track.PEDIATRIC] * 2 + [Track.ALL_AGES] * 3
+    tracks = TRACKS
 
     def window() -> frozenset[int] | None:
-        if rng.random() >= windowed:
-            return None
-        length = rng.randint(max(2, rounds // 4), rounds - 1)
-        first = rng.randint(1, rounds - length + 1)
-        return frozenset(range(first, first + length))
+        return _window(rng, rounds=rounds, windowed=windowed)
 
     tables = tuple(
         Table(
@@ -79,14 +88,10 @@ def large_event(clinicians: int, seed: int = 0, *, windowed: float = 0.6) -> Pro
     n_groups = max(1, round(n_tables * GROUPS_PER_TABLE))
     rounds = LARGE_ROUNDS
     rng = random.Random(seed)
-    tracks = [Track.ADULT] * 5 + [Track.PEDIATRIC] * 2 + [Track.ALL_AGES] * 3
+    tracks = TRACKS
 
     def window() -> frozenset[int] | None:
-        if rng.random() >= windowed:
-            return None
-        length = rng.randint(max(2, rounds // 4), rounds - 1)
-        first = rng.randint(1, rounds - length + 1)
-        return frozenset(range(first, first + length))
+        return _window(rng, rounds=rounds, windowed=windowed)
 
     tables = tuple(
         Table(
