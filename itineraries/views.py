@@ -77,12 +77,16 @@ def _with_version(attendances: QuerySet[Attendance]) -> QuerySet[Attendance]:
         previous_id=Subquery(
             published.filter(is_published=False).order_by("-published_at", "-pk").values("pk")[:1]
         ),
+        # One membership per event and clinician: no ordering (the model's would join the
+        # clinician to sort one row).
         group_id=Subquery(
             GroupMember.objects.filter(
                 event=OuterRef("event_id"), clinician=OuterRef("clinician_id")
-            ).values("group_id")[:1]
+            )
+            .order_by()
+            .values("group_id")[:1]
         ),
-    )
+    ).order_by()
 
 
 # Stand-ins for one person's own words in a page kept for their whole group (they are in
