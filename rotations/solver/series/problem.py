@@ -249,11 +249,11 @@ class SeriesIndex:
             self.specialists_of.setdefault(specialist.specialty, []).append(p)
 
     def coverable(self, g: int, specialty: str) -> bool:
-        """Some plan meets this need: one of the group's evenings has a specialist of the
-        specialty who may anchor it."""
-        options = set(self.attend_options[g])
+        """Some plan meets this need: one of the group's evenings has tables and a specialist
+        of the specialty who may anchor it."""
+        options = {e for e in self.attend_options[g] if self.tables[e] > 0}
         return self.attends[g] > 0 and any(
-            options.intersection(self.anchor_options[p])
+            self.max_evenings[p] > 0 and not options.isdisjoint(self.anchor_options[p])
             for p in self.specialists_of.get(specialty, [])
         )
 
