@@ -22,6 +22,7 @@ from rotations.solver.series.problem import (
     SeriesProblem,
     Specialist,
     evaluate,
+    evening_pairs,
     plan_violations,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "SeriesTooLarge",
     "Specialist",
     "evaluate",
+    "evening_pairs",
     "plan_series",
     "plan_violations",
 ]

@@ -364,3 +364,26 @@ def plan_violations(
                 f"{ix.attends[g]}"
             )
     return problems
+
+
+def evening_pairs(
+    problem: SeriesProblem, plan: SeriesPlan, index: SeriesIndex | None = None
+) -> dict[str, list[tuple[str, str, int]]]:
+    """For each evening, the shared-patient pairs the plan brings there: (group, specialist,
+    clinicians of the group at the specialist's sites), for the evening's solve as affinity
+    (a specialist's table gets the weight). A pair that shares two evenings is listed at both."""
+    ix = index or SeriesIndex(problem)
+    specialist_at = {s.id: p for p, s in enumerate(problem.specialists)}
+    at: dict[str, list[int]] = {}
+    for anchor in plan.anchors:
+        at.setdefault(anchor.evening, []).append(specialist_at[anchor.specialist])
+    group_at = {group.id: g for g, group in enumerate(problem.groups)}
+    pairs: dict[str, list[tuple[str, str, int]]] = {evening.id: [] for evening in problem.evenings}
+    for attendance in plan.attendance:
+        weights = ix.pairs[group_at[attendance.group]]
+        for p in at.get(attendance.evening, []):
+            if p in weights:
+                pairs[attendance.evening].append(
+                    (attendance.group, problem.specialists[p].id, weights[p])
+                )
+    return pairs

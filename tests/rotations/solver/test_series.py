@@ -21,6 +21,7 @@ from rotations.solver.series import (
     SeriesTooLarge,
     Specialist,
     evaluate,
+    evening_pairs,
     limits,
     plan_series,
     plan_violations,
@@ -264,3 +265,11 @@ def test_plan_series_over_limits_is_refused(monkeypatch):
 
     with pytest.raises(SeriesTooLarge, match="2 evenings, more than the planner takes"):
         plan_series(TINY)
+
+
+def test_evening_pairs_lists_the_affinity_of_each_evening():
+    plan = plan_series(TINY, time_limit_s=10)
+
+    pairs = evening_pairs(TINY, plan)
+
+    assert pairs == {"E1": [], "E2": [("G1", "S1", 3)]}
