@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "events",
     "rotations",
     "itineraries",
+    "series",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Where links in emails sent without a request (reminders from the worker) point.
+ROUNDS_BASE_URL = os.environ.get("ROUNDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Uploads (roster import): kept small; files are parsed from memory, never executed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -208,7 +211,9 @@ CACHES = {
 # Personal links: a venue's Wi-Fi puts every clinician behind one address, so valid requests
 # meet only a flood cap (a 2,000-clinician venue, or `make loadtest`, stays below it);
 # guessing tokens is stopped by the budget of failed lookups, which real users never spend.
-_PERSONAL_LINKS = "itineraries:detail itineraries:print itineraries:calendar itineraries:table"
+_PERSONAL_LINKS = (
+    "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
+)
 ROUNDS_RATE_LIMITS = {
     _PERSONAL_LINKS: os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "20000/m"),
     f"404 {_PERSONAL_LINKS}": os.environ.get("ROUNDS_RATE_LIMIT_LINK_FAILURES", "60/10m"),
@@ -285,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     # rotations.services.solving.WATCHDOG_EVERY_S
     "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 10.0},
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
+    # series.services.send_due_reminders: reminders before an evening's reply deadline.
+    "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -19,5 +19,6 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),
     path("", include("itineraries.urls")),
+    path("", include("series.urls")),
     path("healthz", healthz, name="healthz"),
 ]
