@@ -650,12 +650,13 @@ def _set_presence(invitation: Invitation) -> None:
         )
     membership = GroupMember.objects.filter(event=event, clinician=invitation.clinician_id).first()
     if membership is not None:
-        _set_group_presence(event=event, group_id=membership.group_id)
+        _set_group_presence(event=event, group_id=membership.group_id, current=invitation)
 
 
-def _set_group_presence(*, event: Event, group_id: int) -> None:
+def _set_group_presence(*, event: Event, group_id: int, current: Invitation) -> None:
     """A travelling group is there in the rounds any of its members is (members who gave no
-    time range are there throughout). Refused by ``events.rules`` once published."""
+    time range are there throughout; ``current`` is the reply being recorded, maybe not yet
+    saved). Refused by ``events.rules`` once published."""
     group = TravelGroup.objects.select_related("event").get(pk=group_id)
     members = set(GroupMember.objects.filter(group=group).values_list("clinician_id", flat=True))
     windows = {
@@ -664,6 +665,7 @@ def _set_group_presence(*, event: Event, group_id: int) -> None:
             evening__event=event, clinician_id__in=members, status__in=Invitation.COMING
         )
     }
+    windows[current.clinician_id] = current
     present: set[int] = set()
     for clinician_id in members:
         window = windows.get(clinician_id)
