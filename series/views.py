@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.permissions import OrganizerMixin
@@ -316,6 +317,11 @@ REPLY_THANKS = {
 }
 
 
+# The page sends no referrer (the URL is the credential), so browsers post its form with
+# "Origin: null", which Django's CSRF check refuses. It needs no CSRF token: a forged post
+# from another site would have to name the unguessable token in the URL, which is the
+# credential itself.
+@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ReplyView(FormView):
     """The reply page of a personal link: yes / no / late or early / another evening. An
