@@ -14,6 +14,8 @@ A sent row is never sent again, whatever is delivered twice.
 import hashlib
 import logging
 import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -121,6 +123,87 @@ def queue_email(
         if created and not skipped:
             transaction.on_commit(partial(_dispatch, email.pk))
     return email
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """One email for ``queue_emails``: the arguments of ``queue_email``."""
+
+    key: str
+    to: str
+    subject: str
+    body: str
+    kind: str
+    html_body: str = ""
+    reminder: bool = False
+
+
+QUEUE_BATCH = 500
+
+
+def queue_emails(drafts: Iterable[EmailDraft]) -> int:
+    """``queue_email`` for many emails at once (an evening's invitations, a version's links),
+    in a few queries a batch of ``QUEUE_BATCH``: each new key is recorded and sent once after
+    the commit, a known key (or one repeated in ``drafts``) is left as it is, reminders to
+    addresses that opted out are recorded as skipped. All or nothing: a bad draft raises
+    ``ValidationError`` naming it and records none. Writes in the caller's transaction (or
+    its own). Returns how many new emails were recorded."""
+    cleaned: dict[str, EmailDraft] = {}
+    for draft in drafts:
+        to, subject = draft.to.strip(), " ".join(draft.subject.split())
+        _check_email(key=draft.key, to=to, subject=subject, kind=draft.kind)
+        cleaned.setdefault(
+            draft.key,
+            EmailDraft(
+                draft.key, to, subject, draft.body, draft.kind, draft.html_body, draft.reminder
+            ),
+        )
+    keys = list(cleaned)
+    created = 0
+    with transaction.atomic():
+        now = timezone.now()
+        for start in range(0, len(keys), QUEUE_BATCH):
+            batch = keys[start : start + QUEUE_BATCH]
+            known = set(Email.objects.filter(key__in=batch).values_list("key", flat=True))
+            new = [cleaned[key] for key in batch if key not in known]
+            reminded = {normalize_address(d.to) for d in new if d.reminder}
+            opted_out = set(
+                OptOut.objects.filter(address__in=reminded).values_list("address", flat=True)
+            )
+            rows = [
+                Email(
+                    key=d.key,
+                    to=d.to,
+                    subject=d.subject,
+                    body=d.body,
+                    html_body=d.html_body,
+                    kind=d.kind,
+                    reminder=d.reminder,
+                    status=Email.Status.SKIPPED
+                    if d.reminder and normalize_address(d.to) in opted_out
+                    else Email.Status.QUEUED,
+                    due_at=now,
+                )
+                for d in new
+            ]
+            # ignore_conflicts: another transaction queueing the same key at once keeps its row.
+            Email.objects.bulk_create(rows, ignore_conflicts=True)
+            created += len(rows)
+            ids = list(
+                Email.objects.filter(
+                    key__in=[row.key for row in rows if row.status == Email.Status.QUEUED],
+                    status=Email.Status.QUEUED,
+                ).values_list("pk", flat=True)
+            )
+            if ids:
+                # A second task for a row another transaction queued is harmless (the claim).
+                transaction.on_commit(partial(_dispatch_all, ids))
+    return created
+
+
+def _dispatch_all(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        _dispatch(email_id)
 
 
 def _check_email(*, key: str, to: str, subject: str, kind: str) -> None:

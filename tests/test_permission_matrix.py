@@ -24,6 +24,7 @@ from accounts.services import set_password_path
 from clinicians.models import Track
 from events.models import Attendance, Event
 from itineraries.links import table_token
+from outbox.services import opt_out_token, queue_email
 from rotations.models import Schedule, SolveRun, Visit
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.factories import (
@@ -76,6 +77,10 @@ MATRIX = {
         {"uidb64": "password_uid", "token": "password_token"},
     ),
     "accounts:password_set_done": (PUBLIC, {}),
+    # outbox: the Emails page, and the opt-out link in a reminder (a signed token, no login)
+    "outbox:list": (ORGANIZER_PAGE, {}),
+    "outbox:retry": (row(L, L, 405, 405, 405), {"pk": "email"}),
+    "outbox:opt_out": (PERSONAL_LINK, {"token": "opt_out_token"}),
     # clinicians
     "clinicians:list": (ORGANIZER_PAGE, {}),
     "clinicians:create": (ORGANIZER_PAGE, {}),
@@ -220,6 +225,9 @@ def world(db):
     )
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
+    email = queue_email(
+        key="matrix:1", to="member@example.org", subject="Hello", body="Hi.", kind="test"
+    )
     return {
         "objects": {
             "event": event.pk,
@@ -239,6 +247,8 @@ def world(db):
             "table_token": table_token(event_id=event.pk, table_id=table.pk),
             "password_uid": password_link[-2],
             "password_token": password_link[-1],
+            "email": email.pk,
+            "opt_out_token": opt_out_token(member.email or "member@example.org"),
         },
         "users": {
             "org_here": make_organizer(region_a, username="here"),
@@ -249,7 +259,11 @@ def world(db):
 
 
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=\"|\son[a-z]+=\"", re.I)
-WRONG_TOKENS = {"link_token": "not-a-real-token", "table_token": "not-a-real-token"}
+WRONG_TOKENS = {
+    "link_token": "not-a-real-token",
+    "table_token": "not-a-real-token",
+    "opt_out_token": opt_out_token("someone@example.org") + "x",
+}
 
 
 def build_url(name: str, kwargs_spec: dict, objects: dict, actor: str) -> str:

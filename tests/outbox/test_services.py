@@ -23,6 +23,7 @@ from outbox.services import (
 )
 from outbox.tasks import send_task
 from tests.factories import make_user
+from tests.outbox.helpers import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -32,28 +33,9 @@ def queue(key="invite:evening-1:clinician-1", to="ann@example.org", **extra) -> 
     return queue_email(key=key, to=to, **(arguments | extra))
 
 
-class FlakyBackend:
-    """An email backend whose first ``failures`` sends raise ``error``, then deliver to
-    django.core.mail.outbox like the locmem backend."""
-
-    failures = 0
-    error: Exception = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-    calls = 0
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        type(self).calls += 1
-        if type(self).calls <= type(self).failures:
-            raise type(self).error
-        mail.outbox.extend(messages)
-        return len(messages)
-
-
 @pytest.fixture
 def flaky(settings):
-    settings.EMAIL_BACKEND = "tests.outbox.test_services.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.outbox.helpers.FlakyBackend"
     FlakyBackend.calls = 0
     FlakyBackend.failures = 0
     FlakyBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
