@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "accounts",
+    "outbox",
     "clinicians",
     "events",
     "rotations",
@@ -140,14 +141,29 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email (outbox/ sends it in the background). With EMAIL_HOST set, SMTP through that server;
+# without it, each message is written to a file under var/mail/, so a laptop needs no mail
+# server. EMAIL_BACKEND overrides both (e.g. django.core.mail.backends.console.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_PORT = int(
+    os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587" if EMAIL_USE_TLS else "25")
+)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-# Where links in emails sent without a request (reminders from the worker) point.
+# Seconds per SMTP operation: a hung server fails the attempt (and it is tried again) instead
+# of holding a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The site's address, for links in emails sent from a worker (no request to read it from).
 ROUNDS_BASE_URL = os.environ.get("ROUNDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Uploads (roster import): kept small; files are parsed from memory, never executed.
@@ -292,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
     # series.services.send_due_reminders: reminders before an evening's reply deadline.
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
+    # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
+    "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("emails/", include("outbox.urls")),
     path("clinicians/", include("clinicians.urls")),
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),

@@ -1,44 +1,26 @@
-"""Every email the series sends goes through here: what each says, and ``queue_email``.
+"""Every email the series sends: what each says, queued through the outbox
+(``outbox.services.queue_emails``: recorded in the caller's transaction, sent in the
+background after the commit, once per key, reminders skipped for addresses that opted out).
 
-``queue_email`` has the signature of ``outbox.services.queue_email`` (idempotent by key, sent
-in the background, reminders skip addresses that opted out); until the outbox app is merged
-it sends with Django's email framework once the caller's transaction commits, so a write that
-rolls back sends nothing. Switching to the outbox is this module's change alone.
-"""
+Keys name a send for good: an invitation's key holds its link token, so a reissued link is
+emailed again while a retry of the same send is not; a reminder's key holds its number."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
+from collections.abc import Iterable
+
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from outbox.services import EmailDraft, opt_out_url, queue_emails
 
 from .models import Invitation
 
 
-def queue_email(
-    *,
-    key: str,
-    to: str,
-    subject: str,
-    body: str,
-    kind: str,
-    html_body: str = "",
-    reminder: bool = False,
-) -> None:
-    """Send one email after the current transaction commits. ``key`` names the email (a
-    retry with the same key must not send it twice: the callers record what they sent in
-    the same transaction), ``kind`` says what it is, ``reminder`` marks emails an address
-    may opt out of."""
-    message = EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"X-Rounds-Kind": kind, "X-Rounds-Key": key},
-    )
-    transaction.on_commit(lambda: message.send())
+def queue(drafts: Iterable[EmailDraft]) -> int:
+    """Queue ``drafts`` in the outbox (inside the caller's transaction); returns how many
+    were new."""
+    return queue_emails(list(drafts))
 
 
 def _context(invitation: Invitation, base_url: str) -> dict:
@@ -54,27 +36,6 @@ def _context(invitation: Invitation, base_url: str) -> dict:
     }
 
 
-def _queue(
-    invitation: Invitation,
-    *,
-    key: str,
-    kind: str,
-    template: str,
-    subject: str,
-    base_url: str,
-    reminder: bool = False,
-) -> None:
-    body = render_to_string(f"series/email/{template}.txt", _context(invitation, base_url))
-    queue_email(
-        key=key,
-        to=invitation.clinician.email,
-        subject=subject,
-        body=body,
-        kind=kind,
-        reminder=reminder,
-    )
-
-
 def invitation_message(invitation: Invitation, *, base_url: str) -> tuple[str, str]:
     """The subject and body of an invitation, as the preview shows it."""
     event = invitation.evening.event
@@ -83,10 +44,10 @@ def invitation_message(invitation: Invitation, *, base_url: str) -> tuple[str, s
     return subject, body
 
 
-def queue_invitation(invitation: Invitation, *, base_url: str) -> None:
+def invitation_draft(invitation: Invitation, *, base_url: str) -> EmailDraft:
     subject, body = invitation_message(invitation, base_url=base_url)
-    queue_email(
-        key=f"series.invitation.{invitation.pk}",
+    return EmailDraft(
+        key=f"series:invitation:{invitation.pk}:{invitation.token[:12]}",
         to=invitation.clinician.email,
         subject=subject,
         body=body,
@@ -94,26 +55,26 @@ def queue_invitation(invitation: Invitation, *, base_url: str) -> None:
     )
 
 
-def queue_reminder(invitation: Invitation, *, base_url: str, number: int) -> None:
+def reminder_draft(invitation: Invitation, *, base_url: str, number: int) -> EmailDraft:
     event = invitation.evening.event
-    _queue(
-        invitation,
-        key=f"series.reminder.{invitation.pk}.{number}",
-        kind="series.reminder",
-        template="reminder",
+    context = _context(invitation, base_url)
+    context["opt_out"] = opt_out_url(invitation.clinician.email, base_url=base_url)
+    return EmailDraft(
+        key=f"series:reminder:{invitation.pk}:{number}",
+        to=invitation.clinician.email,
         subject=f"Reminder: will you come to {event.name} on {event.date:%A %-d %B}?",
-        base_url=base_url,
+        body=render_to_string("series/email/reminder.txt", context),
+        kind="series.reminder",
         reminder=True,
     )
 
 
-def queue_promotion(invitation: Invitation, *, base_url: str) -> None:
+def promotion_draft(invitation: Invitation, *, base_url: str) -> EmailDraft:
     event = invitation.evening.event
-    _queue(
-        invitation,
-        key=f"series.promoted.{invitation.pk}.{int(invitation.waitlisted_at.timestamp())}",
-        kind="series.promoted",
-        template="promoted",
+    return EmailDraft(
+        key=f"series:promoted:{invitation.pk}:{int(invitation.waitlisted_at.timestamp())}",
+        to=invitation.clinician.email,
         subject=f"A place opened for you at {event.name}",
-        base_url=base_url,
+        body=render_to_string("series/email/promoted.txt", _context(invitation, base_url)),
+        kind="series.promoted",
     )

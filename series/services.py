@@ -272,7 +272,7 @@ def send_invitations(
         )
         for invitation in unsent:
             invitation.evening = locked
-            emails.queue_invitation(invitation, base_url=base_url)
+        emails.queue(emails.invitation_draft(i, base_url=base_url) for i in unsent)
         Invitation.objects.filter(pk__in=[i.pk for i in unsent]).update(sent_at=now)
         if unsent:
             record_audit(
@@ -322,7 +322,9 @@ def remind_non_responders(
             invitation.evening = locked
             invitation.reminders_sent += 1
             invitation.last_reminded_at = now
-            emails.queue_reminder(invitation, base_url=base_url, number=invitation.reminders_sent)
+        emails.queue(
+            emails.reminder_draft(i, base_url=base_url, number=i.reminders_sent) for i in waiting
+        )
         Invitation.objects.bulk_update(waiting, ["reminders_sent", "last_reminded_at"])
         if waiting:
             record_audit(
@@ -495,7 +497,7 @@ def reply(
             there.evening = Evening.objects.select_related("event", "series").get(
                 pk=other_evening.pk
             )
-            emails.queue_invitation(there, base_url=base_url)
+            emails.queue([emails.invitation_draft(there, base_url=base_url)])
     return reply(invitation=there, answer=Answer.YES, base_url=base_url, now=now)
 
 
@@ -555,7 +557,7 @@ def _promote_waiting(evening: Evening, *, base_url: str) -> list[Invitation]:
         )
         invitation.attention = bring_into_event(invitation=invitation)
         invitation.save(update_fields=["status", "attention"])
-        emails.queue_promotion(invitation, base_url=base_url)
+        emails.queue([emails.promotion_draft(invitation, base_url=base_url)])
     return promoted
 
 

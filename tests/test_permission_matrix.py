@@ -24,6 +24,7 @@ from accounts.services import set_password_path
 from clinicians.models import Track
 from events.models import Attendance, Event
 from itineraries.links import table_token
+from outbox.services import opt_out_token, queue_email
 from rotations.models import Schedule, SolveRun, Visit
 from series.models import Evening, Invitation, Series
 from tests.accounts.helpers import make_admin, make_organizer
@@ -77,6 +78,10 @@ MATRIX = {
         {"uidb64": "password_uid", "token": "password_token"},
     ),
     "accounts:password_set_done": (PUBLIC, {}),
+    # outbox: the Emails page, and the opt-out link in a reminder (a signed token, no login)
+    "outbox:list": (ORGANIZER_PAGE, {}),
+    "outbox:retry": (row(L, L, 405, 405, 405), {"pk": "email"}),
+    "outbox:opt_out": (PERSONAL_LINK, {"token": "opt_out_token"}),
     # clinicians
     "clinicians:list": (ORGANIZER_PAGE, {}),
     "clinicians:create": (ORGANIZER_PAGE, {}),
@@ -242,6 +247,9 @@ def world(db):
     invitation = Invitation.objects.create(evening=evening, clinician=member)
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
+    email = queue_email(
+        key="matrix:1", to="member@example.org", subject="Hello", body="Hi.", kind="test"
+    )
     return {
         "objects": {
             "event": event.pk,
@@ -265,6 +273,8 @@ def world(db):
             "invitation_token": invitation.token,
             "password_uid": password_link[-2],
             "password_token": password_link[-1],
+            "email": email.pk,
+            "opt_out_token": opt_out_token(member.email or "member@example.org"),
         },
         "users": {
             "org_here": make_organizer(region_a, username="here"),
@@ -279,6 +289,7 @@ WRONG_TOKENS = {
     "link_token": "not-a-real-token",
     "table_token": "not-a-real-token",
     "invitation_token": "not-a-real-token",
+    "opt_out_token": opt_out_token("someone@example.org") + "x",
 }
 
 

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry
 from events.models import Attendance, Event
+from outbox.models import Email
+from outbox.services import stop_reminders
 from series import services
 from series.models import Invitation
 from series.queries import eligible_clinician_ids
@@ -387,3 +389,36 @@ def test_a_partial_after_publishing_keeps_the_anchors_rounds(world, invite, answ
         [],
         True,
     )
+
+
+def test_reminders_skip_addresses_that_opted_out(world, invite, django_capture_on_commit_callbacks):
+    invite(world.north_evening)
+    mail.outbox.clear()
+    stop_reminders(address=world.bob.email)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remind_non_responders(
+            evening=world.north_evening, base_url=BASE_URL, by=world.user
+        )
+
+    assert world.bob.email not in [m.to[0] for m in mail.outbox]
+    assert len(mail.outbox) == 4
+    assert "No more reminders" in mail.outbox[0].body
+
+
+def test_a_reissued_link_is_emailed_again(world, invite, django_capture_on_commit_callbacks):
+    invitation = invite(world.north_evening)[world.ann]
+    services.reissue_link(invitation=invitation, by=world.user)
+    mail.outbox.clear()
+
+    invite(world.north_evening)
+
+    assert [m.to for m in mail.outbox] == [[world.ann.email]]
+    assert invitation.token in mail.outbox[0].body
+
+
+def test_every_email_is_recorded_in_the_outbox_once(world, invite):
+    invite(world.north_evening)
+    invite(world.north_evening)
+
+    assert Email.objects.filter(kind="series.invitation").count() == 5
