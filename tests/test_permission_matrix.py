@@ -24,7 +24,9 @@ from accounts.services import set_password_path
 from clinicians.models import Track
 from events.models import Attendance, Event
 from itineraries.links import table_token
+from outbox.services import opt_out_token, queue_email
 from rotations.models import Schedule, SolveRun, Visit
+from series.models import Evening, Invitation, Series
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.factories import (
     make_anchor,
@@ -76,6 +78,10 @@ MATRIX = {
         {"uidb64": "password_uid", "token": "password_token"},
     ),
     "accounts:password_set_done": (PUBLIC, {}),
+    # outbox: the Emails page, and the opt-out link in a reminder (a signed token, no login)
+    "outbox:list": (ORGANIZER_PAGE, {}),
+    "outbox:retry": (row(L, L, 405, 405, 405), {"pk": "email"}),
+    "outbox:opt_out": (PERSONAL_LINK, {"token": "opt_out_token"}),
     # clinicians
     "clinicians:list": (ORGANIZER_PAGE, {}),
     "clinicians:create": (ORGANIZER_PAGE, {}),
@@ -165,6 +171,19 @@ MATRIX = {
     "itineraries:print-changed": (EVENT_PAGE, {"event_pk": "event"}),
     "itineraries:print-all-file": (row(L, L, 404, 404, 404), {"event_pk": "event"}),
     "itineraries:table-signs": (EVENT_PAGE, {"event_pk": "event"}),
+    # series: the organizer's series pages (a series of region A), and the reply link
+    "series:list": (ORGANIZER_PAGE, {}),
+    "series:create": (ORGANIZER_PAGE, {}),
+    "series:detail": (EVENT_PAGE, {"pk": "series"}),
+    "series:evening_create": (EVENT_PAGE, {"series_pk": "series"}),
+    "series:evening": (EVENT_PAGE, {"series_pk": "series", "pk": "evening"}),
+    "series:evening_update": (EVENT_PAGE, {"series_pk": "series", "pk": "evening"}),
+    "series:invite_preview": (EVENT_PAGE, {"series_pk": "series", "pk": "evening"}),
+    "series:invite": (EVENT_POST, {"series_pk": "series", "pk": "evening"}),
+    "series:remind": (EVENT_POST, {"series_pk": "series", "pk": "evening"}),
+    "series:bring_in": (EVENT_POST, {"series_pk": "series", "pk": "evening"}),
+    "series:reissue": (EVENT_POST, {"series_pk": "series", "pk": "invitation"}),
+    "series:reply": (PERSONAL_LINK, {"token": "invitation_token"}),
 }
 
 # Known gaps in other apps' views, each with the issue to fix. Strict: once fixed, the
@@ -218,8 +237,19 @@ def world(db):
     replan_run = SolveRun.objects.create(
         event=event, status=SolveRun.Status.SUCCEEDED, progress=100, replan_from_round=2
     )
+    series = Series.objects.create(
+        name="Season", starts_on=event.date, ends_on=event.date + datetime.timedelta(days=90)
+    )
+    series.regions.set([region_a])
+    evening = Evening.objects.create(
+        series=series, event=event, reply_by=timezone.now() + datetime.timedelta(days=3)
+    )
+    invitation = Invitation.objects.create(evening=evening, clinician=member)
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
+    email = queue_email(
+        key="matrix:1", to="member@example.org", subject="Hello", body="Hi.", kind="test"
+    )
     return {
         "objects": {
             "event": event.pk,
@@ -237,8 +267,14 @@ def world(db):
             "import_token": "0123456789abcdef",
             "link_token": attendance.link_token,
             "table_token": table_token(event_id=event.pk, table_id=table.pk),
+            "series": series.pk,
+            "evening": evening.pk,
+            "invitation": invitation.pk,
+            "invitation_token": invitation.token,
             "password_uid": password_link[-2],
             "password_token": password_link[-1],
+            "email": email.pk,
+            "opt_out_token": opt_out_token(member.email or "member@example.org"),
         },
         "users": {
             "org_here": make_organizer(region_a, username="here"),
@@ -249,7 +285,12 @@ def world(db):
 
 
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=\"|\son[a-z]+=\"", re.I)
-WRONG_TOKENS = {"link_token": "not-a-real-token", "table_token": "not-a-real-token"}
+WRONG_TOKENS = {
+    "link_token": "not-a-real-token",
+    "table_token": "not-a-real-token",
+    "invitation_token": "not-a-real-token",
+    "opt_out_token": opt_out_token("someone@example.org") + "x",
+}
 
 
 def build_url(name: str, kwargs_spec: dict, objects: dict, actor: str) -> str:
