@@ -24,7 +24,7 @@ from django.views.generic import (
 from accounts.http import safe_next_url
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
-from clinicians.views import SESSION_LAST_IMPORT
+from clinicians.views import SESSION_LAST_IMPORT, RosterUploadMixin
 
 from . import queries, rules, services
 from .forms import (
@@ -50,9 +50,12 @@ def _error_text(error: ValidationError) -> str:
 
 
 def roster_import_url(event: Event) -> str:
-    """The roster import, coming back to this event's catalogue showing who was imported."""
+    """The roster import, offering to add everyone in the file to this event in the same step
+    (``then``: ``AttendanceImportView``) and coming back to the event's attendance; "Only
+    import them" comes back to the catalogue showing who was imported, to choose from."""
     back = reverse("events:attendance_create", kwargs={"event_pk": event.pk}) + "?imported=1"
-    return f"{reverse('clinicians:import')}?{urlencode({'next': back})}"
+    then = reverse("events:attendance_import", kwargs={"event_pk": event.pk})
+    return f"{reverse('clinicians:import')}?{urlencode({'next': back, 'then': then})}"
 
 
 # Events
@@ -312,6 +315,36 @@ class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
         url = reverse("events:attendance_create", kwargs={"event_pk": self.event.pk})
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
+
+
+class AttendanceImportView(OrganizerMixin, EventScopedMixin, RosterUploadMixin, View):
+    """Import the roster upload posted as ``token`` (from its preview) and add everyone in it
+    to this event, all or nothing (``services.import_roster_as_attendees``): POST only."""
+
+    permission_required = ("events.add_attendance", "clinicians.add_clinician")
+    event_for_update = True
+
+    def get_next(self) -> str:
+        return reverse("events:attendance_list", kwargs={"event_pk": self.event.pk})
+
+    def post(self, request, *args, **kwargs):
+        added: list[int] = []
+
+        def write(preview, name):
+            result, count = services.import_roster_as_attendees(
+                event=self.event, preview=preview, filename=name, by=request.user
+            )
+            added.append(count)
+            return result
+
+        response = self.confirm_import(write)
+        if added:
+            messages.success(
+                request,
+                f"{added[0]} clinician{'s' if added[0] != 1 else ''} added to {self.event.name}. "
+                "Next: the tables.",
+            )
+        return response
 
 
 class AttendanceStatusView(OrganizerMixin, EventScopedMixin, View):

@@ -104,6 +104,7 @@ MATRIX = {
     "events:update": (EVENT_PAGE, {"pk": "event"}),
     "events:attendance_list": (EVENT_PAGE, {"event_pk": "event"}),
     "events:attendance_create": (EVENT_PAGE, {"event_pk": "event"}),
+    "events:attendance_import": (EVENT_POST, {"event_pk": "event"}),
     "events:attendance_status": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "events:finish": (EVENT_POST, {"event_pk": "event"}),
     "events:attendance_delete": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),

@@ -16,6 +16,7 @@ from events.services.attendance import (
     add_attendees,
     finish_event,
     finish_past_events,
+    import_roster_as_attendees,
     remove_attendance,
     set_attendance_status,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "delete_table",
     "finish_event",
     "finish_past_events",
+    "import_roster_as_attendees",
     "form_groups",
     "groups_replaced",
     "move_member",
