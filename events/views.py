@@ -562,8 +562,8 @@ class TableSeatView(OrganizerMixin, EventScopedMixin, View):
 
 
 class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
-    """When many anchors are present, as a range of rounds: all of the event's anchors, or
-    one table's (``?table=<id>``)."""
+    """When the anchors are present, each as a range of rounds, saved at once: all of the
+    event's anchors, or one table's (``?table=<id>``)."""
 
     permission_required = "events.change_anchor"
     event_for_update = True
@@ -577,38 +577,40 @@ class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
         return get_object_or_404(self.event.tables.select_related("specialty"), pk=table_id)
 
     def get_anchors(self):
-        anchors = self.event.anchors.select_related("clinician", "table__specialty")
+        anchors = self.event.anchors.select_related("clinician", "table__specialty").order_by(
+            "table__number", "clinician__last_name", "clinician__first_name", "pk"
+        )
         table = self.get_table()
         return anchors.filter(table=table) if table else anchors
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "event": self.event, "anchors": self.get_anchors()}
 
-    def get_initial(self):
-        # One table's anchors usually come and go together; over the whole event, tick first.
-        return {"anchors": list(self.get_anchors())} if self.get_table() else {}
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(table=self.get_table(), **kwargs)
 
     def form_valid(self, form):
         try:
-            changed = services.set_anchors_presence(
-                event=self.event,
-                anchors=form.cleaned_data["anchors"],
-                arrives=form.cleaned_data["arrives"],
-                leaves=form.cleaned_data["leaves"],
-                by=self.request.user,
+            changed = services.set_anchors_ranges(
+                event=self.event, ranges=form.changed_ranges(), by=self.request.user
             )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        arrives, leaves = form.cleaned_data["arrives"], form.cleaned_data["leaves"]
-        messages.success(
-            self.request,
-            f"{len(changed)} anchor{'s' if len(changed) != 1 else ''} now present in rounds "
-            f"{arrives}–{leaves}.",
-        )
+        if changed:
+            rounds = self.event.rounds
+            messages.success(
+                self.request,
+                "Saved: "
+                + "; ".join(
+                    f"{a.clinician.full_name} in rounds "
+                    f"{queries.round_ranges(a.present_rounds(rounds))}"
+                    for a in changed
+                )
+                + ".",
+            )
+        else:
+            messages.info(self.request, "No anchor's rounds changed.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
 
@@ -730,6 +732,8 @@ class GroupListView(OrganizerMixin, EventScopedMixin, ListView):
             }
         )
         context["group_choices"] = [(g.pk, g.name) for g in context["groups"]]
+        # The next step's box (solving) comes from the app that plans the rounds.
+        context["panels"] = queries.event_panels("groups", event=self.event, request=self.request)
         return context
 
 

@@ -68,6 +68,7 @@ from events.services.tables import (
     seat_attending_specialists,
     set_anchor_rounds,
     set_anchors_presence,
+    set_anchors_ranges,
     suggest_table_number,
     update_table,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "seat_attending_specialists",
     "set_anchor_rounds",
     "set_anchors_presence",
+    "set_anchors_ranges",
     "set_attendance_status",
     "suggest_table_number",
     "update_event",

@@ -9,6 +9,7 @@ worker would run it (the dispatch to the broker is replaced by a recorder, then 
 ``services.run_solve`` while the run page polls), as in ``test_organizer_flow.py``.
 """
 
+import datetime
 import re
 
 import pytest
@@ -27,6 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long organizer passphrase"
 MAX_INTERACTIONS = 40
+EVENING = datetime.date.today() + datetime.timedelta(days=45)
 
 # The catalogue the organization keeps: sites, their primary-care departments (with the
 # patients they serve) and the specialties. The people come from the roster file.
@@ -161,23 +163,27 @@ def test_a_new_organizer_sets_up_an_evening_in_40_interactions(
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     shoot("evening-01-events")
 
-    # The event: a name and a venue; the date, the rounds and their length as proposed.
+    # The event: its name, date and venue; the region, the rounds and their length as
+    # proposed (10 rounds of 10 minutes from 18:00).
     you.click(link("New event"), "New event")
     you.fill(page.get_by_label("Name"), "North Shore spring rounds")
+    you.fill(page.get_by_label("Date"), EVENING.isoformat())
     you.fill(page.get_by_label("Venue"), "Salem Hospital, Atrium")
+    expect(page.get_by_label("Region")).to_have_value(str(catalogue.pk))
     you.click(button("Create event"), "Create event")
     event = Event.objects.get(name="North Shore spring rounds")
+    assert (event.date, event.rounds, event.region) == (EVENING, 10, catalogue)
     shoot("evening-02-event")
 
-    # The roster: import the file and add everyone in it to the event.
+    # The roster: import the file and add everyone in it to the event, in one step.
     you.click(tab("Attendance"), "Attendance")
     you.click(link("Import a roster"), "Import a roster")
     you.upload(page.get_by_label("Roster file"), "north-shore-spring.csv", roster_csv())
     you.click(button("Check the file"), "Check the file")
     expect(page.locator(".lead")).to_contain_text("63 rows")
     shoot("evening-03-roster-preview")
-    you.click(button(re.compile(r"^Import 63 clinicians")), "Import 63 clinicians")
-    you.click(button(re.compile(r"^Add all 63")), "Add all 63 matching")
+    you.click(button("Import 63 clinicians and add them to the event"), "Import and add")
+    expect(page.locator(".alert-success").last).to_contain_text("63 clinicians added")
     assert event.attendances.count() == 63
     shoot("evening-04-attendance")
 
@@ -186,48 +192,45 @@ def test_a_new_organizer_sets_up_an_evening_in_40_interactions(
     you.click(button("Tables from the attending specialists"), "Tables from specialists")
     expect(page.locator(".table-card")).to_have_count(9)
 
-    # Part of the evening: the oncologists come from clinic at round 4, one cardiologist and
-    # the dermatologist leave early.
+    # Part of the evening: the oncologists come from clinic at round 4, one cardiologist
+    # leaves after round 6 and the dermatologist after round 7.
     oncologists = list(Anchor.objects.filter(event=event, table__specialty__name="Oncology"))
     cardiologist = Anchor.objects.filter(event=event, table__specialty__name="Cardiology")[0]
     dermatologist = Anchor.objects.get(event=event, table__specialty__name="Dermatology")
     you.click(link("Set anchors' rounds"), "Set anchors' rounds")
     for anchor in oncologists:
-        you.click(page.get_by_label(re.compile(anchor.clinician.full_name)), "tick")
-    you.select(page.get_by_label("Arrives at"), "arrives at round 4", label="Round 4")
-    you.click(button("Set their rounds"), "Set their rounds")
-    you.click(link("Set anchors' rounds"), "Set anchors' rounds")
-    you.click(page.get_by_label(re.compile(cardiologist.clinician.full_name)), "tick")
-    you.select(page.get_by_label("Leaves after"), "leaves after round 6", label="Round 6")
-    you.click(button("Set their rounds"), "Set their rounds")
-    you.click(link("Set anchors' rounds"), "Set anchors' rounds")
-    you.click(page.get_by_label(re.compile(dermatologist.clinician.full_name)), "tick")
-    you.select(page.get_by_label("Leaves after"), "leaves after round 7", label="Round 7")
-    you.click(button("Set their rounds"), "Set their rounds")
+        name = anchor.clinician.full_name
+        you.select(page.get_by_label(f"{name} arrives at"), "arrives at 4", label="Round 4")
+    name = cardiologist.clinician.full_name
+    you.select(page.get_by_label(f"{name} leaves after"), "leaves after 6", label="Round 6")
+    name = dermatologist.clinician.full_name
+    you.select(page.get_by_label(f"{name} leaves after"), "leaves after 7", label="Round 7")
+    shoot("evening-05-anchor-rounds")
+    you.click(button("Save the anchors' rounds"), "Save the anchors' rounds")
+    expect(page.locator(".alert-success").first).to_contain_text("Saved")
     present = {a.clinician_id: a.present_rounds(10) for a in Anchor.objects.filter(event=event)}
     assert present[oncologists[0].clinician_id] == list(range(4, 11))
+    assert present[oncologists[1].clinician_id] == list(range(4, 11))
     assert present[cardiologist.clinician_id] == list(range(1, 7))
     assert present[dermatologist.clinician_id] == list(range(1, 8))
-    shoot("evening-05-tables")
+    assert sum(len(rounds) < 10 for rounds in present.values()) == 4
+    shoot("evening-06-tables")
 
-    # Groups, formed from the attending primary-care clinicians.
+    # Groups, formed from the attending primary-care clinicians; then solve from there, as
+    # the worker would.
     you.click(tab("Groups"), "Groups")
     you.click(button("Form groups automatically"), "Form groups automatically")
     expect(page.locator(".group-card").first).to_be_visible()
-    groups = event.groups.count()
-    assert groups >= 6
-    shoot("evening-06-groups")
-
-    # Solve, as the worker would.
-    you.click(tab("Schedule"), "Schedule")
-    you.click(button("Solve"), "Solve")
+    assert event.groups.count() >= 6
+    shoot("evening-07-groups")
+    you.click(button("Solve the schedule"), "Solve the schedule")
     expect(page.locator("[data-run-badge]")).to_be_visible()
     run = SolveRun.objects.get(event=event)
     assert dispatched == [run.pk]
     services.run_solve(run_id=run.pk)
     schedule = Schedule.objects.get(event=event)
     you.click(link(f"Open version {schedule.version}"), "Open version")
-    shoot("evening-07-grid")
+    shoot("evening-08-grid")
 
     # A move with the move form: one group's clinicians have a clinic at 19:45, so the group
     # leaves before the last round.
@@ -243,13 +246,13 @@ def test_a_new_organizer_sets_up_an_evening_in_40_interactions(
     you.click(page.get_by_role("button", name=re.compile(r"^Pin ")).first, "Pin")
     expect(page.locator(".alert-success, .alert-info").first).to_contain_text("pinned")
     assert schedule.visits.filter(pinned=True).exists()
-    shoot("evening-08-moved-and-pinned")
+    shoot("evening-09-moved-and-pinned")
 
     # Publish.
     you.click(link("Publish…").first, "Publish…")
     you.click(button(f"Publish version {schedule.version}"), "Publish version")
     expect(page.locator(".alert-success").first).to_contain_text("is published")
-    shoot("evening-09-published")
+    shoot("evening-10-published")
     event.refresh_from_db()
     assert event.status == Event.Status.PUBLISHED
     assert event.attendances.filter(clinician__role=Clinician.Role.SPECIALIST).count() == 17
