@@ -149,6 +149,15 @@ MATRIX = {
     ),
     "rotations:schedule_compare": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_publish": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:version": (EVENT_PAGE, {"event_pk": "event", "version": "schedule_version"}),
+    "rotations:version_compare": (
+        EVENT_PAGE,
+        {"event_pk": "event", "version": "schedule_version"},
+    ),
+    "rotations:version_publish": (
+        EVENT_PAGE,
+        {"event_pk": "event", "version": "schedule_version"},
+    ),
     "rotations:schedule_export": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_master_pdf": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     # itineraries: clinicians' personal links, and the organizer's link pages
@@ -231,6 +240,7 @@ def world(db):
             "run": run.pk,
             "replan_run": replan_run.pk,
             "schedule": schedule.pk,
+            "schedule_version": schedule.version,
             "visit": visit.pk,
             "clinician": member.pk,
             "specialty": specialty.pk,
