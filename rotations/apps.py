@@ -19,13 +19,14 @@ class RotationsConfig(AppConfig):
         # services start tasks by name (they never import them), so the web process must
         # know them too.
         from . import checks, tasks  # noqa: F401
-        from .event_pages import replan_panel, schedule_steps, schedule_tab
+        from .event_pages import replan_panel, schedule_steps, schedule_tab, solve_next_panel
         from .models import Schedule
         from .receivers import clear_leaving_objects, refuse_deleting_published
 
         # The event's pages show rotations' steps and boxes without events importing rotations.
         register_event_steps(schedule_steps)
         register_event_panel("checkin", replan_panel)
+        register_event_panel("groups", solve_next_panel)
         register_event_tab(schedule_tab)
         # Deleting what a schedule uses: rotations clears its drafts or refuses (events only
         # announces what is leaving).

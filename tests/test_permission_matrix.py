@@ -110,6 +110,7 @@ MATRIX = {
     "events:update": (EVENT_PAGE, {"pk": "event"}),
     "events:attendance_list": (EVENT_PAGE, {"event_pk": "event"}),
     "events:attendance_create": (EVENT_PAGE, {"event_pk": "event"}),
+    "events:attendance_import": (EVENT_POST, {"event_pk": "event"}),
     "events:attendance_status": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
     "events:finish": (EVENT_POST, {"event_pk": "event"}),
     "events:attendance_delete": (EVENT_POST, {"event_pk": "event", "pk": "attendance"}),
@@ -154,6 +155,15 @@ MATRIX = {
     ),
     "rotations:schedule_compare": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_publish": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:version": (EVENT_PAGE, {"event_pk": "event", "version": "schedule_version"}),
+    "rotations:version_compare": (
+        EVENT_PAGE,
+        {"event_pk": "event", "version": "schedule_version"},
+    ),
+    "rotations:version_publish": (
+        EVENT_PAGE,
+        {"event_pk": "event", "version": "schedule_version"},
+    ),
     "rotations:schedule_export": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_master_pdf": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     # itineraries: clinicians' personal links, and the organizer's link pages
@@ -260,6 +270,7 @@ def world(db):
             "run": run.pk,
             "replan_run": replan_run.pk,
             "schedule": schedule.pk,
+            "schedule_version": schedule.version,
             "visit": visit.pk,
             "clinician": member.pk,
             "specialty": specialty.pk,

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.services import display_name, record_audit
 from clinicians.models import Clinician
+from clinicians.roster import RosterPreview
+from clinicians.services import ImportResult, import_roster
 
 from .. import rules
 from ..models import Anchor, Attendance, Event, GroupMember
@@ -46,6 +48,18 @@ def add_attendees(
             details={"clinicians": [a.clinician_id for a in new]},
         )
     return len(new)
+
+
+@transaction.atomic
+def import_roster_as_attendees(
+    *, event: Event, preview: RosterPreview, filename: str, by: AbstractBaseUser | None
+) -> tuple[ImportResult, int]:
+    """Import a checked roster into the catalogue (``clinicians.services.import_roster``) and
+    add everyone it names to ``event`` (``add_attendees``), in one transaction: either both
+    happen or nothing is written. Returns the import's result and how many were added."""
+    result = import_roster(preview=preview, actor=by, filename=filename)
+    clinicians = Clinician.objects.filter(pk__in=result.clinician_ids)
+    return result, add_attendees(event=event, clinicians=clinicians, by=by)
 
 
 def remove_attendance(*, attendance: Attendance, by: AbstractBaseUser | None) -> list[str]:
