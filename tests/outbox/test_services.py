@@ -242,8 +242,9 @@ def test_a_reminder_carries_its_opt_out_link():
 
     deliver_email(email_id=email.pk, last_try=False)
 
-    header = mail.outbox[0].extra_headers["List-Unsubscribe"]
-    assert header.startswith("<http://127.0.0.1:8000/emails/reminders/")
+    headers = mail.outbox[0].extra_headers
+    assert headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/emails/reminders/")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_queue_email_refuses_a_bad_address_naming_it():

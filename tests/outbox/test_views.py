@@ -141,6 +141,21 @@ def test_opt_out_page_post_stops_reminders_then_resumes_them(client):
     assert OptOut.objects.count() == 0
 
 
+def test_opt_out_one_click_from_a_mail_program_stops_reminders(client):
+    csrf_client = type(client)(enforce_csrf_checks=True)
+
+    response = csrf_client.post(
+        opt_out_url("ann@example.org"),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert (response.status_code, list(OptOut.objects.values_list("address", flat=True))) == (
+        302,
+        ["ann@example.org"],
+    )
+
+
 def test_opt_out_page_with_a_forged_token_is_a_404(client):
     url = opt_out_url("ann@example.org")
     forged = url[:-2] + ("y" if url[-2] == "x" else "x") + "/"
