@@ -288,8 +288,6 @@ def _message(email: Email) -> EmailMultiAlternatives:
     headers = {"Message-ID": f"<rounds.{digest}@{domain}>"}
     if email.reminder:
         headers["List-Unsubscribe"] = f"<{opt_out_url(email.to)}>"
-        # RFC 8058: a mail program's "Unsubscribe" button posts to the link at once.
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView, TemplateView
 
 from accounts.http import safe_next_url
@@ -63,16 +62,10 @@ class EmailRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
-# No CSRF check: the signed token in the URL is the whole credential (a forger without it can
-# do nothing, one with it needs no victim's browser), mail programs' one-click unsubscribe
-# (RFC 8058) posts without a form, and with no-referrer a browser posts "Origin: null", which
-# the CSRF check refuses.
-@method_decorator(csrf_exempt, name="dispatch")
 class OptOutView(TemplateView):
     """Public, from the link in a reminder: stop (or resume) reminders to the address the
-    signed token names. Nothing changes on a GET (mail scanners open links); a POST stops them
-    (the page's button, or a mail program's one-click unsubscribe), unless it asks to resume.
-    A forged or damaged token is a 404."""
+    signed token names. Nothing changes on a GET (mail scanners open links): the page asks,
+    and its button posts. A forged or damaged token is a 404."""
 
     template_name = "outbox/opt_out.html"
 
@@ -81,8 +74,9 @@ class OptOutView(TemplateView):
         if self.address is None:
             raise Http404("No such link.")
         response = super().dispatch(request, *args, **kwargs)
-        # The URL is the credential: no referrer, not indexed.
-        response["Referrer-Policy"] = "no-referrer"
+        # The URL is the credential: sent as a referrer only to this site (no-referrer would
+        # make the browser post "Origin: null", which the CSRF check refuses), not indexed.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
