@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -300,13 +301,13 @@ def _message(email: Email) -> EmailMultiAlternatives:
 
 
 def _is_transient(error: Exception) -> bool:
-    """A connection or SMTP error that may pass; a refusal with a permanent (5xx) code, a bad
-    header or a bug will not."""
+    """A connection or SMTP error, or a server too slow for the attempt's time limit, may
+    pass; a refusal with a permanent (5xx) code, a bad header or a bug will not."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return any(code < 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code < 500
-    return isinstance(error, smtplib.SMTPException | OSError)
+    return isinstance(error, smtplib.SMTPException | OSError | SoftTimeLimitExceeded)
 
 
 def _describe(error: Exception) -> str:

@@ -64,8 +64,8 @@ class EmailRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
 @method_decorator(never_cache, name="dispatch")
 class OptOutView(TemplateView):
     """Public, from the link in a reminder: stop (or resume) reminders to the address the
-    signed token names. Nothing changes on a GET (mail scanners open links); a forged or
-    damaged token is a 404."""
+    signed token names. Nothing changes on a GET (mail scanners open links): the page asks,
+    and its button posts. A forged or damaged token is a 404."""
 
     template_name = "outbox/opt_out.html"
 
@@ -74,8 +74,9 @@ class OptOutView(TemplateView):
         if self.address is None:
             raise Http404("No such link.")
         response = super().dispatch(request, *args, **kwargs)
-        # The URL is the credential: no referrer, not indexed.
-        response["Referrer-Policy"] = "no-referrer"
+        # The URL is the credential: sent as a referrer only to this site (no-referrer would
+        # make the browser post "Origin: null", which the CSRF check refuses), not indexed.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.permissions import OrganizerMixin
@@ -303,8 +302,10 @@ class ReissueView(OrganizerMixin, SeriesScopedMixin, View):
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The URL is the credential: never send it on to another page as a referrer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The URL is the credential: never send it to another site as a referrer. Same-origin,
+    # not no-referrer: with no referrer browsers post the form with "Origin: null", which
+    # Django's CSRF check refuses (as on the outbox's opt-out page).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -317,11 +318,6 @@ REPLY_THANKS = {
 }
 
 
-# The page sends no referrer (the URL is the credential), so browsers post its form with
-# "Origin: null", which Django's CSRF check refuses. It needs no CSRF token: a forged post
-# from another site would have to name the unguessable token in the URL, which is the
-# credential itself.
-@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ReplyView(FormView):
     """The reply page of a personal link: yes / no / late or early / another evening. An

@@ -53,6 +53,7 @@ def test_organizers_run_events_but_not_accounts_or_the_audit_log():
         "events",
         "rotations",
         "outbox",
+        "series",
     }
 
 

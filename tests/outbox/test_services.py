@@ -12,9 +12,11 @@ from outbox.services import (
     MAX_RETRIES,
     STALLED_ERROR,
     CannotRetry,
+    EmailDraft,
     deliver_email,
     has_opted_out,
     queue_email,
+    queue_emails,
     requeue_stalled_emails,
     resume_reminders,
     retry_email,
@@ -240,8 +242,8 @@ def test_a_reminder_carries_its_opt_out_link():
 
     deliver_email(email_id=email.pk, last_try=False)
 
-    header = mail.outbox[0].extra_headers["List-Unsubscribe"]
-    assert header.startswith("<http://127.0.0.1:8000/emails/reminders/")
+    headers = mail.outbox[0].extra_headers
+    assert headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/emails/reminders/")
 
 
 def test_queue_email_refuses_a_bad_address_naming_it():
@@ -288,3 +290,39 @@ def test_the_watchdog_leaves_a_recent_send_alone():
 
     assert (requeue_stalled_emails(), mail.outbox) == (0, [])
     assert Email.objects.get(pk=email.pk).last_error != STALLED_ERROR
+
+
+def test_queue_emails_queues_new_keys_once_and_skips_opted_out_reminders(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(key="remind:1", to="ann@example.org", reminder=True)
+    stop_reminders(address="bob@example.org")
+    drafts = [
+        EmailDraft("remind:1", "ann@example.org", "Reminder", "Reply.", "reminder", reminder=True),
+        EmailDraft("remind:2", "bob@example.org", "Reminder", "Reply.", "reminder", reminder=True),
+        EmailDraft("remind:3", "cy@example.org", "Reminder", "Reply.", "reminder", reminder=True),
+        EmailDraft("remind:3", "cy@example.org", "Reminder", "Reply.", "reminder", reminder=True),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = queue_emails(drafts)
+
+    statuses = dict(Email.objects.values_list("key", "status"))
+    assert (created, statuses) == (
+        2,
+        {"remind:1": "sent", "remind:2": "skipped", "remind:3": "sent"},
+    )
+    assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.org", "cy@example.org"]
+
+
+def test_queue_emails_with_a_bad_draft_records_none():
+    drafts = [
+        EmailDraft("invite:1", "ann@example.org", "Invitation", "Come.", "invitation"),
+        EmailDraft("invite:2", "", "Invitation", "Come.", "invitation"),
+    ]
+
+    with pytest.raises(ValidationError, match="'' is not an email address"):
+        queue_emails(drafts)
+
+    assert Email.objects.count() == 0

@@ -124,7 +124,7 @@ def test_opt_out_page_asks_first_and_changes_nothing_on_get(client):
 
     assert response.status_code == 200
     assert "Stop reminders to ann@example.org ?" in page_text(response)
-    assert (response["Referrer-Policy"], OptOut.objects.count()) == ("no-referrer", 0)
+    assert (response["Referrer-Policy"], OptOut.objects.count()) == ("same-origin", 0)
 
 
 def test_opt_out_page_post_stops_reminders_then_resumes_them(client):
@@ -139,6 +139,19 @@ def test_opt_out_page_post_stops_reminders_then_resumes_them(client):
     assert "Send me reminders again" in page_text(stopped)
     assert "Done: you will get reminders again." in page_text(resumed)
     assert OptOut.objects.count() == 0
+
+
+def test_opt_out_page_post_checks_csrf_like_every_form(client):
+    url = opt_out_url("ann@example.org")
+    browser = type(client)(enforce_csrf_checks=True)
+
+    without_token = browser.post(url, {"action": "stop"})
+    page = browser.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    with_token = browser.post(url, {"action": "stop", "csrfmiddlewaretoken": token.group(1)})
+
+    assert (without_token.status_code, with_token.status_code) == (403, 302)
+    assert list(OptOut.objects.values_list("address", flat=True)) == ["ann@example.org"]
 
 
 def test_opt_out_page_with_a_forged_token_is_a_404(client):

@@ -116,7 +116,7 @@ def test_reply_page_records_a_yes(client, world, invite):
     invitation.refresh_from_db()
     assert (form.status_code, invitation.status) == (200, "yes")
     assert "you are coming" in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_reply_page_records_a_time_range(client, world, invite):
