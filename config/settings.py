@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "clinicians",
+    "connections",
     "events",
     "rotations",
     "itineraries",

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Bottom to top, as in pyproject.toml's layers contract.
-LAYERS = ["accounts", "clinicians", "events", "rotations", "itineraries"]
+LAYERS = ["accounts", "clinicians", "connections", "events", "rotations", "itineraries"]
 
 
 def _sources(app: str) -> list[Path]:
