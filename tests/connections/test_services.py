@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
+from clinicians.services import merge_clinicians
 from connections.models import Meeting
 from connections.services import forget_gathering, record_gathering
 from tests.factories import make_clinician, make_specialist
@@ -101,3 +102,21 @@ def test_meeting_pair_is_unique_per_gathering_in_either_order(people):
         Meeting.objects.create(
             kind=EVENING, gathering=1, date=SPRING, clinician_a=cara, clinician_b=ann
         )
+
+
+def test_merging_clinicians_keeps_one_meeting_of_a_pair_per_gathering(people):
+    ann, abe, cara, _dan = people
+    record_gathering(
+        kind=EVENING,
+        gathering=1,
+        date=SPRING,
+        meetings=[(ann.pk, cara.pk, 1), (abe.pk, cara.pk, 1)],
+    )
+    record_gathering(kind=EVENING, gathering=2, date=AUTUMN, meetings=[(abe.pk, cara.pk, 2)])
+
+    merge_clinicians(keep=ann, duplicate=abe, by=None)
+
+    assert sorted(
+        (row.gathering, {row.clinician_a_id, row.clinician_b_id} == {ann.pk, cara.pk})
+        for row in Meeting.objects.all()
+    ) == [(1, True), (2, True)]
