@@ -128,12 +128,15 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "axes": ["view_accessattempt", "delete_accessattempt", "view_accesslog"],
         # Added with the outbox: the Emails page and sending a failed email again.
         "outbox": ["view_email", "change_email", "view_optout"],
+        # Added with the series: seasons, evenings, invitations and plans.
+        "series": "*",
     },
     ORGANIZERS: {
         "events": "*",
         "rotations": "*",
         "clinicians": ["view_*", "add_clinician", "change_clinician"],
         "outbox": ["view_email", "change_email"],
+        "series": "*",
     },
 }
 
