@@ -8,3 +8,12 @@ class SeriesConfig(AppConfig):
     verbose_name = "Series"
     # What each role may do with the series' models (accounts.roles syncs the groups on migrate).
     role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
+
+    def ready(self) -> None:
+        # Memory across the season: an evening's solve prefers tables its groups' departments
+        # did not meet at earlier evenings of the same series.
+        from rotations.services import register_met_before_source
+
+        from .planning import earlier_evenings_met
+
+        register_met_before_source(earlier_evenings_met)
