@@ -404,6 +404,33 @@ def plan_in_force(series: Series) -> SeriesPlan | None:
     return series.plans.filter(status=SeriesPlan.Status.SUCCEEDED).first()
 
 
+def series_progress(*, series: Series) -> dict[str, Any]:
+    """The one progress bar of the series page: the plan being worked out, if any, else the
+    evenings' solves (``evenings_status``)."""
+    active = series.plans.filter(status__in=SeriesPlan.ACTIVE_STATUSES).first()
+    if active is not None:
+        return plan_status(series_plan=active)
+    return evenings_status(series=series)
+
+
+def planned_evenings(series_plan: SeriesPlan) -> list[dict[str, Any]]:
+    """A plan's places by evening: the specialists who anchor there and the departments that
+    attend, by name, for the series page."""
+    by_evening: dict[int, dict[str, Any]] = {}
+    places = series_plan.places.select_related(
+        "evening__event", "clinician__specialty", "department__site"
+    ).order_by("evening__event__date", "evening_id", "pk")
+    for place in places:
+        row = by_evening.setdefault(
+            place.evening_id, {"evening": place.evening, "anchors": [], "departments": []}
+        )
+        if place.clinician is not None:
+            row["anchors"].append(f"{place.clinician.full_name} ({place.clinician.specialty.name})")
+        else:
+            row["departments"].append(f"{place.department.name} ({place.department.site.name})")
+    return list(by_evening.values())
+
+
 # --- Solving every evening -----------------------------------------------------------------
 
 
@@ -429,21 +456,18 @@ def solve_every_evening(
         problems.append("The series has no evenings yet.")
     if problems:
         raise EveningsNotReady(problems)
-    with transaction.atomic():
-        runs = [
-            rotations.start_solve(
-                event=evening.event, by=by, time_limit_s=time_limit_s, dispatch=False
-            )
-            for evening in evenings
-        ]
-        record_audit(
-            actor=by,
-            action=EVENINGS_QUEUED,
-            target=series.name,
-            message=f"{display_name(by)} queued a solve of the {len(runs)} evenings of "
-            f"{series.name}, one task per evening.",
-            details={"runs": [run.pk for run in runs]},
-        )
+    try:
+        with transaction.atomic():
+            runs = [
+                rotations.start_solve(
+                    event=evening.event, by=by, time_limit_s=time_limit_s, dispatch=False
+                )
+                for evening in evenings
+            ]
+            _record_queued(series=series, by=by, runs=runs)
+    except rotations.SolveAlreadyRunning as exc:
+        # Another organizer started one in the meantime: nothing of this request stays.
+        raise EveningsNotReady([str(exc)]) from None
     limit = max(run.time_limit_s for run in runs)
     header = [
         current_app.signature(
@@ -471,6 +495,17 @@ def solve_every_evening(
         )
         raise QueueUnavailable() from None
     return runs
+
+
+def _record_queued(*, series: Series, by: AbstractBaseUser | None, runs: list[SolveRun]) -> None:
+    record_audit(
+        actor=by,
+        action=EVENINGS_QUEUED,
+        target=series.name,
+        message=f"{display_name(by)} queued a solve of the {len(runs)} evenings of "
+        f"{series.name}, one task per evening.",
+        details={"runs": [run.pk for run in runs]},
+    )
 
 
 def solve_evening(*, run_id: int) -> str:
