@@ -3,8 +3,8 @@ and the clinician's reply page behind a personal link. Thin views: bind a form, 
 service, redirect."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone

@@ -1,6 +1,7 @@
 """Planning a season (series.planning): the planner's problem read from a hand-made series,
 the plan task writing the plan, the chord over the evenings, the memory across the season."""
 
+import io
 from unittest import mock
 
 import pytest
@@ -235,3 +236,22 @@ def test_an_evening_later_in_the_season_only_counts_earlier_ones(world):
 
     # The South evening is later: the North evening does not remember it.
     assert build_problem(event=world.north_evening.event).met_before == frozenset()
+
+
+def test_the_demo_season_has_every_reply_state_and_a_plan(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+
+    from series.demo import DEMO_SERIES_NAME
+    from series.models import Invitation, Series
+
+    series = Series.objects.get(name=DEMO_SERIES_NAME)
+    states = set(Invitation.objects.filter(evening__series=series).values_list("status", flat=True))
+    assert states == set(Invitation.Status.values)
+    assert series.evenings.count() == 3
+    assert len({site.region_id for e in series.evenings.all() for site in e.sites.all()}) == 3
+    plan = planning.plan_in_force(series)
+    assert 0 < plan.figures["pairs_meeting"] <= plan.figures["upper_bound"]
+    assert plan.figures["upper_bound"] <= plan.figures["shared_patient_pairs"]
