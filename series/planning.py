@@ -404,13 +404,21 @@ def plan_in_force(series: Series) -> SeriesPlan | None:
     return series.plans.filter(status=SeriesPlan.Status.SUCCEEDED).first()
 
 
-def series_progress(*, series: Series) -> dict[str, Any]:
+def series_progress(
+    *,
+    series: Series,
+    last_plan: SeriesPlan | None = None,
+    evenings: list[Evening] | None = None,
+) -> dict[str, Any]:
     """The one progress bar of the series page: the plan being worked out, if any, else the
-    evenings' solves (``evenings_status``)."""
-    active = series.plans.filter(status__in=SeriesPlan.ACTIVE_STATUSES).first()
-    if active is not None:
-        return plan_status(series_plan=active)
-    return evenings_status(series=series)
+    evenings' solves (``evenings_status``). ``last_plan``: the series' newest plan, if the
+    caller has it (an active plan is always the newest); ``evenings``: the series' evenings
+    with their events, likewise."""
+    if last_plan is None:
+        last_plan = series.plans.first()
+    if last_plan is not None and last_plan.is_active:
+        return plan_status(series_plan=last_plan)
+    return evenings_status(series=series, evenings=evenings)
 
 
 def planned_evenings(series_plan: SeriesPlan) -> list[dict[str, Any]]:
@@ -530,10 +538,13 @@ def evenings_solved(*, series_id: int, statuses: list[str]) -> None:
     )
 
 
-def evenings_status(*, series: Series) -> dict[str, Any]:
+def evenings_status(*, series: Series, evenings: list[Evening] | None = None) -> dict[str, Any]:
     """One progress figure for the latest solve of every evening: the mean of their progress
-    (an ended run counts as done), with counts by status. JSON-ready."""
-    evenings = list(series.evenings.select_related("event").order_by("event__date", "pk"))
+    (an ended run counts as done), with counts by status. JSON-ready; two queries whatever the
+    number of evenings (a run whose worker died shows as running until the watchdog, from
+    beat, re-queues or fails it)."""
+    if evenings is None:
+        evenings = list(series.evenings.select_related("event").order_by("event__date", "pk"))
     latest: dict[int, SolveRun] = {}
     for run in SolveRun.objects.filter(event__evening__series=series).order_by("created_at"):
         latest[run.event_id] = run
@@ -545,8 +556,6 @@ def evenings_status(*, series: Series) -> dict[str, Any]:
         if run is None:
             counts["not solved"] += 1
             continue
-        status = rotations.run_status(run=run)
-        run.status = status["status"]
         progress = run.progress if run.is_active else 100
         total += progress
         counts[run.get_status_display()] += 1
@@ -571,14 +580,14 @@ def earlier_evenings_met(
 ) -> dict[tuple[int, int], datetime.date]:
     """For an evening's event: (department, specialty) -> the date of the latest earlier
     evening of the same series whose published schedule sent a group of the department to a
-    table of the specialty. Other events: nothing. One query (two for an evening)."""
-    series_id = Evening.objects.filter(event=event).values_list("series_id", flat=True).first()
-    if series_id is None or not departments or not specialties:
+    table of the specialty. Other events: nothing. One query."""
+    if not departments or not specialties:
         return {}
     met: dict[tuple[int, int], datetime.date] = {}
+    # Visits of published schedules at the evenings of the series ``event`` is an evening of.
     visits = Visit.objects.filter(
         schedule__is_published=True,
-        schedule__event__evening__series_id=series_id,
+        schedule__event__evening__series__evenings__event=event,
         schedule__event__date__lt=event.date,
         group__department__in=departments,
         table__specialty__in=specialties,

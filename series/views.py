@@ -107,11 +107,18 @@ class SeriesDetailView(OrganizerMixin, SeriesScopedMixin, TemplateView):
         context["attention"] = [todo for s in summaries for _, todo in s.attention]
         context["regions"] = list(self.series.regions.all())
         context["now"] = timezone.now()
-        series_plan = planning.plan_in_force(self.series)
+        last_plan = self.series.plans.first()
+        series_plan = (
+            last_plan
+            if last_plan is not None and last_plan.status == last_plan.Status.SUCCEEDED
+            else planning.plan_in_force(self.series)
+        )
         context["plan"] = series_plan
         context["planned"] = planning.planned_evenings(series_plan) if series_plan else []
-        context["last_plan"] = self.series.plans.first()
-        context["progress"] = planning.series_progress(series=self.series)
+        context["last_plan"] = last_plan
+        context["progress"] = planning.series_progress(
+            series=self.series, last_plan=last_plan, evenings=evenings
+        )
         return context
 
 
