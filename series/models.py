@@ -155,9 +155,26 @@ class SeriesPlan(models.Model):
     """A plan of the whole season: which evening each multi-site specialist anchors and which
     evening each department spanning sites attends (its ``places``), with the planner's
     figures (``figures``: e.g. shared_patient_pairs, pairs_meeting, upper_bound). The newest
-    plan of a series is the one in force."""
+    succeeded plan of a series is the one in force."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Planning"
+        SUCCEEDED = "succeeded", "Planned"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="plans")
+    # The plan is worked out by the ``series.plan`` task: queued, running, then succeeded
+    # (its places and figures written in one transaction) or failed (``error``).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    time_limit_s = models.PositiveIntegerField(default=30)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     figures = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -166,9 +183,21 @@ class SeriesPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_plan_per_series",
+                violation_error_message="The season is already being planned.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Plan of {self.series} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
 
 
 class PlannedPlace(models.Model):

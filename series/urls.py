@@ -11,6 +11,9 @@ urlpatterns = [
     path("series/", views.SeriesListView.as_view(), name="list"),
     path("series/new/", views.SeriesCreateView.as_view(), name="create"),
     path("series/<int:pk>/", views.SeriesDetailView.as_view(), name="detail"),
+    path("series/<int:pk>/plan/", views.SeriesPlanView.as_view(), name="plan"),
+    path("series/<int:pk>/solve/", views.SeriesSolveView.as_view(), name="solve"),
+    path("series/<int:pk>/progress/", views.SeriesProgressView.as_view(), name="progress"),
     path(
         "series/<int:series_pk>/evenings/new/",
         views.EveningCreateView.as_view(),

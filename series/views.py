@@ -3,8 +3,9 @@ and the clinician's reply page behind a personal link. Thin views: bind a form, 
 service, redirect."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -15,7 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Site
 
-from . import services
+from . import planning, services
 from .emails import invitation_message
 from .forms import EveningForm, EveningUpdateForm, ReplyForm, SeriesForm
 from .models import Invitation
@@ -105,7 +106,76 @@ class SeriesDetailView(OrganizerMixin, SeriesScopedMixin, TemplateView):
         context["attention"] = [todo for s in summaries for _, todo in s.attention]
         context["regions"] = list(self.series.regions.all())
         context["now"] = timezone.now()
+        last_plan = self.series.plans.first()
+        series_plan = (
+            last_plan
+            if last_plan is not None and last_plan.status == last_plan.Status.SUCCEEDED
+            else planning.plan_in_force(self.series)
+        )
+        context["plan"] = series_plan
+        context["planned"] = planning.planned_evenings(series_plan) if series_plan else []
+        context["last_plan"] = last_plan
+        context["progress"] = planning.series_progress(
+            series=self.series, last_plan=last_plan, evenings=evenings
+        )
         return context
+
+
+class SeriesPlanView(OrganizerMixin, SeriesScopedMixin, View):
+    """The "Plan the season" button: queue the series.plan task."""
+
+    permission_required = "series.change_series"
+    series_kwarg = "pk"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            planning.start_plan(series=self.series, by=request.user)
+        except (planning.PlanAlreadyRunning, planning.QueueUnavailable) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Planning the season: this page follows it.")
+        return redirect(self.series)
+
+
+class SeriesSolveView(OrganizerMixin, SeriesScopedMixin, View):
+    """The "Solve every evening" button: one solve task per evening, as one chord."""
+
+    permission_required = "series.change_series"
+    series_kwarg = "pk"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            runs = planning.solve_every_evening(series=self.series, by=request.user)
+        except planning.EveningsNotReady as exc:
+            messages.error(request, "Nothing was queued. " + " ".join(exc.problems))
+        except planning.QueueUnavailable as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{len(runs)} evenings queued, one task each: they solve on as many workers "
+                "as are running.",
+            )
+        return redirect(self.series)
+
+
+# How long one answer of the progress poll serves every organizer watching the series.
+PROGRESS_CACHE_SECONDS = 1
+
+
+class SeriesProgressView(OrganizerMixin, SeriesScopedMixin, View):
+    """JSON for the series page's progress bar (polled every second, cached briefly)."""
+
+    permission_required = "series.view_series"
+    series_kwarg = "pk"
+
+    def get(self, request, *args, **kwargs):
+        key = f"series:progress:{self.series.pk}"
+        status = cache.get(key)
+        if status is None:
+            status = planning.series_progress(series=self.series)
+            cache.set(key, status, PROGRESS_CACHE_SECONDS)
+        return JsonResponse(status)
 
 
 class EveningScopedMixin(SeriesScopedMixin):

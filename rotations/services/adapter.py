@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +202,38 @@ def met_before_weight(met: datetime.date, day: datetime.date) -> int:
     return 0
 
 
+# Other apps' memories of meetings (rotations may not import them: layers). Each source is
+# called by ``build_problem`` with the event, the departments of its groups and the specialties
+# of its tables, and returns {(department id, specialty id): the date they last met before the
+# event}; the latest date of all sources and the ledger counts. The series app registers the
+# earlier evenings of the same season (``series.apps``).
+MetBeforeSource = Callable[[Event, set[int], set[int]], Mapping[tuple[int, int], datetime.date]]
+_met_before_sources: list[MetBeforeSource] = []
+
+
+def register_met_before_source(source: MetBeforeSource) -> None:
+    """Add ``source`` to the meetings ``build_problem`` reads (once; registering it again does
+    nothing)."""
+    if source not in _met_before_sources:
+        _met_before_sources.append(source)
+
+
+def _last_met(
+    event: Event, departments: set[int], specialties: set[int]
+) -> dict[tuple[int, int], datetime.date]:
+    """The connection ledger's last meetings, and any registered source's later ones."""
+    last_met = dict(
+        last_met_by_department_and_specialty(
+            departments=departments, specialties=specialties, before=event.date
+        )
+    )
+    for source in _met_before_sources:
+        for key, met in source(event, departments, specialties).items():
+            if met < event.date and (key not in last_met or last_met[key] < met):
+                last_met[key] = met
+    return last_met
+
+
 def build_problem(
     *,
     event: Event,
@@ -220,7 +252,8 @@ def build_problem(
     - Met before, graded by how long ago (``met_before_weight``): a group whose department met
       the table's specialty before the event's date, from the connection ledger (clinicians of
       the department who sat with a specialist of the specialty at a finished event, or any
-      other gathering the ledger holds). A visit to a specialty met recently is worth the
+      other gathering the ledger holds, or a registered ``MetBeforeSource`` such as the
+      earlier evenings of a series). A visit to a specialty met recently is worth the
       least, one met long ago more, and one never met (or not for three years) the most.
     - Pinned: the pinned visits of ``pinned_from``, if given.
 
@@ -294,10 +327,10 @@ def build_problem(
             if weight:
                 affinity.append((group_id(group), table_id(table), weight))
 
-    last_met = last_met_by_department_and_specialty(
-        departments={group.department_id for group in rows.groups if group.department_id},
-        specialties={table.specialty_id for table in rows.tables},
-        before=event.date,
+    last_met = _last_met(
+        event,
+        {group.department_id for group in rows.groups if group.department_id},
+        {table.specialty_id for table in rows.tables},
     )
     met_weights = []
     for group in rows.groups:
