@@ -12,6 +12,7 @@ urlpatterns = [
     path("series/new/", views.SeriesCreateView.as_view(), name="create"),
     path("series/<int:pk>/", views.SeriesDetailView.as_view(), name="detail"),
     path("series/<int:pk>/plan/", views.SeriesPlanView.as_view(), name="plan"),
+    path("series/<int:pk>/prepare/", views.SeriesPrepareView.as_view(), name="prepare"),
     path("series/<int:pk>/solve/", views.SeriesSolveView.as_view(), name="solve"),
     path("series/<int:pk>/progress/", views.SeriesProgressView.as_view(), name="progress"),
     path(

@@ -16,7 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Site
 
-from . import planning, services
+from . import planning, preparing, services
 from .emails import invitation_message
 from .forms import EveningForm, EveningUpdateForm, ReplyForm, SeriesForm
 from .models import Invitation
@@ -134,6 +134,25 @@ class SeriesPlanView(OrganizerMixin, SeriesScopedMixin, View):
             messages.error(request, str(exc))
         else:
             messages.success(request, "Planning the season: this page follows it.")
+        return redirect(self.series)
+
+
+class SeriesPrepareView(OrganizerMixin, SeriesScopedMixin, View):
+    """The "Set up the evenings" button: tables, anchors and groups of every evening from
+    the plan and the replies."""
+
+    permission_required = "series.change_series"
+    series_kwarg = "pk"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            done = preparing.prepare_evenings(series=self.series, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, "Evenings set up from the plan: " + "; ".join(map(str, done)) + "."
+            )
         return redirect(self.series)
 
 

@@ -62,6 +62,7 @@ from events.services.groups import (
 from events.services.tables import (
     TABLE_FIELDS,
     add_anchor,
+    add_table,
     add_tables_for_specialties,
     delete_anchor,
     delete_table,
@@ -92,6 +93,7 @@ __all__ = [
     "TABLE_DELETED",
     "TABLE_FIELDS",
     "add_anchor",
+    "add_table",
     "add_attendees",
     "add_tables_for_specialties",
     "archive_event",

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import display_name, record_audit
-from clinicians.models import Clinician
+from clinicians.models import Clinician, Specialty
 
 from .. import rules
 from ..models import Anchor, Attendance, Event, Table
@@ -186,6 +186,28 @@ def _attending_specialists(event: Event):
 
 
 @transaction.atomic
+def add_table(*, event: Event, specialty: Specialty, by: AbstractBaseUser | None) -> Table:
+    """Add a table of ``specialty`` to ``event`` (next free number, default capacity, no
+    location) in one transaction. A new table keeps every published visit true, so this is
+    allowed after publishing too (audited there)."""
+    table = Table(event=event, number=suggest_table_number(event=event), specialty=specialty)
+    table.full_clean(exclude=["event"])
+    table.save()
+    audit_published(
+        by=by,
+        event=event,
+        action=ADDED_AFTER_PUBLISHING,
+        target=f"table {table.number} at {event.name}",
+        message=(
+            f"{display_name(by)} added {table_label(table)} to {event.name} after "
+            "publishing: the published schedule is unchanged."
+        ),
+        details={"table": table.pk},
+    )
+    return table
+
+
+@transaction.atomic
 def add_tables_for_specialties(
     *, event: Event, seat_specialists: bool, by: AbstractBaseUser | None
 ) -> list[Table]:
@@ -201,25 +223,8 @@ def add_tables_for_specialties(
             waiting.setdefault(clinician.specialty_id, []).append(clinician)
     tables = []
     for specialists in waiting.values():
-        table = Table(
-            event=event,
-            number=suggest_table_number(event=event),
-            specialty=specialists[0].specialty,
-        )
-        table.full_clean(exclude=["event"])
-        table.save()
+        table = add_table(event=event, specialty=specialists[0].specialty, by=by)
         tables.append(table)
-        audit_published(
-            by=by,
-            event=event,
-            action=ADDED_AFTER_PUBLISHING,
-            target=f"table {table.number} at {event.name}",
-            message=(
-                f"{display_name(by)} added {table_label(table)} to {event.name} after "
-                "publishing: the published schedule is unchanged."
-            ),
-            details={"table": table.pk},
-        )
         if seat_specialists:
             for clinician in specialists:
                 add_anchor(
