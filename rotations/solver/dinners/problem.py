@@ -175,10 +175,11 @@ class DinnerIndex:
         self.met_value: list[dict[int, int]] = [{} for _ in people]
         for met in problem.met:
             i, j = self.at[met.a], self.at[met.b]
-            if i == j:
+            # Weight 0 is "never met"; a pair listed twice counts with its stronger weight.
+            if i == j or met.weight <= 0:
                 continue
             value = round(NEW * (1 - min(1.0, max(0.0, met.weight))))
-            if value < self.met_value[i].get(j, NEW):
+            if j not in self.met_value[i] or value < self.met_value[i][j]:
                 self.met_value[i][j] = self.met_value[j][i] = value
         self.not_with: list[set[int]] = [set() for _ in people]
         for a, b in problem.not_with:
