@@ -24,7 +24,6 @@ rules and nearly the same sizes.
 
 from __future__ import annotations
 
-import heapq
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -85,9 +84,11 @@ def form_groups(
     A problem over the limits of ``dinners/limits.py`` raises ``DinnersTooLarge``.
     """
     started = time.monotonic()
-    deadline = started + time_limit_s
+    # What follows the search (describing the groups, the reasons) gets a small share.
+    deadline = started + time_limit_s * 0.95
     check_dinners(problem)
     ix = DinnerIndex(problem)
+    bound = new_pairs_bound(ix)
     regions = sorted(ix.regions.items(), key=lambda item: (len(item[1]), item[0]))
     left = sum(len(people) for _, people in regions) or 1
     blocks: list[list[int]] = []
@@ -95,21 +96,23 @@ def form_groups(
     exact = True
     stopped = False
     for number, (region, people) in enumerate(regions, start=1):
-        budget = max(0.0, deadline - time.monotonic()) * len(people) / max(1, left)
+        now = time.monotonic()
+        region_deadline = now + max(0.0, deadline - now) * len(people) / max(1, left)
         left -= len(people)
         rng = random.Random(f"{seed}:{region}")
+        # The baseline first, so that the search's deadline covers it.
+        baseline = _construct(ix, people, problem.min_size, problem.max_size, rng, best=False)
+        baseline.insert_unplaced(rng, best=False)
+        random_blocks.extend(group for group in baseline.groups if group)
         if len(people) <= exact_max:
             blocks.extend(_exact(ix, people, problem.min_size, problem.max_size))
         else:
             exact = False
             state = _construct(ix, people, problem.min_size, problem.max_size, rng, best=True)
             if not stopped:
-                stopped = _improve(state, rng, time.monotonic() + budget, should_stop)
+                stopped = _improve(state, rng, region_deadline, should_stop)
             state.insert_unplaced(rng, best=True)
             blocks.extend(group for group in state.groups if group)
-        baseline = _construct(ix, people, problem.min_size, problem.max_size, rng, best=False)
-        baseline.insert_unplaced(rng, best=False)
-        random_blocks.extend(group for group in baseline.groups if group)
         if on_progress is not None:
             on_progress(
                 Progress(
@@ -135,7 +138,7 @@ def form_groups(
         new_pairs=new_pairs,
         random_pairs=random_pairs,
         random_new_pairs=random_new_pairs,
-        new_pairs_upper_bound=new_pairs_bound(ix),
+        new_pairs_upper_bound=bound,
         value=sum(ix.block_value(block) for block in blocks),
         solve_seconds=time.monotonic() - started,
         stopped=stopped,
@@ -430,7 +433,6 @@ def _improve(
     group_of = state.group_of
     ix = state.ix
     volunteer = ix.volunteer
-    weight = ix.pair_weight
     min_size, max_size = state.min_size, state.max_size
     live = [g for g, members in enumerate(groups) if members]
     placed = sorted(group_of)
@@ -492,13 +494,23 @@ def _improve(
                         delta += VOLUNTEER
                     if delta > best_delta and state.fits(p, groups[b]):
                         best_delta, best_move = delta, (b, -1)
-            top = heapq.nlargest(SWAP_GROUPS + 1, live, key=row.__getitem__)
+            top = sorted(live, key=row.__getitem__, reverse=True)[: SWAP_GROUPS + 1]
+            met, d, s, t = met_value[p], department[p], specialty[p], site[p]
             for b in top:
                 if b == a:
                     continue
+                base = row[b] - gain_a
                 for q in groups[b]:
                     gain_q = gain[q]
-                    delta = row[b] + gain_q[a] - gain_a - gain_q[b] - 2 * weight(p, q)
+                    # pair_weight(p, q), inline as in move().
+                    w = met.get(q, NEW)
+                    if department[q] != d:
+                        w += MIX_DEPARTMENT
+                    if specialty[q] != s:
+                        w += MIX_SPECIALTY
+                    if site[q] != t:
+                        w += MIX_SITE
+                    delta = base + gain_q[a] - gain_q[b] - 2 * w
                     if volunteer[p] != volunteer[q]:
                         change = volunteer[q] - volunteer[p]
                         delta += VOLUNTEER * (

@@ -173,14 +173,20 @@ class DinnerIndex:
         self.volunteer = [person.host is HostWish.YES for person in people]
         # met_value[i][j]: the new-colleague value of the pair when they met (absent: NEW).
         self.met_value: list[dict[int, int]] = [{} for _ in people]
+        at, met_value = self.at, self.met_value
         for met in problem.met:
-            i, j = self.at[met.a], self.at[met.b]
+            weight = met.weight
             # Weight 0 is "never met"; a pair listed twice counts with its stronger weight.
-            if i == j or met.weight <= 0:
+            if weight <= 0:
                 continue
-            value = round(NEW * (1 - min(1.0, max(0.0, met.weight))))
-            if j not in self.met_value[i] or value < self.met_value[i][j]:
-                self.met_value[i][j] = self.met_value[j][i] = value
+            i, j = at[met.a], at[met.b]
+            if i == j:
+                continue
+            value = 0 if weight >= 1 else round(NEW * (1 - weight))
+            row = met_value[i]
+            old = row.get(j)
+            if old is None or value < old:
+                row[j] = met_value[j][i] = value
         self.not_with: list[set[int]] = [set() for _ in people]
         for a, b in problem.not_with:
             i, j = self.at[a], self.at[b]
