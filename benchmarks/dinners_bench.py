@@ -3,9 +3,9 @@
 ``python -m benchmarks.dinners_bench [--time-limit S] [--sizes 100,1000,3000] [--seed N]
 [--region-size N]`` (``make bench-dinners``); ``--region-size 3000`` puts 3,000 sign-ups in one
 region, a much harder season (about 800,000 met pairs). Not a test: it prints one line a
-season: the sign-ups, regions and met pairs, the forming time, the groups and people placed, the new-colleague pairs against
-all pairs, the random baseline and the upper bound, and the figure in words. A line ends in
-``INVALID`` if a rule is broken (it never should be).
+season: the sign-ups, regions and met pairs, the forming time, the groups and people placed,
+the new-colleague pairs against all pairs, the random baseline and the upper bound, and the
+figure in words. A line ends in ``INVALID`` if a rule is broken (it never should be).
 """
 
 from __future__ import annotations
