@@ -21,6 +21,14 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
+@pytest.fixture(autouse=True)
+def _every_app_migrated_again():
+    """Going back to clinicians 0001 also unapplies the apps that depend on clinicians (the
+    connection ledger, series, …): bring every app forward again for the tests after."""
+    yield
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_migration_merges_duplicates_of_the_same_patients_and_renames_the_others(capsys):
     _migrate(BEFORE)

@@ -151,7 +151,7 @@ def test_django_setup_creates_static_root_and_the_sqlite_folder_so_whitenoise_is
     assert (result.stdout.split(), _folders(var)) == (["ok"], ["static"]), result.stderr
 
 
-def test_celery_app_creates_the_filesystem_broker_folders_when_configured(tmp_path):
+def test_celery_app_creates_the_filesystem_broker_and_result_folders_when_configured(tmp_path):
     var = tmp_path / "var"
     code = "from config.celery import app; print(app.conf.broker_url)"
 
@@ -164,6 +164,8 @@ def test_celery_app_creates_the_filesystem_broker_folders_when_configured(tmp_pa
             "celery-broker/control",
             "celery-broker/processed",
             "celery-broker/queue",
+            # The result backend of the series' chords, on files like the broker.
+            "celery-results",
         ],
     ), result.stderr
 
