@@ -16,6 +16,7 @@ violation on it (rule, what it asks, the elements).
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.test import Client
@@ -82,6 +83,8 @@ EXTRA_STATES = {
     ("itineraries:detail", "anchor"): {"token": "anchor_token"},
     ("itineraries:print", "anchor"): {"token": "anchor_token"},
     ("rotations:run", "re-plan"): {"event_pk": "event", "pk": "replan_run"},
+    ("rotations:run", "running"): {"event_pk": "empty_event", "pk": "running_run"},
+    ("rotations:run", "failed"): {"event_pk": "event", "pk": "failed_run"},
     ("rotations:schedule_publish", "published"): {"event_pk": "event", "pk": "schedule"},
     ("events:detail", "empty"): {"pk": "empty_event"},
     ("events:table_list", "empty"): {"event_pk": "empty_event"},
@@ -137,8 +140,9 @@ def test_every_url_is_checked_or_says_why():
 def build_world() -> dict:
     """One event of six tables (adult, pediatric, all ages) and five groups, solved,
     published, re-planned from round 3 when a table's only anchor did not come (the fewest
-    changes option published), then moved by hand into a draft with a pinned visit; an empty
-    event, a retired specialty, an organizer who has not set a password yet."""
+    changes option published), then moved by hand into a draft with a pinned visit, and a
+    failed solve; an event with nothing but a solve under way; a retired specialty; an
+    organizer who has not set a password yet."""
     region = make_region(name="South Shore")
     quincy = make_site(name="Quincy", region=region)
     braintree = make_site(name="Braintree", region=region)
@@ -229,6 +233,20 @@ def build_world() -> dict:
     published = replanning.publish_replan(schedule=fewest, by=None)
     # A hand move on the published version makes a draft with a pinned visit.
     draft = hand_moved_draft(published)
+    # A solve under way on the other event, and one that failed on this one.
+    running_run = SolveRun.objects.create(
+        event=empty_event,
+        status=SolveRun.Status.RUNNING,
+        progress=40,
+        message="Improving fairness",
+        time_limit_s=30,
+    )
+    failed_run = SolveRun.objects.create(
+        event=event,
+        status=SolveRun.Status.FAILED,
+        message="The worker stopped while solving. Retry the solve.",
+        time_limit_s=5,
+    )
     traveller = Attendance.objects.get(event=event, clinician=groups[0].members.first())
     anchor = Attendance.objects.get(event=event, clinician=anchors[0].clinician)
 
@@ -246,6 +264,8 @@ def build_world() -> dict:
             "attendance": traveller.pk,
             "run": run.pk,
             "replan_run": replan_run.pk,
+            "running_run": running_run.pk,
+            "failed_run": failed_run.pk,
             "schedule": published.pk,
             "draft": draft.pk,
             "visit": draft.visits.first().pk,
@@ -358,3 +378,86 @@ def test_roster_import_pages_pass_axe(pages, world, tmp_path):
     page.goto(world["url"] + reverse("clinicians:import_preview", kwargs={"token": "0" * 16}))
 
     assert_accessible(page)  # a stale step
+
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# What clinicians open on a phone, and the organizer's pages for the day itself.
+PHONE_PAGES = [
+    ("visitor", "itineraries:detail", {"token": "link_token"}),
+    ("visitor", "itineraries:detail", {"token": "anchor_token"}),
+    ("visitor", "itineraries:table", {"token": "table_token"}),
+    ("visitor", "login", {}),
+    ("organizer", "events:checkin", {"event_pk": "event"}),
+    ("organizer", "events:detail", {"pk": "event"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "name", "spec"),
+    [
+        pytest.param(*case, id=f"{case[0]}-{case[1]}-{'-'.join(case[2].values())}")
+        for case in PHONE_PAGES
+    ],
+)
+def test_page_on_a_phone_passes_axe(pages, world, actor, name, spec):
+    page = pages[actor]
+    page.set_viewport_size(PHONE)
+    kwargs = {key: world["objects"][source] for key, source in spec.items()}
+    try:
+        page.goto(world["url"] + reverse(name, kwargs=kwargs))
+
+        assert_accessible(page)
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+# Forms sent empty: their error messages must be as readable and as well labelled as the
+# forms. Nothing is saved (every one has required fields).
+FORMS = [
+    ("visitor", "login", {}),
+    ("organizer", "events:create", {}),
+    ("organizer", "events:table_create", {"event_pk": "event"}),
+    ("organizer", "events:group_create", {"event_pk": "event"}),
+    ("organizer", "clinicians:create", {}),
+    ("admin", "clinicians:specialty_create", {}),
+    ("admin", "accounts:create", {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "name", "spec"), [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in FORMS]
+)
+def test_form_with_errors_passes_axe(pages, world, actor, name, spec):
+    page = pages[actor]
+    kwargs = {key: world["objects"][source] for key, source in spec.items()}
+    url = world["url"] + reverse(name, kwargs=kwargs)
+    page.goto(url)
+    form = page.locator("main form[method=post]").first
+    form.evaluate("form => { form.noValidate = true; }")  # let the server say what is missing
+
+    form.locator("[type=submit]").first.click()
+    page.wait_for_load_state("load")
+
+    assert (page.url, page.locator(".invalid-feedback, .errorlist, .alert-danger").count() > 0) == (
+        url,
+        True,
+    )
+    assert_accessible(page)
+
+
+def test_locked_out_login_passes_axe(pages, world):
+    page = pages["visitor"]
+    page.goto(world["url"] + reverse("login"))
+
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        if page.locator("#lockout-message").count():
+            break
+        page.fill("#id_username", "someone")
+        page.fill("#id_password", "a wrong password")
+        page.locator("main form [type=submit]").click()
+        page.wait_for_load_state("load")
+
+    assert page.locator("#lockout-message").count() == 1
+    assert_accessible(page)
