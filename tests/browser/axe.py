@@ -60,10 +60,13 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def axe_violations(page, *, exclude: tuple[str, ...] = ()) -> list[dict]:
+def axe_violations(
+    page, *, exclude: tuple[str, ...] = (), tags: tuple[str, ...] = WCAG_TAGS
+) -> list[dict]:
     """Run axe-core on the page as it is now and return its violations (axe's own dicts:
     id, impact, help, helpUrl, nodes with target and failureSummary). `exclude` lists CSS
-    selectors of parts of the page that are not checked."""
+    selectors of parts of the page that are not checked; `tags` chooses axe's rules (add
+    "best-practice" for landmarks, heading order and empty table headers)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     context = {"exclude": [[selector] for selector in exclude]} if exclude else None
@@ -73,7 +76,7 @@ def axe_violations(page, *, exclude: tuple[str, ...] = ()) -> list[dict]:
             const results = await axe.run(context || document, options);
             return results.violations;
         }""",
-        [context, list(WCAG_TAGS)],
+        [context, list(tags)],
     )
 
 
@@ -89,7 +92,12 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page, *, exclude: tuple[str, ...] = ()) -> None:
-    """Fail with every WCAG 2.1 A/AA violation on the page, by rule and element."""
-    violations = axe_violations(page, exclude=exclude)
-    assert not violations, f"{page.url} breaks WCAG 2.1 AA:\n{describe(violations)}"
+def assert_accessible(
+    page, *, exclude: tuple[str, ...] = (), tags: tuple[str, ...] = WCAG_TAGS
+) -> None:
+    """Fail with every violation on the page (by default of WCAG 2.1 A/AA), by rule and
+    element."""
+    violations = axe_violations(page, exclude=exclude, tags=tags)
+    assert not violations, f"{page.url} breaks axe's {', '.join(tags)} rules:\n" + describe(
+        violations
+    )
