@@ -480,3 +480,16 @@ def test_locked_out_login_passes_axe(pages, world):
 
     assert page.locator("#lockout-message").count() == 1
     assert_accessible(page)
+
+
+def test_current_section_and_tab_are_named_not_only_coloured(pages, world):
+    page = pages["organizer"]
+
+    tables = reverse("events:table_list", kwargs={"event_pk": world["objects"]["event"]})
+    page.goto(world["url"] + tables)
+    current = page.locator("[aria-current=page]")
+    underline = page.locator(".navbar .nav-link.active").evaluate(
+        "el => getComputedStyle(el).textDecorationLine"
+    )
+
+    assert (current.all_inner_texts(), underline) == (["Events", "Tables"], "underline")
