@@ -77,6 +77,7 @@ def shoot(page):
 
 @pytest.fixture(name="axe")
 def axe_fixture():
-    """axe(page) fails with every WCAG 2.1 A/AA violation on the page (tests/browser/axe.py);
-    asking for it installs axe-core first when it is missing."""
+    """axe(page) fails with every WCAG 2.1 A/AA violation on the page; axe(page, tags=...,
+    exclude=...) chooses other rules or leaves parts out (tests/browser/axe.py). Tests that
+    ask for it get axe-core installed first when it is missing."""
     return axe.assert_accessible
