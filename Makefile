@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick bench loadtest fmt lint worker migrate demo clean
+.PHONY: run test test-quick bench bench-series loadtest fmt lint worker migrate demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ test-quick: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.bench
 
+# The series planner on synthetic seasons up to 10,000 clinicians, 100 sites, 20 evenings.
+bench-series: $(VENV)/.installed
+	$(PY) -m benchmarks.series_bench
+
 loadtest: $(VENV)/.installed
 	$(PY) -m benchmarks.loadtest
 
@@ -74,7 +78,8 @@ fmt: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(PY) -m mypy rotations/solver benchmarks/bench.py benchmarks/greedy.py benchmarks/synthetic.py
+	$(PY) -m mypy rotations/solver benchmarks/bench.py benchmarks/greedy.py benchmarks/synthetic.py \
+		benchmarks/series_synthetic.py benchmarks/series_bench.py
 	$(VENV)/bin/lint-imports
 
 clean:

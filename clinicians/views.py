@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -22,8 +24,9 @@ from .forms import (
     SpecialtyForm,
 )
 from .models import Clinician, Site, Specialty
-from .roster import COLUMN_HELP, COLUMNS, MAX_ROWS, parse_roster, template_csv
+from .roster import COLUMN_HELP, COLUMNS, MAX_ROWS, RosterPreview, parse_roster, template_csv
 from .services import (
+    ImportResult,
     delete_catalogue_entry,
     discard_roster_upload,
     import_roster,
@@ -87,17 +90,24 @@ class RosterImportView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
             "name": upload.name,
             "extension": extension,
             "next": safe_next_url(self.request),
+            # An app above may offer to import into its own place in the same step (an event
+            # adds the clinicians as attendees): where to post the confirmation for that.
+            "then": safe_next_url(self.request, field="then"),
         }
         self.request.session[SESSION_UPLOADS] = uploads
         return redirect("clinicians:import_preview", token=token)
 
 
 class RosterUploadMixin:
-    """Finds the upload named in the URL among this session's uploads (404 otherwise)."""
+    """Finds the upload named in the URL (or posted as ``token``) among this session's uploads
+    (a page that says what to do, with a 404, otherwise)."""
+
+    def get_token(self) -> str:
+        return self.kwargs.get("token") or self.request.POST.get("token", "")
 
     def get_next(self) -> str | None:
         """Where the organizer came from (e.g. an event's attendance), to go back after."""
-        upload = self.request.session.get(SESSION_UPLOADS, {}).get(self.kwargs["token"], {})
+        upload = self.request.session.get(SESSION_UPLOADS, {}).get(self.get_token(), {})
         return upload.get("next")
 
     def dispatch(self, request, *args, **kwargs):
@@ -117,7 +127,7 @@ class RosterUploadMixin:
             return TemplateResponse(request, "clinicians/roster_stale.html", context, status=404)
 
     def get_upload(self) -> tuple[str, str, bytes]:
-        token = self.kwargs["token"]
+        token = self.get_token()
         upload = self.request.session.get(SESSION_UPLOADS, {}).get(token)
         if upload is None:
             imported = self.request.session.get(SESSION_IMPORTED, {})
@@ -137,43 +147,18 @@ class RosterUploadMixin:
             raise StaleUpload("The upload has expired; upload the file again.")
         return upload["name"], upload["extension"], content
 
-    def forget_upload(self) -> None:
-        token = self.kwargs["token"]
-        uploads = self.request.session.get(SESSION_UPLOADS, {})
-        upload = uploads.pop(token, None)
-        self.request.session[SESSION_UPLOADS] = uploads
-        if upload is not None:
-            discard_roster_upload(token=token, extension=upload["extension"])
-
-
-class RosterPreviewView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
-    """Every row of the stored upload, parsed afresh, with its errors or what it changes."""
-
-    permission_required = "clinicians.add_clinician"
-
-    def get(self, request, token):
-        name, _extension, content = self.get_upload()
-        preview = parse_roster(name=name, content=content)
-        return TemplateResponse(
-            request,
-            "clinicians/roster_preview.html",
-            {"preview": preview, "filename": name, "token": token, "columns": COLUMNS},
-        )
-
-
-class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
-    """Import the stored upload, checked again now, all or nothing."""
-
-    permission_required = "clinicians.add_clinician"
-
-    def post(self, request, token):
+    def confirm_import(self, write: Callable[[RosterPreview, str], ImportResult]) -> HttpResponse:
+        """Check the stored upload again and import it with ``write(preview, filename)`` (a
+        service that writes all or nothing), then go where the organizer came from. A file
+        with errors, or one that changed meanwhile, goes back to its preview with why."""
+        request, token = self.request, self.get_token()
         name, _extension, content = self.get_upload()
         preview = parse_roster(name=name, content=content)
         if not preview.is_valid:
             messages.error(request, "The roster has errors; nothing was imported.")
             return redirect("clinicians:import_preview", token=token)
         try:
-            result = import_roster(preview=preview, actor=request.user, filename=name)
+            result = write(preview, name)
         except IntegrityError:
             # Someone added one of these emails between the check and the write.
             messages.error(request, "The clinicians changed meanwhile; check the file again.")
@@ -199,6 +184,51 @@ class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploa
             f"{result.unchanged} unchanged.",
         )
         return redirect(next_url or "clinicians:list")
+
+    def forget_upload(self) -> None:
+        token = self.get_token()
+        uploads = self.request.session.get(SESSION_UPLOADS, {})
+        upload = uploads.pop(token, None)
+        self.request.session[SESSION_UPLOADS] = uploads
+        if upload is not None:
+            discard_roster_upload(token=token, extension=upload["extension"])
+
+
+class RosterPreviewView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
+    """Every row of the stored upload, parsed afresh, with its errors or what it changes."""
+
+    permission_required = "clinicians.add_clinician"
+
+    def get(self, request, token):
+        name, _extension, content = self.get_upload()
+        preview = parse_roster(name=name, content=content)
+        upload = request.session[SESSION_UPLOADS][token]
+        errors_only = request.GET.get("show") == "errors"
+        rows = [row for row in preview.rows if not row.is_valid] if errors_only else preview.rows
+        return TemplateResponse(
+            request,
+            "clinicians/roster_preview.html",
+            {
+                "preview": preview,
+                "rows": rows,
+                "errors_only": errors_only,
+                "filename": name,
+                "token": token,
+                "columns": COLUMNS,
+                "then_url": upload.get("then"),
+            },
+        )
+
+
+class RosterConfirmView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):
+    """Import the stored upload, checked again now, all or nothing."""
+
+    permission_required = "clinicians.add_clinician"
+
+    def post(self, request, token):
+        return self.confirm_import(
+            lambda preview, name: import_roster(preview=preview, actor=request.user, filename=name)
+        )
 
 
 class RosterCancelView(LoginRequiredMixin, PermissionRequiredMixin, RosterUploadMixin, View):

@@ -22,8 +22,12 @@ FILESYSTEM_BROKER_FOLDERS = (
 
 @app.on_after_configure.connect
 def make_filesystem_broker_folders(sender, source, **kwargs) -> None:
-    """Create the filesystem broker's folders (the laptop default) once the configuration is
-    read, in every process that sends or receives tasks; other brokers need none."""
+    """Create the filesystem broker's folders and the file result backend's folder (the
+    laptop default) once the configuration is read, in every process that sends or receives
+    tasks; other brokers need none."""
+    backend = str(source.result_backend or "")
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     if not str(source.broker_url or "").startswith("filesystem://"):
         return
     options = source.broker_transport_options or {}

@@ -46,10 +46,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "accounts",
+    "outbox",
     "clinicians",
+    "connections",
     "events",
     "rotations",
     "itineraries",
+    "series",
 ]
 
 MIDDLEWARE = [
@@ -139,13 +142,30 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email (outbox/ sends it in the background). With EMAIL_HOST set, SMTP through that server;
+# without it, each message is written to a file under var/mail/, so a laptop needs no mail
+# server. EMAIL_BACKEND overrides both (e.g. django.core.mail.backends.console.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rounds <rounds@localhost>")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_PORT = int(
+    os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587" if EMAIL_USE_TLS else "25")
+)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds per SMTP operation: a hung server fails the attempt (and it is tried again) instead
+# of holding a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The site's address, for links in emails sent from a worker (no request to read it from).
+ROUNDS_BASE_URL = os.environ.get("ROUNDS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Uploads (roster import): kept small; files are parsed from memory, never executed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -208,7 +228,9 @@ CACHES = {
 # Personal links: a venue's Wi-Fi puts every clinician behind one address, so valid requests
 # meet only a flood cap (a 2,000-clinician venue, or `make loadtest`, stays below it);
 # guessing tokens is stopped by the budget of failed lookups, which real users never spend.
-_PERSONAL_LINKS = "itineraries:detail itineraries:print itineraries:calendar itineraries:table"
+_PERSONAL_LINKS = (
+    "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
+)
 ROUNDS_RATE_LIMITS = {
     _PERSONAL_LINKS: os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "20000/m"),
     f"404 {_PERSONAL_LINKS}": os.environ.get("ROUNDS_RATE_LIMIT_LINK_FAILURES", "60/10m"),
@@ -276,8 +298,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# Results, for the series' chord (one solve per evening, then a callback): Redis beside a Redis
+# broker, files under var/ otherwise. Only tasks that say ignore_result=False keep one.
+CELERY_RESULT_BACKEND = os.environ.get(
+    "CELERY_RESULT_BACKEND",
+    CELERY_BROKER_URL
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else f"file://{VAR_DIR / 'celery-results'}",
+)
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -285,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
     # rotations.services.solving.WATCHDOG_EVERY_S
     "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 10.0},
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
+    # series.services.send_due_reminders: reminders before an evening's reply deadline.
+    "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
+    # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
+    "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -15,9 +15,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("emails/", include("outbox.urls")),
     path("clinicians/", include("clinicians.urls")),
     path("events/", include("events.urls")),
     path("", include("rotations.urls")),
     path("", include("itineraries.urls")),
+    path("", include("series.urls")),
     path("healthz", healthz, name="healthz"),
 ]

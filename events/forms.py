@@ -77,6 +77,11 @@ class EventForm(forms.ModelForm):
             region.required = True
             region.empty_label = "Choose a region"
             region.help_text = "The region whose clinicians this event is for."
+        if not self.instance.pk and not self.is_bound:
+            # A new event: with one region to choose from, it is the one.
+            only = list(region.queryset[:2])
+            if len(only) == 1:
+                self.initial.setdefault("region", only[0].pk)
         self.fields["name"].widget.attrs["placeholder"] = "e.g. South Shore spring rounds"
         self.fields["venue"].widget.attrs["placeholder"] = "e.g. Quincy Medical Center, Hall B"
         for name in ("start_time", "rounds", "round_minutes", "transition_minutes"):
@@ -336,43 +341,58 @@ class AnchorRoundsForm(forms.Form):
 
 
 class AnchorPresenceForm(forms.Form):
-    """Presence as a time range for many anchors at once: from one round through another."""
+    """When each anchor is at their table, as a range: the round they arrive at and the round
+    they leave after, one row an anchor, all saved at once. Only the rows changed are
+    written, so an anchor away in the middle of the evening (set on their own page) keeps
+    those rounds unless their row is changed."""
 
     def __init__(self, *args, event: Event, anchors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.event = event
+        self.anchors = list(anchors)
         rounds = [(r, f"Round {r}") for r in range(1, event.rounds + 1)]
-        self.fields["anchors"] = forms.ModelMultipleChoiceField(
-            anchors,
-            widget=forms.CheckboxSelectMultiple,
-            label="Anchors",
-            error_messages={"required": "Tick the anchors whose rounds to set."},
-        )
-        self.fields["anchors"].label_from_instance = lambda a: (
-            f"{a.clinician.full_name}, table {a.table.number} ({a.table.specialty.name}): "
-            + (
-                f"rounds {round_ranges(a.present_rounds(event.rounds)) or 'none'}"
-                if a.absent_rounds
-                else "every round"
+        for anchor in self.anchors:
+            present = anchor.present_rounds(event.rounds) or [1, event.rounds]
+            name = anchor.clinician.full_name
+            self.fields[f"arrives_{anchor.pk}"] = forms.TypedChoiceField(
+                choices=rounds, coerce=int, label=f"{name} arrives at", initial=present[0]
             )
-        )
-        self.fields["arrives"] = forms.TypedChoiceField(
-            choices=rounds, coerce=int, label="Arrives at", initial=1
-        )
-        self.fields["leaves"] = forms.TypedChoiceField(
-            choices=rounds, coerce=int, label="Leaves after", initial=event.rounds
-        )
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
-            "anchors",
-            Row(Column("arrives", css_class="col-6"), Column("leaves", css_class="col-6")),
-            Submit("save", "Set their rounds"),
-        )
+            self.fields[f"leaves_{anchor.pk}"] = forms.TypedChoiceField(
+                choices=rounds, coerce=int, label=f"{name} leaves after", initial=present[-1]
+            )
+
+    def rows(self):
+        """(anchor, its "arrives" field, its "leaves" field, its rounds now in words) for the
+        template."""
+        for anchor in self.anchors:
+            present = anchor.present_rounds(self.event.rounds)
+            now = f"rounds {round_ranges(present)}" if anchor.absent_rounds else "every round"
+            if not present:
+                now = "no round"
+            yield anchor, self[f"arrives_{anchor.pk}"], self[f"leaves_{anchor.pk}"], now
 
     def clean(self):
         data = super().clean()
-        if data.get("arrives") and data.get("leaves") and data["arrives"] > data["leaves"]:
-            raise forms.ValidationError("They must arrive before they leave.")
+        for anchor in self.anchors:
+            arrives, leaves = data.get(f"arrives_{anchor.pk}"), data.get(f"leaves_{anchor.pk}")
+            if arrives and leaves and arrives > leaves:
+                self.add_error(
+                    f"leaves_{anchor.pk}",
+                    f"{anchor.clinician.full_name} must arrive before they leave.",
+                )
         return data
+
+    def changed_ranges(self) -> dict[Anchor, tuple[int, int]]:
+        """The anchors whose row was changed, with their new range."""
+        changed = set(self.changed_data)
+        return {
+            anchor: (
+                self.cleaned_data[f"arrives_{anchor.pk}"],
+                self.cleaned_data[f"leaves_{anchor.pk}"],
+            )
+            for anchor in self.anchors
+            if {f"arrives_{anchor.pk}", f"leaves_{anchor.pk}"} & changed
+        }
 
 
 class FormGroupsForm(forms.Form):

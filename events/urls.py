@@ -37,6 +37,11 @@ urlpatterns = [
         name="attendance_create",
     ),
     path(
+        "<int:event_pk>/attendance/import/",
+        views.AttendanceImportView.as_view(),
+        name="attendance_import",
+    ),
+    path(
         "<int:event_pk>/attendance/<int:pk>/status/",
         views.AttendanceStatusView.as_view(),
         name="attendance_status",

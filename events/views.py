@@ -24,7 +24,7 @@ from django.views.generic import (
 from accounts.http import safe_next_url
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
-from clinicians.views import SESSION_LAST_IMPORT
+from clinicians.views import SESSION_LAST_IMPORT, RosterUploadMixin
 
 from . import queries, rules, services
 from .forms import (
@@ -50,9 +50,12 @@ def _error_text(error: ValidationError) -> str:
 
 
 def roster_import_url(event: Event) -> str:
-    """The roster import, coming back to this event's catalogue showing who was imported."""
+    """The roster import, offering to add everyone in the file to this event in the same step
+    (``then``: ``AttendanceImportView``) and coming back to the event's attendance; "Only
+    import them" comes back to the catalogue showing who was imported, to choose from."""
     back = reverse("events:attendance_create", kwargs={"event_pk": event.pk}) + "?imported=1"
-    return f"{reverse('clinicians:import')}?{urlencode({'next': back})}"
+    then = reverse("events:attendance_import", kwargs={"event_pk": event.pk})
+    return f"{reverse('clinicians:import')}?{urlencode({'next': back, 'then': then})}"
 
 
 # Events
@@ -314,6 +317,36 @@ class AttendanceCreateView(OrganizerMixin, EventScopedMixin, ListView):
         return redirect(f"{url}?{query}" if query else url)
 
 
+class AttendanceImportView(OrganizerMixin, EventScopedMixin, RosterUploadMixin, View):
+    """Import the roster upload posted as ``token`` (from its preview) and add everyone in it
+    to this event, all or nothing (``services.import_roster_as_attendees``): POST only."""
+
+    permission_required = ("events.add_attendance", "clinicians.add_clinician")
+    event_for_update = True
+
+    def get_next(self) -> str:
+        return reverse("events:attendance_list", kwargs={"event_pk": self.event.pk})
+
+    def post(self, request, *args, **kwargs):
+        added: list[int] = []
+
+        def write(preview, name):
+            result, count = services.import_roster_as_attendees(
+                event=self.event, preview=preview, filename=name, by=request.user
+            )
+            added.append(count)
+            return result
+
+        response = self.confirm_import(write)
+        if added:
+            messages.success(
+                request,
+                f"{added[0]} clinician{'s' if added[0] != 1 else ''} added to {self.event.name}. "
+                "Next: the tables.",
+            )
+        return response
+
+
 class AttendanceStatusView(OrganizerMixin, EventScopedMixin, View):
     permission_required = "events.change_attendance"
     event_for_update = True
@@ -529,8 +562,8 @@ class TableSeatView(OrganizerMixin, EventScopedMixin, View):
 
 
 class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
-    """When many anchors are present, as a range of rounds: all of the event's anchors, or
-    one table's (``?table=<id>``)."""
+    """When the anchors are present, each as a range of rounds, saved at once: all of the
+    event's anchors, or one table's (``?table=<id>``)."""
 
     permission_required = "events.change_anchor"
     event_for_update = True
@@ -544,38 +577,40 @@ class AnchorPresenceView(OrganizerMixin, EventScopedMixin, FormView):
         return get_object_or_404(self.event.tables.select_related("specialty"), pk=table_id)
 
     def get_anchors(self):
-        anchors = self.event.anchors.select_related("clinician", "table__specialty")
+        anchors = self.event.anchors.select_related("clinician", "table__specialty").order_by(
+            "table__number", "clinician__last_name", "clinician__first_name", "pk"
+        )
         table = self.get_table()
         return anchors.filter(table=table) if table else anchors
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "event": self.event, "anchors": self.get_anchors()}
 
-    def get_initial(self):
-        # One table's anchors usually come and go together; over the whole event, tick first.
-        return {"anchors": list(self.get_anchors())} if self.get_table() else {}
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(table=self.get_table(), **kwargs)
 
     def form_valid(self, form):
         try:
-            changed = services.set_anchors_presence(
-                event=self.event,
-                anchors=form.cleaned_data["anchors"],
-                arrives=form.cleaned_data["arrives"],
-                leaves=form.cleaned_data["leaves"],
-                by=self.request.user,
+            changed = services.set_anchors_ranges(
+                event=self.event, ranges=form.changed_ranges(), by=self.request.user
             )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        arrives, leaves = form.cleaned_data["arrives"], form.cleaned_data["leaves"]
-        messages.success(
-            self.request,
-            f"{len(changed)} anchor{'s' if len(changed) != 1 else ''} now present in rounds "
-            f"{arrives}–{leaves}.",
-        )
+        if changed:
+            rounds = self.event.rounds
+            messages.success(
+                self.request,
+                "Saved: "
+                + "; ".join(
+                    f"{a.clinician.full_name} in rounds "
+                    f"{queries.round_ranges(a.present_rounds(rounds))}"
+                    for a in changed
+                )
+                + ".",
+            )
+        else:
+            messages.info(self.request, "No anchor's rounds changed.")
         return redirect("events:table_list", event_pk=self.event.pk)
 
 
@@ -697,6 +732,8 @@ class GroupListView(OrganizerMixin, EventScopedMixin, ListView):
             }
         )
         context["group_choices"] = [(g.pk, g.name) for g in context["groups"]]
+        # The next step's box (solving) comes from the app that plans the rounds.
+        context["panels"] = queries.event_panels("groups", event=self.event, request=self.request)
         return context
 
 

@@ -1,17 +1,24 @@
-"""Emails of clinicians' personal itinerary links: what one says, and sending a batch over one
-connection. Nothing here writes to the database (``services.send_link_emails`` does)."""
+"""Emails of clinicians' personal itinerary links: what one says, and queueing a batch in the
+outbox, which sends them in the background (``services.send_link_emails`` also records who
+had one for which version)."""
 
 import datetime
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from events.models import Attendance, Event
+from outbox.services import EmailDraft, queue_emails
+from rotations.models import Schedule
 
+from .assembly import get_published_schedules
 from .links import itinerary_path
+
+# The outbox's kind of these emails (the Emails page filters on it).
+LINK_EMAIL_KIND = "itinerary-link"
 
 
 def link_email(
@@ -39,26 +46,45 @@ def link_email(
     )
 
 
+def link_email_key(*, attendance: Attendance, schedule: Schedule | None) -> str:
+    """The outbox key of a link email: one per attendance and published version, so the same
+    link email is never sent twice."""
+    version = schedule.pk if schedule is not None else "none"
+    return f"itinerary-link:attendance-{attendance.pk}:schedule-{version}"
+
+
 def send_itinerary_links(
     *,
     event: Event,
     absolute_url: Callable[[str], str],
     attendances: Iterable[Attendance] | None = None,
     changed_at: datetime.datetime | None = None,
+    schedule: Schedule | None = None,
 ) -> int:
-    """Email each attendee of the event (or the given attendances) their personal link, over one
-    connection of Django's email backend. Changes nothing in the database; returns how many
-    messages the backend accepted."""
+    """Queue in the outbox the email that gives each attendee of the event (or the given
+    attendances) their personal link for ``schedule`` (the published version if not given):
+    the outbox sends them in the background once the caller's transaction commits, each once
+    per attendance and version. Writes only the outbox's rows; returns how many emails were
+    queued (those with an address)."""
     if attendances is None:
         attendances = Attendance.objects.filter(event=event).select_related("clinician")
-    messages = [
-        link_email(
+    if schedule is None:
+        schedule = get_published_schedules(event=event)[0]
+    drafts = []
+    for attendance in attendances:
+        if not attendance.clinician.email:
+            continue
+        message = link_email(
             attendance=attendance, event=event, absolute_url=absolute_url, changed_at=changed_at
         )
-        for attendance in attendances
-        if attendance.clinician.email
-    ]
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+        drafts.append(
+            EmailDraft(
+                key=link_email_key(attendance=attendance, schedule=schedule),
+                to=attendance.clinician.email,
+                subject=message.subject,
+                body=message.body,
+                kind=LINK_EMAIL_KIND,
+            )
+        )
+    queue_emails(drafts)
+    return len(drafts)

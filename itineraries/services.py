@@ -1,4 +1,5 @@
-"""Writes of the itineraries app: reissuing a personal link, and sending links by email."""
+"""Writes of the itineraries app: reissuing a personal link, and sending links by email
+(through the outbox, in the background)."""
 
 from collections.abc import Callable
 
@@ -49,12 +50,14 @@ def send_link_emails(
     by: AbstractBaseUser | None,
 ) -> int:
     """Email their personal link to each attendee of ``audience`` ("changed" or "everyone", see
-    ``queries.plan_link_emails``) who has not had one for the published version, and record each
-    send (``LinkEmail``), in one transaction with the event's row locked: sending the same again
-    sends nothing, and two organizers confirming at once send once. ``schedule_id`` is the
-    version the organizer previewed; if another was published since, raises ``StaleMailing``
-    and sends nothing. If the email backend fails, nothing is recorded. Records the send in the
-    audit log. Returns how many emails went."""
+    ``queries.plan_link_emails``) who has not had one for the published version: record each
+    (``LinkEmail``) and queue its email in the outbox, in one transaction with the event's row
+    locked, so sending the same again sends nothing and two organizers confirming at once send
+    once. The emails leave after the commit, in the background (the outbox retries a mail
+    server that is down; its Emails page shows each one), never inside this request or lock.
+    ``schedule_id`` is the version the organizer previewed; if another was published since,
+    raises ``StaleMailing`` and queues nothing. Records the send in the audit log. Returns how
+    many emails were queued."""
     with transaction.atomic():
         Event.objects.select_for_update().filter(pk=event.pk).first()
         mailing = plan_link_emails(event=event, audience=audience)
@@ -75,6 +78,7 @@ def send_link_emails(
             absolute_url=absolute_url,
             attendances=mailing.recipients,
             changed_at=mailing.changed_at,
+            schedule=mailing.schedule,
         )
         whom = "whose itinerary changed" if audience == LinkEmail.Audience.CHANGED else "in all"
         version = f"version {mailing.schedule.version}" if mailing.schedule else "no version yet"

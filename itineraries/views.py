@@ -394,7 +394,11 @@ class SendLinksView(EventItinerariesMixin, View):
             messages.info(request, "No email was sent: everyone listed had theirs already.")
         else:
             plural = "" if sent == 1 else "s"
-            messages.success(request, f"Sent {sent} email{plural} with personal links.")
+            messages.success(
+                request,
+                f"Sent {sent} email{plural} with personal links. They go out in the background: "
+                "the Emails page shows each one.",
+            )
         return redirect(self.get_list_url())
 
 

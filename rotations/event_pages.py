@@ -1,6 +1,7 @@
 """What rotations adds to the event's pages, which events builds without knowing rotations:
-the schedule and publish steps of the event page, the re-plan box of the check-in page, and
-the header's "Schedule" tab. Registered in ``RotationsConfig.ready``."""
+the schedule and publish steps of the event page, the re-plan box of the check-in page, the
+groups page's "Next: the schedule" box, and the header's "Schedule" tab. Registered in
+``RotationsConfig.ready``."""
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -85,3 +86,17 @@ def replan_panel(*, event: Event, request: HttpRequest, **context) -> str:
         "has_published": event.schedules.filter(is_published=True).exists(),
     }
     return render_to_string("rotations/includes/replan_box.html", context, request=request)
+
+
+def solve_next_panel(*, event: Event, request: HttpRequest, **context) -> str:
+    """The groups page's "Next: the schedule" box, while the event has no schedule yet and is
+    ready to be solved (the same readiness check ``start_solve`` makes): solve from there."""
+    if event.schedules.exists() or not event.groups.exists():
+        return ""
+    active_run = next(
+        (r for r in event.solve_runs.order_by("-created_at")[:1] if r.is_active), None
+    )
+    if active_run is None and readiness_problems(event=event):
+        return ""
+    context = {"event": event, "active_run": active_run}
+    return render_to_string("rotations/includes/solve_next_box.html", context, request=request)

@@ -152,7 +152,9 @@ class Schedule(models.Model):
         return f"{self.event.name}, version {self.version}"
 
     def get_absolute_url(self) -> str:
-        return reverse("rotations:schedule", kwargs={"event_pk": self.event_id, "pk": self.pk})
+        return reverse(
+            "rotations:version", kwargs={"event_pk": self.event_id, "version": self.version}
+        )
 
     @property
     def replan_note(self) -> str:

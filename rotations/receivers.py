@@ -13,6 +13,7 @@ from events.models import Event
 from events.rules import describe
 
 from .models import Schedule, Visit
+from .services.ledger import record_event_connections
 
 
 def _versions_words(versions: list[int]) -> str:
@@ -91,3 +92,10 @@ def refuse_deleting_published(sender, *, instance: Schedule, **kwargs) -> None:
             "hold itineraries with it, so it and its event are kept.",
             {instance},
         )
+
+
+def record_finished_events(sender, *, events, **kwargs) -> None:
+    """Receiver of ``events.signals.events_finished``: who met whom at each event goes into the
+    connection ledger, inside the finishing transaction (``services.ledger``)."""
+    for event in events:
+        record_event_connections(event=event)

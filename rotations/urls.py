@@ -39,6 +39,24 @@ urlpatterns = [
         views.SolveRunCancelView.as_view(),
         name="run_cancel",
     ),
+    # A version by its number, as the pages name it ("version 4"): the address organizers
+    # see and share. The same pages by the version's id (below) stay for the forms and links
+    # that use it.
+    path(
+        "events/<int:event_pk>/schedule/v<int:version>/",
+        views.ScheduleDetailView.as_view(),
+        name="version",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/v<int:version>/compare/",
+        views.ScheduleCompareView.as_view(),
+        name="version_compare",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/v<int:version>/publish/",
+        views.SchedulePublishView.as_view(),
+        name="version_publish",
+    ),
     path(
         "events/<int:event_pk>/schedule/<int:pk>/",
         views.ScheduleDetailView.as_view(),

@@ -25,11 +25,15 @@ from .services import table_label
 
 
 def _schedule(view, **filters) -> Schedule:
+    """The version in the URL: by its number (``version``) or by its id (``pk``)."""
+    if "version" in view.kwargs:
+        filters["version"] = view.kwargs["version"]
+    else:
+        filters["pk"] = view.kwargs["pk"]
     return get_object_or_404(
         Schedule.objects.filter(event=view.event, **filters).select_related(
             "solve_run", "based_on", "published_by", "created_by"
-        ),
-        pk=view.kwargs["pk"],
+        )
     )
 
 
@@ -243,10 +247,10 @@ class SolveRunStatusView(OrganizerMixin, EventScopedMixin, View):
             run = get_object_or_404(SolveRun, event=self.event, pk=kwargs["pk"])
             status = services.run_status(run=run)
             if status.get("schedule_id"):
-                status["schedule_url"] = reverse(
-                    "rotations:schedule",
-                    kwargs={"event_pk": self.event.pk, "pk": status["schedule_id"]},
+                schedule = Schedule.objects.only("pk", "event_id", "version").get(
+                    pk=status["schedule_id"]
                 )
+                status["schedule_url"] = schedule.get_absolute_url()
             cache.set(key, status, RUN_STATUS_CACHE_SECONDS)
         return JsonResponse(status)
 

@@ -25,3 +25,17 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def emails_sent_in_process(monkeypatch):
+    """The outbox's send task runs in the test's process when it is sent (the broker is what
+    leaves the machine): an email queued in a transaction whose commit callbacks run (a
+    ``django_capture_on_commit_callbacks(execute=True)`` block) lands in
+    ``django.core.mail.outbox``, retries included."""
+    from outbox.tasks import send_task
+
+    def apply_here(args=None, kwargs=None, **options):
+        return send_task.apply(args=args, kwargs=kwargs)
+
+    monkeypatch.setattr(send_task, "apply_async", apply_here)

@@ -16,6 +16,7 @@ from events.services.attendance import (
     add_attendees,
     finish_event,
     finish_past_events,
+    import_roster_as_attendees,
     remove_attendance,
     set_attendance_status,
 )
@@ -67,6 +68,7 @@ from events.services.tables import (
     seat_attending_specialists,
     set_anchor_rounds,
     set_anchors_presence,
+    set_anchors_ranges,
     suggest_table_number,
     update_table,
 )
@@ -106,6 +108,7 @@ __all__ = [
     "delete_table",
     "finish_event",
     "finish_past_events",
+    "import_roster_as_attendees",
     "form_groups",
     "groups_replaced",
     "move_member",
@@ -115,6 +118,7 @@ __all__ = [
     "seat_attending_specialists",
     "set_anchor_rounds",
     "set_anchors_presence",
+    "set_anchors_ranges",
     "set_attendance_status",
     "suggest_table_number",
     "update_event",

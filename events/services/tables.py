@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -252,15 +252,32 @@ def set_anchors_presence(
     by: AbstractBaseUser | None,
 ) -> list[Anchor]:
     """Make each of ``anchors`` (of ``event``) present from round ``arrives`` through round
-    ``leaves``, all in one transaction. Refused as a whole, with nothing written, when the
-    range is not within the event's rounds, or, once the schedule is published, when it
-    changes any anchor's rounds (the refusal is audited). Returns the anchors changed."""
-    if not 1 <= arrives <= leaves <= event.rounds:
-        raise ValidationError(
-            f"Choose rounds from 1 to {event.rounds}, arriving no later than leaving."
-        )
-    absent = _absent_rounds(event, range(arrives, leaves + 1))
-    anchors = [a for a in anchors if a.absent_rounds != absent]
+    ``leaves``: ``set_anchors_ranges`` with the same range for each."""
+    return set_anchors_ranges(
+        event=event, ranges={anchor: (arrives, leaves) for anchor in anchors}, by=by
+    )
+
+
+def set_anchors_ranges(
+    *,
+    event: Event,
+    ranges: Mapping[Anchor, tuple[int, int]],
+    by: AbstractBaseUser | None,
+) -> list[Anchor]:
+    """Make each anchor of ``ranges`` (of ``event``) present from its first round through its
+    last, all in one transaction. Refused as a whole, with nothing written, when a range is
+    not within the event's rounds, or, once the schedule is published, when it changes any
+    anchor's rounds (the refusal is audited). Returns the anchors changed."""
+    absent_of: dict[Anchor, list[int]] = {}
+    for anchor, (arrives, leaves) in ranges.items():
+        if not 1 <= arrives <= leaves <= event.rounds:
+            raise ValidationError(
+                f"Choose rounds from 1 to {event.rounds}, arriving no later than leaving."
+            )
+        absent = _absent_rounds(event, range(arrives, leaves + 1))
+        if anchor.absent_rounds != absent:
+            absent_of[anchor] = absent
+    anchors = list(absent_of)
     if any(a.event_id != event.pk for a in anchors):
         raise ValidationError("Those anchors are not all at this event.")
     with (
@@ -275,7 +292,8 @@ def set_anchors_presence(
         for anchor in anchors:
             anchor.event = event
             rules.check_change(obj=anchor, changed=["absent_rounds"])
-        Anchor.objects.filter(pk__in=[a.pk for a in anchors]).update(absent_rounds=absent)
-    for anchor in anchors:
+        for anchor, absent in absent_of.items():
+            Anchor.objects.filter(pk=anchor.pk).update(absent_rounds=absent)
+    for anchor, absent in absent_of.items():
         anchor.absent_rounds = absent
     return anchors

@@ -16,6 +16,7 @@ from rotations.services.adapter import (
     export_instance,
     group_id,
     readiness_problems,
+    register_met_before_source,
     table_id,
     table_label,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "publish_schedule",
     "replan_options",
     "readiness_problems",
+    "register_met_before_source",
     "run_solve",
     "run_status",
     "start_solve",

@@ -112,6 +112,7 @@ def start_solve(
     pinned_from: Schedule | None = None,
     replan_from_round: int | None = None,
     strategies: Sequence[str] | None = None,
+    dispatch: bool = True,
 ) -> SolveRun:
     """Queue a solve of ``event`` and dispatch the Celery task once the transaction commits;
     if the broker refuses it, the run is failed and ``QueueUnavailable`` raised.
@@ -128,6 +129,8 @@ def start_solve(
     give one run. A run whose worker has died is failed first (the watchdog), so it does not
     block a retry. ``time_limit_s`` defaults to ROUNDS_SOLVE_TIME_LIMIT_S and is kept within
     1..ROUNDS_SOLVE_MAX_TIME_LIMIT_S. Creates the run in its own (or the caller's) transaction.
+    With ``dispatch=False`` no task is sent: the caller sends one for the run (e.g. the series'
+    chord over its evenings) and fails the run if the broker refuses it.
     """
     problems = readiness_problems(event=event, replan_from_round=replan_from_round)
     if problems:
@@ -178,6 +181,8 @@ def start_solve(
     # After the commit, so that the worker finds the run. If the broker refuses the task the
     # run is failed and QueueUnavailable is raised: here, or inside a caller's transaction
     # from that transaction's commit.
+    if not dispatch:
+        return run
     if connection.in_atomic_block:
         transaction.on_commit(lambda: _dispatch(run))
     else:

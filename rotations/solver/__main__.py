@@ -1,5 +1,7 @@
 """Command line: ``python -m rotations.solver INSTANCE.json [--time-limit S] [--seed N]
-[--strategy fewest-changes|best] [--output OUT.json]``.
+[--strategy fewest-changes|best] [--output OUT.json]``; ``python -m rotations.solver series
+SEASON.json ...`` plans a season instead (``series/cli.py``; a rotation instance in a file
+named ``series`` is ``./series``).
 
 Reads rotation-instance/1, writes rotation-schedule/1 (``docs/solver-format.md``). For a
 re-plan, ``--strategy`` overrides the instance's ``"strategy"``. Exit status 0 for an optimal or
@@ -30,6 +32,12 @@ from rotations.solver.solve import solve
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["series"]:
+        from rotations.solver.series.cli import main as plan_main
+
+        return plan_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m rotations.solver",
         description="Schedule the rounds of a rotation instance (rotation-instance/1 JSON).",

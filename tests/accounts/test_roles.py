@@ -48,7 +48,13 @@ def test_organizers_run_events_but_not_accounts_or_the_audit_log():
         "accounts.view_auditentry": False,
         "accounts.manage_all_regions": False,
     }
-    assert {perm.split(".")[0] for perm in perms} == {"clinicians", "events", "rotations"}
+    assert {perm.split(".")[0] for perm in perms} == {
+        "clinicians",
+        "events",
+        "rotations",
+        "outbox",
+        "series",
+    }
 
 
 def test_admins_have_every_app_permission_but_cannot_edit_the_audit_log():
@@ -120,11 +126,17 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "rotations": "*",
         "auth": ["add_user", "change_user", "delete_user", "view_user"],
         "axes": ["view_accessattempt", "delete_accessattempt", "view_accesslog"],
+        # Added with the outbox: the Emails page and sending a failed email again.
+        "outbox": ["view_email", "change_email", "view_optout"],
+        # Added with the series: seasons, evenings, invitations and plans.
+        "series": "*",
     },
     ORGANIZERS: {
         "events": "*",
         "rotations": "*",
         "clinicians": ["view_*", "add_clinician", "change_clinician"],
+        "outbox": ["view_email", "change_email"],
+        "series": "*",
     },
 }
 

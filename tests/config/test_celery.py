@@ -26,9 +26,12 @@ def test_a_web_process_knows_every_task_by_name():
     )
 
     assert result.returncode == 0, result.stderr
-    assert {"rotations.solve", "rotations.fail_stalled_runs"} <= set(
-        ast.literal_eval(result.stdout)
-    )
+    assert {
+        "rotations.solve",
+        "rotations.fail_stalled_runs",
+        "outbox.send",
+        "outbox.requeue_stalled",
+    } <= set(ast.literal_eval(result.stdout))
 
 
 def test_worker_reconnects_to_the_broker_forever_and_sending_gives_up_quickly():

@@ -43,6 +43,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://rounds@db.example.org/rounds",
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
     "REDIS_URL": "redis://redis.example.org:6379/1",
+    "EMAIL_HOST": "smtp.example.org",
 }
 
 
@@ -63,6 +64,34 @@ def test_settings_switch_to_postgresql_and_redis_from_the_environment():
         "django.db.backends.postgresql",
         "redis://redis.example.org:6379/0",
     ]
+
+
+EMAIL = (
+    "from django.conf import settings; "
+    "print(settings.EMAIL_BACKEND.rsplit('.', 2)[1], settings.EMAIL_HOST or '-', "
+    "settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT, "
+    "settings.EMAIL_FILE_PATH.relative_to(settings.VAR_DIR))"
+)
+
+
+def test_settings_write_emails_under_var_without_a_mail_server():
+    result = run_python(EMAIL, ROUNDS_VAR_DIR="/tmp/rounds-settings-test")
+
+    assert result.stdout.split() == ["filebased", "-", "25", "False", "30", "mail"]
+
+
+def test_settings_send_emails_by_smtp_when_a_mail_server_is_set():
+    result = run_python(EMAIL, EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="1", EMAIL_TIMEOUT="10")
+
+    assert result.stdout.split()[:5] == ["smtp", "smtp.example.org", "587", "True", "10"]
+
+
+def test_deploy_check_warns_when_emails_are_not_sent():
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}
+
+    result = run_manage("check", "--deploy", **env)
+
+    assert "outbox.W001" in result.stderr + result.stdout
 
 
 def test_deploy_check_passes_with_production_variables():

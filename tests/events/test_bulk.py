@@ -378,18 +378,42 @@ def test_anchor_presence_view_sets_a_table_s_anchors(organizer_client):
 
     page = organizer_client.get(url)
     response = organizer_client.post(
-        url, {"anchors": [a.pk for a in anchors], "arrives": "3", "leaves": "5"}
+        url,
+        {
+            f"arrives_{anchors[0].pk}": "3",
+            f"leaves_{anchors[0].pk}": "5",
+            f"arrives_{anchors[1].pk}": "1",
+            f"leaves_{anchors[1].pk}": "4",
+        },
     )
 
-    assert [a.pk for a in page.context["form"].fields["anchors"].queryset] == [
-        a.pk for a in anchors
-    ]
+    assert [anchor for anchor, *_ in page.context["form"].rows()] == anchors
     assert response.url == reverse("events:table_list", kwargs={"event_pk": event.pk})
     assert dict(Anchor.objects.values_list("pk", "absent_rounds")) == {
         anchors[0].pk: [1, 2],
-        anchors[1].pk: [1, 2],
+        anchors[1].pk: [5],
         other.pk: [],
     }
+
+
+def test_anchor_presence_view_saves_only_the_rows_changed(organizer_client):
+    """An anchor away in the middle of the evening keeps those rounds when another row is
+    saved."""
+    event = make_event(rounds=5)
+    table = make_table(event=event)
+    away, late = make_anchor(table=table, absent_rounds=[3]), make_anchor(table=table)
+
+    organizer_client.post(
+        reverse("events:anchor_presence", kwargs={"event_pk": event.pk}),
+        {
+            f"arrives_{away.pk}": "1",
+            f"leaves_{away.pk}": "5",
+            f"arrives_{late.pk}": "2",
+            f"leaves_{late.pk}": "5",
+        },
+    )
+
+    assert dict(Anchor.objects.values_list("pk", "absent_rounds")) == {away.pk: [3], late.pk: [1]}
 
 
 def test_anchor_presence_view_refuses_leaving_before_arriving(organizer_client):
@@ -398,10 +422,13 @@ def test_anchor_presence_view_refuses_leaving_before_arriving(organizer_client):
 
     response = organizer_client.post(
         reverse("events:anchor_presence", kwargs={"event_pk": event.pk}),
-        {"anchors": [anchor.pk], "arrives": "4", "leaves": "2"},
+        {f"arrives_{anchor.pk}": "4", f"leaves_{anchor.pk}": "2"},
     )
 
-    assert response.context["form"].non_field_errors() == ["They must arrive before they leave."]
+    assert response.context["form"].errors == {
+        f"leaves_{anchor.pk}": [f"{anchor.clinician.full_name} must arrive before they leave."]
+    }
+    assert Anchor.objects.get().absent_rounds == []
 
 
 # The overview's attendee count

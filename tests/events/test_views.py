@@ -369,8 +369,8 @@ def test_attendance_pages_link_the_import_back_to_the_event(organizer_client):
     page = organizer_client.get(reverse("events:attendance_list", kwargs={"event_pk": event.pk}))
 
     assert (
-        f'href="/clinicians/import/?next=%2Fevents%2F{event.pk}%2Fattendance%2Fadd%2F%3Fimported%3D1"'
-        in page.content.decode()
+        f'href="/clinicians/import/?next=%2Fevents%2F{event.pk}%2Fattendance%2Fadd%2F%3Fimported%3D1'
+        f'&amp;then=%2Fevents%2F{event.pk}%2Fattendance%2Fimport%2F"' in page.content.decode()
     )
 
 

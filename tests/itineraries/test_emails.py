@@ -1,7 +1,8 @@
 import pytest
 from django.core import mail
+from django.test import TestCase
 
-from itineraries.emails import send_itinerary_links
+from itineraries import emails
 from tests.itineraries.factories import make_small_event
 
 pytestmark = pytest.mark.django_db
@@ -9,6 +10,12 @@ pytestmark = pytest.mark.django_db
 
 def absolute(path: str) -> str:
     return f"https://rounds.example.org{path}"
+
+
+def send_itinerary_links(**kwargs) -> int:
+    """Queue the emails, then run what waits for the commit (the outbox sends them then)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return emails.send_itinerary_links(**kwargs)
 
 
 def test_send_itinerary_links_sends_each_attendee_their_own_link():
@@ -53,3 +60,12 @@ def test_send_itinerary_links_say_date_start_time_and_venue():
     assert "Spring Rounds\nTuesday 14 May 2030, starting at 18:00\nMain Hall\n" in (
         mail.outbox[0].body
     )
+
+
+def test_send_itinerary_links_again_for_the_same_version_sends_nothing_more():
+    small = make_small_event()
+    send_itinerary_links(event=small.event, absolute_url=absolute)
+
+    send_itinerary_links(event=small.event, absolute_url=absolute)
+
+    assert len(mail.outbox) == 8

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -441,6 +442,13 @@ def send_url(event) -> str:
     return reverse("itineraries:send", kwargs={"event_pk": event.pk})
 
 
+def send(client, event, data: dict):
+    """POST the send form, then run what waits for the commit: the outbox sends the emails in
+    the background once the transaction commits, never inside the request."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(send_url(event), data)
+
+
 def preview_url(event, to: str) -> str:
     return reverse("itineraries:send-preview", kwargs={"event_pk": event.pk}) + f"?to={to}"
 
@@ -468,7 +476,7 @@ def changed_small_event():
 
 
 def test_send_links_view_emails_everyone_once_confirmed(manager_client, small):
-    response = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+    response = send(manager_client, small.event, confirm(small.event, "everyone"))
 
     assert response.status_code == 302
     assert len(mail.outbox) == 8
@@ -477,7 +485,7 @@ def test_send_links_view_emails_everyone_once_confirmed(manager_client, small):
 
 
 def test_send_links_view_without_confirmation_sends_nothing(manager_client, small):
-    response = manager_client.post(send_url(small.event), {"audience": "everyone"})
+    response = send(manager_client, small.event, {"audience": "everyone"})
 
     assert (response.status_code, response["Location"]) == (
         302,
@@ -505,7 +513,7 @@ def test_send_preview_lists_who_and_the_email_and_sends_nothing(manager_client):
 def test_send_links_view_changed_emails_only_changed_itineraries(manager_client):
     small = changed_small_event()
 
-    manager_client.post(send_url(small.event), confirm(small.event, "changed"))
+    send(manager_client, small.event, confirm(small.event, "changed"))
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         c.email for c in (small.ann, small.cara, small.fay)
@@ -518,13 +526,13 @@ def test_send_links_view_changed_emails_only_changed_itineraries(manager_client)
 
 def test_send_links_view_twice_sends_once(manager_client):
     small = changed_small_event()
-    manager_client.post(send_url(small.event), confirm(small.event, "changed"))
+    send(manager_client, small.event, confirm(small.event, "changed"))
 
-    response = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+    response = send(manager_client, small.event, confirm(small.event, "everyone"))
 
     assert len(mail.outbox) == 3 + 5  # then only those not yet sent for version 2
     assert LinkEmail.objects.filter(schedule__version=2).count() == 8
-    followed = manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+    followed = send(manager_client, small.event, confirm(small.event, "everyone"))
     assert len(mail.outbox) == 8
     assert "everyone listed had theirs already" in page_text(
         manager_client.get(followed["Location"])
@@ -536,7 +544,7 @@ def test_send_links_view_after_another_publish_sends_nothing(manager_client, sma
     previewed = confirm(small.event, "everyone")
     republish(old=small.schedule)
 
-    response = manager_client.post(send_url(small.event), previewed)
+    response = send(manager_client, small.event, previewed)
 
     assert (response.status_code, mail.outbox) == (302, [])
     assert "Another version was published since the preview" in page_text(
@@ -547,7 +555,7 @@ def test_send_links_view_after_another_publish_sends_nothing(manager_client, sma
 def test_send_links_view_with_a_schedule_that_is_not_a_number_sends_nothing(manager_client, small):
     previewed = {**confirm(small.event, "everyone"), "schedule": "²"}
 
-    response = manager_client.post(send_url(small.event), previewed)
+    response = send(manager_client, small.event, previewed)
 
     assert (response.status_code, mail.outbox) == (302, [])
 
@@ -555,7 +563,7 @@ def test_send_links_view_with_a_schedule_that_is_not_a_number_sends_nothing(mana
 def test_send_links_view_leaves_out_no_shows(manager_client, small):
     replan_with_no_shows(small, no_shows=[small.cara], from_round=2)
 
-    manager_client.post(send_url(small.event), confirm(small.event, "everyone"))
+    send(manager_client, small.event, confirm(small.event, "everyone"))
 
     assert small.cara.email not in [m.to[0] for m in mail.outbox]
     assert len(mail.outbox) == 7

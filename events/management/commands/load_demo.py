@@ -1,10 +1,12 @@
-"""`python manage.py load_demo`: the demo organisation, an upcoming event and two logins.
+"""`python manage.py load_demo`: the demo organisation, an upcoming event, the demos of the
+apps above (a season of regional evenings) and two logins.
 
 Safe to run again: nothing already there is duplicated.
 """
 
 import time
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -69,6 +71,12 @@ class Command(BaseCommand):
             f"({'created' if event_created else 'already there'}), "
             f"{event.tables.count()} tables, {event.attendances.count()} attendees"
         )
+        # Apps above events add their own demo (e.g. the series' season) through their
+        # AppConfig's load_demo(seed=..., created_by=...); events may not import them.
+        for config in apps.get_app_configs():
+            load = getattr(config, "load_demo", None)
+            if callable(load):
+                self.stdout.write(load(seed=seed, created_by=admin))
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             self.style.SUCCESS(
