@@ -23,6 +23,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from pytest_django.live_server_helper import LiveServer
@@ -31,9 +32,11 @@ from accounts.models import OrganizerProfile
 from clinicians.models import Track
 from events.models import Attendance
 from itineraries.links import table_token
+from outbox.services import opt_out_token, queue_email
 from rotations import editing, services
 from rotations.models import Schedule, SolveRun
 from rotations.services import replanning
+from series.models import Evening, Invitation, Series
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.browser.axe import WCAG_TAGS
 from tests.factories import (
@@ -75,6 +78,7 @@ NOT_PAGES = {
     "itineraries:print-changed": "a PDF",
     # The board (grid and move page) is being rewritten; its own tests check it with axe.
     "rotations:schedule": "the board: checked by the board's own tests",
+    "rotations:version": "the board, by version number: checked by the board's own tests",
     "rotations:schedule_move": "the board: checked by the board's own tests",
 }
 
@@ -147,7 +151,8 @@ CASES = [
 
 def test_every_url_is_checked_or_says_why():
     checked = {name for name, *_ in (case.values for case in CASES)}
-    names = {name for name in app_url_names() if not post_only(name)}
+    # A URL the permission matrix lacks fails its own test there; once it is in, it is here.
+    names = {name for name in app_url_names() if name in MATRIX and not post_only(name)}
 
     assert sorted(names - checked - set(NOT_PAGES) - set(CHECKED_BY_HAND)) == []
 
@@ -156,8 +161,9 @@ def build_world() -> dict:
     """One event of six tables (adult, pediatric, all ages) and five groups, solved,
     published, re-planned from round 3 when a table's only anchor did not come (the fewest
     changes option published), then moved by hand into a draft with a pinned visit, and a
-    failed solve; an event with nothing but a solve under way; a retired specialty; an
-    organizer who has not set a password yet."""
+    failed solve; an event with nothing but a solve under way; a series with that event as an
+    evening and invitations answered every way; an email in the outbox; a retired specialty;
+    an organizer who has not set a password yet."""
     region = make_region(name="South Shore")
     quincy = make_site(name="Quincy", region=region)
     braintree = make_site(name="Braintree", region=region)
@@ -263,6 +269,33 @@ def build_world() -> dict:
         time_limit_s=5,
     )
     traveller = Attendance.objects.get(event=event, clinician=groups[0].members.first())
+    # A season of evenings with this event as one of them, invitations answered in every way,
+    # and an email in the outbox.
+    series = Series.objects.create(
+        name="South Shore, 2027",
+        starts_on=event.date,
+        ends_on=event.date + datetime.timedelta(days=90),
+    )
+    series.regions.set([region])
+    evening = Evening.objects.create(
+        series=series, event=event, reply_by=timezone.now() + datetime.timedelta(days=5)
+    )
+    evening.sites.set([quincy, braintree])
+    invitations = [
+        Invitation.objects.create(evening=evening, clinician=clinician, status=status)
+        for clinician, status in zip(
+            [g.members.first() for g in groups],
+            Invitation.Status.values,
+            strict=False,
+        )
+    ]
+    email = queue_email(
+        key="axe:1",
+        to=traveller.clinician.email,
+        subject="Your itinerary for North, spring",
+        body="Hello.",
+        kind="itinerary",
+    )
     anchor = Attendance.objects.get(event=event, clinician=anchors[0].clinician)
 
     admin = make_admin(username="the-admin")
@@ -283,12 +316,19 @@ def build_world() -> dict:
             "failed_run": failed_run.pk,
             "schedule": published.pk,
             "draft": draft.pk,
+            "schedule_version": draft.version,
             "visit": draft.visits.first().pk,
             "clinician": traveller.clinician_id,
             "specialty": tables[0].specialty_id,
             "retired_specialty": retired.pk,
             "organizer_account": OrganizerProfile.objects.get(user=newcomer).user_id,
             "import_token": "0123456789abcdef",
+            "series": series.pk,
+            "evening": evening.pk,
+            "invitation": invitations[0].pk,
+            "invitation_token": invitations[0].token,
+            "email": email.pk,
+            "opt_out_token": opt_out_token(traveller.clinician.email),
             "link_token": traveller.link_token,
             "anchor_token": anchor.link_token,
             "table_token": table_token(event_id=event.pk, table_id=tables[0].pk),
