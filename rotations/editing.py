@@ -362,6 +362,13 @@ def _edit_board(
                 f"version {base.version}: the grid has changed since; see it as it is now."
             )
     removed = [replace(p, pinned=pins[p.key]) for p in removed]
+    leaving = {p.key for p in removed}
+    for placement in added:
+        if placement.key in pins and placement.key not in leaving:
+            raise ValidationError(
+                f"{groups[placement.group_id].name} is already at "
+                f"{table_label(tables[placement.table_id])} in round {placement.round}."
+            )
     if {p.key for p in removed} == {p.key for p in added}:
         raise ValidationError("That leaves every visit where it is.")
     problem = version_problem(schedule=base)

@@ -85,6 +85,16 @@ def test_move_group_into_a_round_where_it_has_a_visit_is_refused(board):
     assert _visits(schedule) == [(9, "A", 1, True), (9, "Kids", 3, False), (10, "B", 2, True)]
 
 
+def test_move_group_onto_its_own_visit_of_another_round_is_refused(board):
+    schedule, (_t1, t2, _t3), (a, _b, _kids) = board
+    editing.move_group(schedule=schedule, group=a, from_round=10, round=10, table=t2, by=None)
+
+    with pytest.raises(ValidationError) as refused:
+        editing.move_group(schedule=schedule, group=a, from_round=9, round=10, table=t2, by=None)
+
+    assert refused.value.messages == ["A is already at table 2 (Neurology) in round 10."]
+
+
 def test_move_group_out_of_a_round_leaves_the_slot_empty_not_pinned(board):
     schedule, _tables, (a, _b, _kids) = board
 
