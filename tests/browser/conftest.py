@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import axe
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
 # body are still synchronous and safe here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -41,9 +43,11 @@ def ensure_chromium() -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     # After -m has deselected, and only when a browser test is going to run:
-    # `-m "not browser"` needs no Chromium.
+    # `-m "not browser"` needs no Chromium, and only the accessibility tests need axe-core.
     if any(item.get_closest_marker("browser") for item in items):
         ensure_chromium()
+    if any("axe" in getattr(item, "fixturenames", ()) for item in items):
+        axe.ensure_axe_core()
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +73,10 @@ def shoot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return _shoot
+
+
+@pytest.fixture(name="axe")
+def axe_fixture():
+    """axe(page) fails with every WCAG 2.1 A/AA violation on the page (tests/browser/axe.py);
+    asking for it installs axe-core first when it is missing."""
+    return axe.assert_accessible

@@ -71,8 +71,10 @@ def test_event_header_highlights_the_active_tab(organizer_client):
 
     tabs = page.text.split('class="nav nav-tabs event-tabs', 1)[1].split("</ul>", 1)[0]
     schedule_url = reverse("rotations:schedule_list", kwargs={"event_pk": event.pk})
-    assert f'<a class="nav-link active" href="{schedule_url}">Schedule</a>' in tabs
-    assert tabs.count('class="nav-link active"') == 1
+    assert (
+        f'<a class="nav-link active" aria-current="page" href="{schedule_url}">Schedule</a>' in tabs
+    )
+    assert (tabs.count('class="nav-link active"'), tabs.count('aria-current="page"')) == (1, 1)
 
 
 @pytest.mark.parametrize(

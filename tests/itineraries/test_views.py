@@ -737,7 +737,8 @@ def test_event_tabs_show_itineraries_once_the_schedule_is_published(client, admi
 def test_itineraries_page_is_the_active_event_tab(manager_client, small):
     html = manager_client.get(list_url(small.event)).content.decode()
 
-    assert f'class="nav-link active" href="{list_url(small.event)}">Itineraries</a>' in html
+    tab = f'class="nav-link active" aria-current="page" href="{list_url(small.event)}">'
+    assert f"{tab}Itineraries</a>" in html
 
 
 def test_publish_page_of_the_published_version_links_to_printing(client, admin_user, small):
