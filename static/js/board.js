@@ -69,6 +69,7 @@
     if (busy) return;
     busy = true;
     board.classList.add("is-saving");
+    board.setAttribute("aria-busy", "true");
     saveStacks();
     var body = new FormData();
     Object.keys(fields).forEach(function (key) { body.append(key, fields[key] == null ? "" : fields[key]); });
@@ -79,6 +80,7 @@
       .then(function (answer) {
         busy = false;
         board.classList.remove("is-saving");
+        board.removeAttribute("aria-busy");
         if (!answer.ok) { saveStacks(); refuse(answer.errors || ["The move was refused."]); return; }
         if (kind === "undo") { stacks.undo.pop(); stacks.redo.push(answer.inverse); }
         else if (kind === "redo") { stacks.redo.pop(); stacks.undo.push(answer.inverse); }
@@ -101,6 +103,7 @@
       .catch(function () {
         busy = false;
         board.classList.remove("is-saving");
+        board.removeAttribute("aria-busy");
         saveStacks();
         refuse(["The server could not be reached; nothing was changed."]);
       });

@@ -113,7 +113,7 @@ def _chip(page: Page, group: int, round_: int):
     return page.locator(f'[data-visit][data-group="{group}"][data-round="{round_}"]')
 
 
-def test_demo_grid_fits_a_laptop_in_every_layout(page: Page, live_server, demo, shoot):
+def test_demo_grid_fits_a_laptop_in_every_layout(page: Page, live_server, demo, shoot, axe):
     _login(page, live_server.url)
     url = f"{live_server.url}{demo.get_absolute_url()}"
 
@@ -128,6 +128,7 @@ def test_demo_grid_fits_a_laptop_in_every_layout(page: Page, live_server, demo, 
         page.locator(".board-toolbar").scroll_into_view_if_needed()
         layouts[name] = _sideways(page)
         shoot(f"board-{name}")
+        axe(page)
 
     assert layouts == {name: [0, 0] for name in layouts}
     # The header row stays in view while the grid scrolls down.
@@ -229,7 +230,7 @@ def test_drag_moves_swaps_refuses_and_undo_puts_back(page: Page, live_server, de
     ).to_be_visible()
 
 
-def test_keyboard_moves_a_visit_to_the_next_round(page: Page, live_server, demo, shoot):
+def test_keyboard_moves_a_visit_to_the_next_round(page: Page, live_server, demo, shoot, axe):
     rules = Rules(demo)
     round_, group, table = next(
         (r, g, t)
@@ -266,3 +267,15 @@ def test_keyboard_moves_a_visit_to_the_next_round(page: Page, live_server, demo,
     assert page.evaluate("document.activeElement.closest('[data-visit]').dataset.round") == str(
         round_ + 1
     )
+    # The board while a visit is picked up, and the move form (the board without
+    # JavaScript) with the group's itinerary and free seats, pass axe too.
+    page.keyboard.press("Space")
+    axe(page)
+    page.keyboard.press("Escape")
+    page.get_by_role(
+        "link", name=re.compile(f"^Group {re.escape(name)}, round {round_ + 1},")
+    ).click()
+    expect(page.locator("[data-itinerary]")).to_contain_text(f"{table_row.number}")
+    expect(page.locator("[data-free-seats]")).to_be_visible()
+    shoot("board-move-form")
+    axe(page)
