@@ -24,15 +24,16 @@ written when together they break one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.services import display_name, record_audit
 from events.models import Event, Table, TravelGroup
-from rotations.solver.checks import move_violations
+from rotations.solver.checks import edit_violations, move_violations
 
 from .models import Schedule, Visit
 from .services.adapter import create_schedule_version, group_id, table_id, table_label
@@ -272,6 +273,267 @@ def toggle_pin(*, visit: Visit, by: AbstractBaseUser | None) -> tuple[EditResult
             details={"group": there.group_id, "round": there.round, "table": there.table_id},
         )
     return result, there
+
+
+# --- The board: moves, swaps and their undo ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A visit by its place: ``group_id`` at ``table_id`` in ``round`` (and whether it is
+    pinned). A board edit takes some placements out and puts others in; its undo does the
+    reverse, so it is written with placements rather than row ids (a copy of a published
+    version has the same placements under new ids)."""
+
+    round: int
+    group_id: int
+    table_id: int
+    pinned: bool = False
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.round, self.group_id, self.table_id)
+
+    def to_json(self) -> list[int]:
+        return [self.round, self.group_id, self.table_id, int(self.pinned)]
+
+    @classmethod
+    def from_json(cls, value) -> Placement:
+        round_, group, table, pinned = (int(part) for part in value)
+        return cls(round=round_, group_id=group, table_id=table, pinned=bool(pinned))
+
+
+@dataclass(frozen=True)
+class BoardEdit:
+    """What a board edit did: the version it changed (``result``), the placements it took
+    out (as they were, pins included) and put in, and a sentence saying so."""
+
+    result: EditResult
+    removed: tuple[Placement, ...]
+    added: tuple[Placement, ...]
+    message: str
+    groups: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def rounds(self) -> set[int]:
+        return {p.round for p in self.removed + self.added}
+
+    @property
+    def table_ids(self) -> set[int]:
+        return {p.table_id for p in self.removed + self.added}
+
+
+def _names(event: Event, placements) -> tuple[dict[int, TravelGroup], dict[int, Table]]:
+    group_ids = {p.group_id for p in placements}
+    table_ids = {p.table_id for p in placements}
+    groups = {g.pk: g for g in TravelGroup.objects.filter(event=event, pk__in=group_ids)}
+    tables = {
+        t.pk: t
+        for t in Table.objects.filter(event=event, pk__in=table_ids).select_related("specialty")
+    }
+    if set(groups) != group_ids or set(tables) != table_ids:
+        raise ValidationError("That group or table is not in this event any more.")
+    return groups, tables
+
+
+def _edit_board(
+    *,
+    schedule: Schedule,
+    removed: list[Placement],
+    added: list[Placement],
+    by: AbstractBaseUser | None,
+    describe,
+) -> BoardEdit:
+    """The one write of every board edit, inside the caller's transaction: lock, find the
+    version to change, check that ``removed`` are all still there (refused with "the grid has
+    changed" otherwise: e.g. another organizer moved them), check the edit with the solver's
+    rules, write, and audit a change through a published version. ``describe(groups,
+    tables, removed)`` words the edit."""
+    asked, draft = _start_edit(schedule)
+    base = draft or asked
+    rows = list(base.visits.values_list("round", "group_id", "table_id", "pinned"))
+    pins = {(r, g, t): pinned for r, g, t, pinned in rows}
+    groups, tables = _names(asked.event, removed + added)
+    for placement in removed:
+        if placement.key not in pins:
+            raise ValidationError(
+                f"{groups[placement.group_id].name} is no longer at "
+                f"{table_label(tables[placement.table_id])} in round {placement.round} of "
+                f"version {base.version}: the grid has changed since; see it as it is now."
+            )
+    removed = [replace(p, pinned=pins[p.key]) for p in removed]
+    leaving = {p.key for p in removed}
+    for placement in added:
+        if placement.key in pins and placement.key not in leaving:
+            raise ValidationError(
+                f"{groups[placement.group_id].name} is already at "
+                f"{table_label(tables[placement.table_id])} in round {placement.round}."
+            )
+    if {p.key for p in removed} == {p.key for p in added}:
+        raise ValidationError("That leaves every visit where it is.")
+    problem = version_problem(schedule=base)
+    reasons = edit_violations(
+        problem,
+        solver_visits((r, g, t) for r, g, t, _pinned in rows),
+        removed=solver_visits(p.key for p in removed),
+        added=solver_visits(p.key for p in added),
+    )
+    if reasons:
+        raise ValidationError(rules_in_words(problem, reasons))
+    result = _finish_edit(asked, draft, by)
+    target = result.schedule
+    for placement in removed:
+        target.visits.filter(
+            round=placement.round, group_id=placement.group_id, table_id=placement.table_id
+        ).delete()
+    Visit.objects.bulk_create(
+        Visit(
+            schedule=target,
+            round=p.round,
+            group_id=p.group_id,
+            table_id=p.table_id,
+            pinned=p.pinned,
+        )
+        for p in added
+    )
+    what = describe(groups, tables, removed)
+    if result.copied:
+        _record_change(
+            by=by,
+            asked=asked,
+            result=result,
+            what=what[:1].lower() + what[1:],
+            details={
+                "removed": [p.to_json() for p in removed],
+                "added": [p.to_json() for p in added],
+            },
+        )
+    return BoardEdit(
+        result=result,
+        removed=tuple(removed),
+        added=tuple(added),
+        message=what[:1].upper() + what[1:] + ".",
+        groups={pk: g.name for pk, g in groups.items()},
+    )
+
+
+def _at(tables: dict[int, Table], placement: Placement) -> str:
+    return f"{table_label(tables[placement.table_id])} in round {placement.round}"
+
+
+@transaction.atomic
+def move_group(
+    *,
+    schedule: Schedule,
+    group: TravelGroup,
+    from_round: int,
+    round: int,
+    table: Table | None,
+    by: AbstractBaseUser | None,
+) -> BoardEdit:
+    """Move ``group``'s visit of ``from_round`` to ``table`` in ``round`` (any round: a visit
+    of round 9 can go to round 10); ``table`` None takes the group out of ``from_round``; a
+    group with no visit in ``from_round`` gets one. Only that visit moves: the slot it leaves
+    is simply empty (nothing is pinned there), and the new visit is pinned so a re-solve
+    keeps it.
+
+    One transaction, under the event and schedule locks (see the module): refused
+    (``ValidationError``, nothing written) when the move breaks a rule of the solver's that
+    the version did not already break; on a published version the move goes to its draft and
+    is in the audit log."""
+    # Read under the locks (``_edit_board`` takes them again, within this transaction).
+    asked, draft = _start_edit(schedule)
+    base = draft or asked
+    old = (
+        base.visits.filter(group=group, round=from_round).values_list("table_id", flat=True).first()
+    )
+    removed = [] if old is None else [Placement(from_round, group.pk, old)]
+    added = [] if table is None else [Placement(round, group.pk, table.pk, pinned=True)]
+    if not removed and not added:
+        raise ValidationError(f"{group.name} visits no table in round {from_round}.")
+    if removed and added and removed[0].key == added[0].key:
+        raise ValidationError(f"{group.name} is already at {table_label(table)} in round {round}.")
+
+    def describe(groups, tables, removed):
+        if removed and added:
+            return f"moved {group.name} from {_at(tables, removed[0])} to {_at(tables, added[0])}"
+        if added:
+            return f"put {group.name} at {_at(tables, added[0])}"
+        return f"took {group.name} out of round {from_round} (it was at {_at(tables, removed[0])})"
+
+    return _edit_board(schedule=schedule, removed=removed, added=added, by=by, describe=describe)
+
+
+@transaction.atomic
+def swap_visits(
+    *,
+    schedule: Schedule,
+    first: tuple[TravelGroup, int],
+    second: tuple[TravelGroup, int],
+    by: AbstractBaseUser | None,
+) -> BoardEdit:
+    """Exchange two visits, each given as (group, round): the first group takes the second's
+    table and round, the second the first's, both pinned, in one step (so a swap that is
+    allowed as a whole is allowed even when either half alone would not be). One
+    transaction, refused and audited as ``move_group``."""
+    (group_a, round_a), (group_b, round_b) = first, second
+    if group_a.pk == group_b.pk:
+        raise ValidationError(f"Both are visits of {group_a.name}: choose another group's visit.")
+    asked, draft = _start_edit(schedule)
+    base = draft or asked
+    tables = dict(
+        base.visits.filter(
+            Q(group=group_a, round=round_a) | Q(group=group_b, round=round_b)
+        ).values_list("group_id", "table_id")
+    )
+    for group, round_ in first, second:
+        if group.pk not in tables:
+            raise ValidationError(
+                f"{group.name} visits no table in round {round_} of version {base.version}: "
+                "the grid has changed since; see it as it is now."
+            )
+    table_a, table_b = tables[group_a.pk], tables[group_b.pk]
+    removed = [Placement(round_a, group_a.pk, table_a), Placement(round_b, group_b.pk, table_b)]
+    added = [
+        Placement(round_b, group_a.pk, table_b, pinned=True),
+        Placement(round_a, group_b.pk, table_a, pinned=True),
+    ]
+
+    def describe(groups, tables, removed):
+        return (
+            f"swapped {group_a.name} (now at {_at(tables, added[0])}) and {group_b.name} "
+            f"(now at {_at(tables, added[1])})"
+        )
+
+    return _edit_board(schedule=schedule, removed=removed, added=added, by=by, describe=describe)
+
+
+@transaction.atomic
+def replay_board_edit(
+    *,
+    schedule: Schedule,
+    removed: list[Placement],
+    added: list[Placement],
+    by: AbstractBaseUser | None,
+    label: str,
+) -> BoardEdit:
+    """Undo or redo a board edit: take ``removed`` out and put ``added`` back (the undo of an
+    edit is the edit with its two sides exchanged; the visits it had taken out come back
+    pinned or not as they were). An ordinary edit in every way: one transaction under the
+    locks, the solver's rules, a published version's draft, the audit log; refused when the
+    grid has changed since (a visit to take out is gone). ``label`` ("Undone", "Redone")
+    starts its sentence."""
+
+    def describe(groups, tables, removed_now):
+        parts = [f"{groups[p.group_id].name} at {_at(tables, p)}" for p in added]
+        parts += [
+            f"{groups[p.group_id].name} out of round {p.round}"
+            for p in removed_now
+            if not any(a.group_id == p.group_id and a.round == p.round for a in added)
+        ]
+        return f"{label}: " + "; ".join(parts)
+
+    return _edit_board(schedule=schedule, removed=removed, added=added, by=by, describe=describe)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,14 @@ class MoveForm(forms.Form):
     """Put a group at a table in a round, or take it out of the round."""
 
     group = forms.ModelChoiceField(queryset=None, label="Group", empty_label="Choose a group")
+    from_round = forms.TypedChoiceField(
+        coerce=int,
+        label="Its visit of round",
+        required=False,
+        empty_value=None,
+        help_text="Leave as it is to change the group's table in the round below; choose "
+        "another round to move that round's visit there (the slot it leaves stays empty).",
+    )
     round = forms.TypedChoiceField(coerce=int, label="Round")
     table = forms.ModelChoiceField(
         queryset=None,
@@ -58,12 +66,15 @@ class MoveForm(forms.Form):
         self.fields["round"].choices = [
             (slot.number, f"Round {slot.number} ({slot.start:%H:%M})") for slot in event.timetable()
         ]
+        self.fields["from_round"].choices = [("", "The same round")] + [
+            (slot.number, f"Round {slot.number}") for slot in event.timetable()
+        ]
         self.fields["table"].queryset = event.tables.select_related("specialty").order_by("number")
         self.fields["table"].label_from_instance = lambda t: (
             f"{t.number} · {t.specialty.name} ({t.specialty.get_track_display().lower()})"
         )
         self.helper = FormHelper()
-        self.helper.layout = Layout("group", "round", "table", Submit("move", "Move"))
+        self.helper.layout = Layout("group", "from_round", "round", "table", Submit("move", "Move"))
 
 
 class ReplanForm(forms.Form):

@@ -64,6 +64,24 @@ class Grid:
     pinned: int = 0  # pinned visits in the whole version
     page: int = 1
     pages: int = 1
+    # (round, group pk, table pk) of the visits not in the version this one is based on.
+    changed: set[tuple[int, int, int]] = field(default_factory=set)
+
+    @property
+    def by_table(self) -> list[tuple[TableSummary, list[tuple[object, Cell]]]]:
+        """The page's cells turned a quarter: a row per table, a column per round (the
+        board's "rounds across" view)."""
+        return [
+            (summary, [(slot, cells[index]) for slot, cells in self.rows])
+            for index, summary in enumerate(self.columns)
+        ]
+
+    def cell(self, round_: int, table_pk: int) -> Cell | None:
+        """The cell of ``round_`` at the table ``table_pk``, if it is on the page."""
+        for slot, cells in self.rows:
+            if slot.number == round_:
+                return next((c for c in cells if c.table.pk == table_pk), None)
+        return None
 
     @property
     def page_ranges(self) -> list[tuple[int, str]]:
@@ -79,7 +97,8 @@ class Grid:
 def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     """The grid of ``schedule``: the figures of every table and group; the cells of every
     table (``page`` None) or only of the tables on ``page`` (1-based, clamped to the pages
-    there are). Six queries, two more for a re-planned version."""
+    there are). Six queries, one more for a version based on another (to mark what it
+    changed), two more for a re-planned version."""
     event = schedule.event
     tables = list(
         Table.objects.filter(event=event)
@@ -107,6 +126,14 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     visits = schedule.visits.select_related("group").order_by("round", "group__name")
     if page is not None:
         visits = visits.filter(table_id__in=[t.pk for t in shown])
+    changed: set[tuple[int, int, int]] = set()
+    if schedule.based_on_id is not None:
+        before = set(
+            Visit.objects.filter(schedule_id=schedule.based_on_id).values_list(
+                "round", "group_id", "table_id"
+            )
+        )
+        changed = {fact[:3] for fact in facts} - before
     there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
     table_open = {t.pk: there.table_rounds(t) for t in tables}
     cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
@@ -178,7 +205,39 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         pinned=sum(1 for fact in facts if fact[3]),
         page=page or 1,
         pages=pages if page is not None else 1,
+        changed=changed,
     )
+
+
+@dataclass
+class MoveFacts:
+    """What the move form shows beside it: the chosen group's itinerary round by round (its
+    table, or None: there but at no table; ``there`` False: not there), and the free seats of
+    each round at the tables the group's track may visit (every table with no group)."""
+
+    itinerary: list[tuple[object, Visit | None, bool]]
+    free_seats: list[tuple[object, list[tuple[Table, int]]]]
+
+
+def move_facts(schedule: Schedule, group: TravelGroup | None) -> MoveFacts:
+    """The move form's facts from ``build_grid`` (its queries, no more)."""
+    grid = build_grid(schedule)
+    idle_ids = {round_: {g.pk for g in groups} for round_, groups in grid.idle.items()}
+    itinerary, free = [], []
+    for slot, cells in grid.rows:
+        if group is not None:
+            mine = next((v for cell in cells for v in cell.visits if v.group_id == group.pk), None)
+            there = mine is not None or group.pk in idle_ids.get(slot.number, set())
+            itinerary.append((slot, mine, there))
+        seats = [
+            (cell.table, cell.table.capacity - len(cell.visits))
+            for cell in cells
+            if cell.open
+            and cell.table.capacity > len(cell.visits)
+            and (group is None or track_allows(group.track, cell.table.specialty.track))
+        ]
+        free.append((slot, seats))
+    return MoveFacts(itinerary=itinerary, free_seats=free)
 
 
 def quality_text(grid: Grid, run: SolveRun | None) -> str:

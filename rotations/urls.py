@@ -77,6 +77,22 @@ urlpatterns = [
         views.ScheduleMoveView.as_view(),
         name="schedule_move",
     ),
+    # The board's JSON edits (js/board.js): POST only.
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/board/move/",
+        views.BoardMoveView.as_view(),
+        name="board_move",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/board/swap/",
+        views.BoardSwapView.as_view(),
+        name="board_swap",
+    ),
+    path(
+        "events/<int:event_pk>/schedule/<int:pk>/board/replay/",
+        views.BoardReplayView.as_view(),
+        name="board_replay",
+    ),
     path(
         "events/<int:event_pk>/schedule/<int:schedule_pk>/visits/<int:pk>/pin/",
         views.VisitPinView.as_view(),

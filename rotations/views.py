@@ -3,11 +3,14 @@ versions compared, publishing. Writes go through ``rotations.services`` (solving
 publishing) and ``rotations.editing`` (changes by hand)."""
 
 from django.contrib import messages
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
@@ -19,7 +22,7 @@ from events.queries import event_panels
 
 from . import editing, exports, services
 from .forms import MoveForm, ReplanForm, SolveForm
-from .grid import build_grid, quality_text
+from .grid import build_grid, move_facts, quality_text
 from .models import Schedule, SolveRun, replan_note
 from .services import table_label
 
@@ -283,7 +286,10 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
         schedule = self.object
         # A page of tables at a time (?tables=N): a large event's whole grid is megabytes.
         page = self.request.GET.get("tables", "1")
-        grid = build_grid(schedule, page=int(page) if page.isdigit() else 1)
+        grid = build_grid(schedule, page=int(page) if page.isdecimal() else 1)
+        # The board's layout: ?view=rounds puts the rounds across, ?compact=1 packs it.
+        rounds_across = self.request.GET.get("view") == "rounds"
+        compact = self.request.GET.get("compact") == "1"
         latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
         move_form = MoveForm(event=self.event)
         move_form.helper.form_action = reverse(
@@ -297,8 +303,28 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
             is_latest=latest is not None and latest.pk == schedule.pk,
             latest=latest,
             pinned_count=grid.pinned,
+            rounds_across=rounds_across,
+            compact=compact,
+            board_links=_board_links(rounds_across=rounds_across, compact=compact),
             **kwargs,
         )
+
+
+def _board_links(*, rounds_across: bool, compact: bool) -> dict[str, str]:
+    """The query strings of the board's layout links, each keeping the other setting."""
+
+    def query(view: bool, packed: bool) -> str:
+        return urlencode(
+            {**({"view": "rounds"} if view else {}), **({"compact": 1} if packed else {})}
+        )
+
+    here = query(rounds_across, compact)
+    return {
+        "tables_across": query(False, compact),
+        "rounds_across": query(True, compact),
+        "compact": query(rounds_across, not compact),
+        "page": here + "&" if here else "",
+    }
 
 
 class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
@@ -319,15 +345,36 @@ class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
         return {**super().get_form_kwargs(), "event": self.event}
 
     def get_initial(self):
-        return {key: self.request.GET.get(key) for key in ("group", "round", "table")}
+        return {key: self.request.GET.get(key) for key in ("group", "from_round", "round", "table")}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(schedule=self.get_schedule(), **kwargs)
+        schedule = self.get_schedule()
+        form = kwargs.get("form") or self.get_form()
+        group = _chosen(form, "group")
+        return super().get_context_data(
+            schedule=schedule,
+            facts=move_facts(schedule, group),
+            chosen_group=group,
+            **kwargs,
+        )
 
     def form_valid(self, form):
         schedule = self.get_schedule()
         group, round_, table = (form.cleaned_data[k] for k in ("group", "round", "table"))
+        from_round = form.cleaned_data.get("from_round") or round_
         try:
+            if from_round != round_:
+                # A visit of another round moves here (the board's move, without JavaScript).
+                edit = editing.move_group(
+                    schedule=schedule,
+                    group=group,
+                    from_round=from_round,
+                    round=round_,
+                    table=table,
+                    by=self.request.user,
+                )
+                _edit_message(self.request, edit.result, edit.message)
+                return redirect(edit.result.schedule)
             result = editing.move_visit(
                 schedule=schedule, group=group, round=round_, table=table, by=self.request.user
             )
@@ -344,6 +391,174 @@ class ScheduleMoveView(OrganizerMixin, EventScopedMixin, FormView):
             )
         _edit_message(self.request, result, done)
         return redirect(result.schedule)
+
+
+def _chosen(form, name):
+    """The object ``form``'s field ``name`` holds (bound or initial), or None."""
+    field = form.fields[name]
+    value = form.data.get(name) if form.is_bound else form.initial.get(name)
+    try:
+        return field.clean(value) if value else None
+    except ValidationError:
+        return None
+
+
+# --- The board's JSON endpoints ---------------------------------------------------------
+
+BOARD_SALT = "rotations.board"
+# How long an undo or redo handed to the page stays good (a working session).
+BOARD_TOKEN_MAX_AGE = 12 * 60 * 60
+
+
+def _board_token(request, event, *, remove, add) -> str:
+    """A signed note of an edit the page may ask for later (an undo, a redo): only this
+    organizer, only on this event, and only edits the board itself made."""
+    return signing.dumps(
+        {
+            "event": event.pk,
+            "user": request.user.pk,
+            "remove": [p.to_json() for p in remove],
+            "add": [p.to_json() for p in add],
+        },
+        salt=BOARD_SALT,
+        compress=True,
+    )
+
+
+def _posted_int(data, name: str, *, required: bool = True) -> int | None:
+    value = data.get(name, "")
+    if not value and not required:
+        return None
+    if not str(value).isdecimal():
+        raise ValidationError(f"The board sent no valid {name.replace('_', ' ')}.")
+    return int(value)
+
+
+class BoardEditView(OrganizerMixin, EventScopedMixin, View):
+    """The board's edits, as JSON for its script: POST only, the move view's permission, the
+    event fetched for this organizer (404 elsewhere). The answer is the cells the edit
+    touched, re-rendered, with the figures, the sentence to announce and a signed undo; a
+    refusal is the rules' own words (422). A change through a published version lands in
+    its draft: the answer names the draft's page for the script to open."""
+
+    permission_required = "rotations.change_schedule"
+    event_for_update = True
+
+    def edit(self, schedule: Schedule, data) -> editing.BoardEdit:
+        raise NotImplementedError
+
+    def group(self, data, name: str):
+        pk = _posted_int(data, name)
+        group = self.event.groups.filter(pk=pk).first()
+        if group is None:
+            raise ValidationError("That group is not in this event.")
+        return group
+
+    def post(self, request, *args, **kwargs):
+        schedule = _schedule(self)
+        schedule.event = self.event
+        try:
+            edit = self.edit(schedule, request.POST)
+        except ValidationError as error:
+            return JsonResponse({"ok": False, "errors": error.messages}, status=422)
+        return JsonResponse(self.answer(schedule, edit))
+
+    def answer(self, asked: Schedule, edit: editing.BoardEdit) -> dict:
+        request = self.request
+        schedule = Schedule.objects.select_related("based_on", "solve_run").get(
+            pk=edit.result.schedule.pk
+        )
+        schedule.event = self.event
+        grid = build_grid(schedule)
+        context = {"event": self.event, "schedule": schedule, "grid": grid}
+        cells, idle = {}, {}
+        for round_ in sorted(edit.rounds):
+            for table_pk in sorted(edit.table_ids):
+                cell = grid.cell(round_, table_pk)
+                if cell is not None:
+                    cells[f"cell-r{round_}-t{table_pk}"] = render_to_string(
+                        "rotations/includes/board_cell.html",
+                        {**context, "cell": cell, "round": round_},
+                        request=request,
+                    )
+            idle[f"idle-r{round_}"] = render_to_string(
+                "rotations/includes/board_idle.html",
+                {**context, "groups": grid.idle.get(round_, []), "round": round_},
+                request=request,
+            )
+        moved_here = schedule.pk != asked.pk
+        if moved_here:
+            # The page opens the draft next: it says there where the change went.
+            _edit_message(request, edit.result, edit.message)
+        return {
+            "ok": True,
+            "message": edit.message,
+            "schedule": schedule.pk,
+            "version": schedule.version,
+            "url": schedule.get_absolute_url() if moved_here else None,
+            "cells": cells,
+            "idle": idle,
+            "quality": quality_text(grid, schedule.solve_run),
+            "pinned": grid.pinned,
+            "inverse": _board_token(request, self.event, remove=edit.added, add=edit.removed),
+        }
+
+
+class BoardMoveView(BoardEditView):
+    """Move a group's visit of ``from_round`` to ``table`` in ``round`` (no table: out of the
+    round; no visit in ``from_round``: a new visit)."""
+
+    def edit(self, schedule, data):
+        table_pk = _posted_int(data, "table", required=False)
+        table = None
+        if table_pk is not None:
+            table = self.event.tables.select_related("specialty").filter(pk=table_pk).first()
+            if table is None:
+                raise ValidationError("That table is not in this event.")
+        return editing.move_group(
+            schedule=schedule,
+            group=self.group(data, "group"),
+            from_round=_posted_int(data, "from_round"),
+            round=_posted_int(data, "round"),
+            table=table,
+            by=self.request.user,
+        )
+
+
+class BoardSwapView(BoardEditView):
+    """Exchange two visits, each named by group and round."""
+
+    def edit(self, schedule, data):
+        return editing.swap_visits(
+            schedule=schedule,
+            first=(self.group(data, "group"), _posted_int(data, "round")),
+            second=(self.group(data, "other_group"), _posted_int(data, "other_round")),
+            by=self.request.user,
+        )
+
+
+class BoardReplayView(BoardEditView):
+    """Undo or redo (``direction``) an edit this organizer made on the board, from the
+    signed note the board handed back with it; an ordinary edit, checked again."""
+
+    def edit(self, schedule, data):
+        try:
+            note = signing.loads(
+                data.get("token", ""), salt=BOARD_SALT, max_age=BOARD_TOKEN_MAX_AGE
+            )
+        except signing.BadSignature:
+            raise ValidationError(
+                "That undo is too old or not from this board: reload the page."
+            ) from None
+        if (note.get("event"), note.get("user")) != (self.event.pk, self.request.user.pk):
+            raise ValidationError("Only your own edits of this event's board can be undone here.")
+        return editing.replay_board_edit(
+            schedule=schedule,
+            removed=[editing.Placement.from_json(p) for p in note["remove"]],
+            added=[editing.Placement.from_json(p) for p in note["add"]],
+            by=self.request.user,
+            label="Redone" if data.get("direction") == "redo" else "Undone",
+        )
 
 
 class VisitPinView(OrganizerMixin, EventScopedMixin, View):

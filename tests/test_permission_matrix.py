@@ -151,6 +151,9 @@ MATRIX = {
     "rotations:run_cancel": (EVENT_POST, {"event_pk": "event", "pk": "run"}),
     "rotations:schedule": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
     "rotations:schedule_move": (EVENT_PAGE, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:board_move": (EVENT_POST, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:board_swap": (EVENT_POST, {"event_pk": "event", "pk": "schedule"}),
+    "rotations:board_replay": (EVENT_POST, {"event_pk": "event", "pk": "schedule"}),
     "rotations:visit_pin": (
         EVENT_POST,
         {"event_pk": "event", "schedule_pk": "schedule", "pk": "visit"},

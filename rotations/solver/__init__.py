@@ -4,7 +4,14 @@ Pure Python and OR-Tools, no Django. See ``solve`` for the entry point and
 ``docs/solver-format.md`` for the problem.
 """
 
-from rotations.solver.checks import Rule, Violation, check_schedule, move_violations, violations
+from rotations.solver.checks import (
+    Rule,
+    Violation,
+    check_schedule,
+    edit_violations,
+    move_violations,
+    violations,
+)
 from rotations.solver.instance import (
     InstanceError,
     instance_strategy,
@@ -51,6 +58,7 @@ __all__ = [
     "load_instance",
     "location_allows",
     "may_visit",
+    "edit_violations",
     "move_violations",
     "parse_instance",
     "problem_to_json",

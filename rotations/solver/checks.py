@@ -2,8 +2,9 @@
 ``problem.py`` and, for a re-plan, the frozen rounds. This is their one home.
 
 ``violations`` finds every broken rule in a set of visits as plain data; each caller words
-them for its reader: ``check_schedule`` for a whole schedule, ``move_violations`` for an
-organizer's hand move, ``reasons.pin_conflicts`` for pinned visits that cannot all be kept.
+them for its reader: ``check_schedule`` for a whole schedule, ``move_violations`` and
+``edit_violations`` for an organizer's hand moves, swaps and their undo,
+``reasons.pin_conflicts`` for pinned visits that cannot all be kept.
 """
 
 from __future__ import annotations
@@ -143,32 +144,56 @@ def move_violations(
     empty when the move is allowed. The move replaces the group's visit in that round
     (``table`` None: takes the group out of it) and leaves every other visit alone.
 
-    Only violations the move creates are listed: those of the moved visit, and a published
-    visit of a re-plan's past rounds taken away. A hand move may replace a pinned visit:
-    pins are the organizer's own earlier moves."""
+    Only violations the move creates are listed (see ``edit_violations``). A hand move may
+    replace a pinned visit: pins are the organizer's own earlier moves."""
     groups = {g.id: g for g in problem.groups}
-    tables = {t.id: t for t in problem.tables}
     if group not in groups:
         return [f'Group "{group}" is not in the event.']
-    if table is not None and table not in tables:
-        return [f'Table "{table}" is not in the event.']
-    if not 1 <= round <= problem.rounds:
+    visits = set(visits)
+    removed = [v for v in visits if v.group == group and v.round == round]
+    added = [] if table is None else [Visit(round=round, group=group, table=table)]
+    if table is None and not 1 <= round <= problem.rounds:
         return [f"The event has rounds 1 to {problem.rounds}."]
+    return edit_violations(problem, visits, removed=removed, added=added)
+
+
+def edit_violations(
+    problem: Problem, visits: Iterable[Visit], *, removed: Iterable[Visit], added: Iterable[Visit]
+) -> list[str]:
+    """What taking ``removed`` out of ``visits`` and putting ``added`` in, together, would
+    break, in an organizer's words; empty when the edit is allowed. This is every hand edit
+    of the board: a move (one visit out, one in, in any round), a swap (two out, two in),
+    taking a group out of a round, and their undo.
+
+    Only violations the edit creates are listed: those of an added visit, and a published
+    visit of a re-plan's past rounds taken away; what ``visits`` already break is left alone
+    (or mended). Pins do not hold a hand edit back (rule 6 is left out on both sides)."""
+    groups = {g.id: g for g in problem.groups}
+    tables = {t.id: t for t in problem.tables}
+    added = sorted(set(added))
+    for visit in added:
+        if visit.group not in groups:
+            return [f'Group "{visit.group}" is not in the event.']
+        if visit.table not in tables:
+            return [f'Table "{visit.table}" is not in the event.']
+        if not 1 <= visit.round <= problem.rounds:
+            return [f"The event has rounds 1 to {problem.rounds}."]
     before_visits = set(visits)
-    removed = {v for v in before_visits if v.group == group and v.round == round}
-    moved = None if table is None else Visit(round=round, group=group, table=table)
-    after_visits = (before_visits - removed) | ({moved} if moved else set())
-    # Pins do not hold a hand move back, so rule 6 is left out on both sides.
+    gone = set(removed) & before_visits
+    after_visits = (before_visits - gone) | set(added)
     unpinned = replace(problem, pinned=())
     before = set(violations(unpinned, before_visits))
-    messages = []
+    messages: list[str] = []
     for violation in violations(unpinned, after_visits):
         if violation in before:
             continue
-        if moved in violation.visits or (
-            violation.rule is Rule.FROZEN_MISSING and violation.visits[0] in removed
+        mine = next((v for v in violation.visits if v in added), None)
+        if mine is not None or (
+            violation.rule is Rule.FROZEN_MISSING and violation.visits[0] in gone
         ):
-            messages.append(_move_words(problem, groups, tables, violation, moved))
+            text = _move_words(problem, groups, tables, violation, mine)
+            if text not in messages:
+                messages.append(text)
     return messages
 
 
@@ -229,7 +254,7 @@ def _move_words(
     violation: Violation,
     moved: Visit | None,
 ) -> str:
-    mine = moved if moved in violation.visits else violation.visits[0]
+    mine = moved if moved is not None else violation.visits[0]
     moving = mine.group
     group, table = groups[mine.group], tables[mine.table]
     who, where = group.name or group.id, table_name(table)
