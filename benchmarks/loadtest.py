@@ -4,12 +4,23 @@ Creates (or reuses) the event with a published schedule in a PostgreSQL database
 default postgres://postgres@127.0.0.1:5432/rounds_loadtest, migrated first), starts gunicorn on
 a free loopback port with production settings and Redis as the cache (REDIS_URL, a database of
 its own: it is cleared), then measures with wrk (a C load generator, installed with apt-get
-when missing) the login page and random personal links in turn, each from a cold cache, and
-prints requests/s, p50/p95/p99, errors and the ratio of the two throughputs (then the links
-once more, their pages kept from the run before). With --think,
-Locust runs both pages instead, users reading between clicks. All traffic stays on 127.0.0.1.
+when missing), each run from a cold cache:
 
-    python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think 5,15]
+1. saturation: the login page, then random personal links, each with --users connections that
+   send their next request as soon as the last is answered; prints requests/s, p50/p95/p99,
+   errors and the ratio of the two throughputs (then the links once more, their pages kept);
+2. users: --users clinicians at once, each opening a random link and then reading for
+   --think-ms (1 to 3 s by default, uniformly: a busy evening's worst minute, everyone at once
+   and reading fast) before the next; prints the links' p95;
+3. mixed: the same clinicians while --organizers organizers, logged in, poll the event's grid
+   page (its first page of tables) and its solve run's status every --poll-s seconds; prints
+   the clinicians' p95 and the organizers' figures.
+
+With --think, Locust runs the login page and links instead, users reading between clicks. All
+traffic stays on 127.0.0.1.
+
+    python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think-ms 1000,3000]
+        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed]
 """
 
 import argparse
@@ -251,28 +262,58 @@ def parse_wrk(output: str) -> dict[str, float]:
     raise SystemExit(f"wrk printed no figures:\n{output}")
 
 
-def run_wrk(
-    wrk: str, *, url: str, paths: Path | None, connections: int, duration: str, threads: int
-) -> dict[str, float]:
-    """One wrk run against `url`: random paths from the file `paths` (the URL's own path
-    when None), `connections` at once, each sending its next request when the last one is
-    answered."""
+def wrk_command(
+    wrk: str,
+    *,
+    url: str,
+    paths: Path | None,
+    connections: int,
+    duration: str,
+    threads: int,
+    think_ms: tuple[int, int] | None = None,
+    cookie: str | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of one wrk run against `url`: random paths from the file
+    `paths` (the URL's own path when None), `connections` at once; with `think_ms` (min, max)
+    each connection waits that long after an answer, like a person reading; with `cookie`,
+    sent on every request."""
     env = {**os.environ}
-    env.pop("ROUNDS_WRK_PATHS", None)
+    for name in ("ROUNDS_WRK_PATHS", "ROUNDS_WRK_THINK", "ROUNDS_WRK_COOKIE"):
+        env.pop(name, None)
     if paths is not None:
         env["ROUNDS_WRK_PATHS"] = str(paths)
+    if think_ms is not None:
+        env["ROUNDS_WRK_THINK"] = f"{think_ms[0]},{think_ms[1]}"
+    if cookie is not None:
+        env["ROUNDS_WRK_COOKIE"] = cookie
+    command = [
+        wrk, "-t", str(threads), "-c", str(connections), "-d", duration,
+        "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
+    ]  # fmt: skip
+    return command, env
+
+
+def run_wrk(wrk: str, **options) -> dict[str, float]:
+    """One wrk run (``wrk_command``'s options) and its figures."""
+    command, env = wrk_command(wrk, **options)
     result = subprocess.run(
-        [
-            wrk, "-t", str(threads), "-c", str(connections), "-d", duration,
-            "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )  # fmt: skip
+        command, env=env, capture_output=True, text=True, check=False, timeout=900
+    )
     return parse_wrk(result.stdout + result.stderr)
+
+
+def run_wrk_together(wrk: str, runs: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Several wrk runs at the same time (``wrk_command``'s options each), their figures by
+    name."""
+    started = {}
+    for name, options in runs.items():
+        command, env = wrk_command(wrk, **options)
+        started[name] = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    return {
+        name: parse_wrk(process.communicate(timeout=900)[0]) for name, process in started.items()
+    }
 
 
 def format_figures(name: str, figures: dict[str, float]) -> str:
@@ -281,6 +322,58 @@ def format_figures(name: str, figures: dict[str, float]) -> str:
         f"p95 {figures['p95_ms']:>7.1f} ms   p99 {figures['p99_ms']:>7.1f} ms   "
         f"errors {int(figures['non_2xx'] + figures['socket_errors'])}"
     )
+
+
+def format_users(name: str, figures: dict[str, float]) -> str:
+    """A run with think time: what the users waited (p50/p95/p99), not a throughput."""
+    return (
+        f"{name:<34} p50 {figures['p50_ms']:>7.1f} ms   p95 {figures['p95_ms']:>7.1f} ms   "
+        f"p99 {figures['p99_ms']:>7.1f} ms   ({figures['rps']:.0f} req/s, errors "
+        f"{int(figures['non_2xx'] + figures['socket_errors'])})"
+    )
+
+
+def organizer_pages(event) -> list[str]:
+    """The pages an organizer keeps open during the event: the grid of the published version
+    (its first page of tables) and the status of its solve run (made for it, finished)."""
+    from django.urls import reverse
+
+    from rotations.models import Schedule, SolveRun
+
+    schedule = Schedule.objects.get(event=event, is_published=True)
+    run = schedule.solve_run
+    if run is None:
+        run = SolveRun.objects.create(
+            event=event, status=SolveRun.Status.SUCCEEDED, progress=100, message="Solved."
+        )
+        Schedule.objects.filter(pk=schedule.pk).update(solve_run=run)
+    return [
+        reverse("rotations:schedule", kwargs={"event_pk": event.pk, "pk": schedule.pk}),
+        reverse("rotations:run_status", kwargs={"event_pk": event.pk, "pk": run.pk}),
+    ]
+
+
+def organizer_cookie() -> str:
+    """A logged-in organizer's session cookie (an admin of the load test's own)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="loadtest-organizer", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+def parse_pair(text: str) -> tuple[int, int]:
+    """'1000,3000' -> (1000, 3000)."""
+    low, high = (int(part) for part in text.split(","))
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: use MIN,MAX with 0 <= MIN <= MAX")
+    return low, high
 
 
 def clear_cache() -> None:
@@ -300,6 +393,21 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="seconds each user waits between requests, MIN,MAX: runs Locust (a Python load "
         "generator that shares the cores) instead of wrk, which sends without pause",
+    )
+    parser.add_argument(
+        "--think-ms",
+        type=parse_pair,
+        default=(1000, 3000),
+        help="users and mixed runs: milliseconds each user reads after an answer, MIN,MAX",
+    )
+    parser.add_argument("--organizers", type=int, default=10, help="mixed run: organizers")
+    parser.add_argument(
+        "--poll-s", type=float, default=5.0, help="mixed run: seconds between an organizer's polls"
+    )
+    parser.add_argument(
+        "--runs",
+        default="saturation,users,mixed",
+        help="which wrk runs, comma-separated: saturation, users, mixed",
     )
     parser.add_argument("--spawn-rate", type=int, default=50, help="Locust only")
     parser.add_argument("--wrk-threads", type=int, default=1)
@@ -350,6 +458,10 @@ def main(argv: list[str] | None = None) -> None:
     tokens_file.write_text("\n".join(measured))
     paths_file = workdir / "paths.txt"
     paths_file.write_text("\n".join(f"/i/{token}/" for token in measured))
+    organizers_file = workdir / "organizer-paths.txt"
+    organizers_file.write_text("\n".join(organizer_pages(event)))
+    cookie = organizer_cookie()
+    runs = {name.strip() for name in args.runs.split(",") if name.strip()}
     from django.db import connections
 
     connections.close_all()
@@ -372,25 +484,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"gunicorn at {base_url} ({args.workers} workers x 2 threads)")
         if wrk is None:
             results = run_locust(args, base_url=base_url, env=env, workdir=workdir)
+            users = {}
         else:
-            print(f"wrk: {args.users} connections, {args.duration} a page, cold cache before each")
-            results = {}
-            for name, url, paths, cold in (
-                ("login page", f"{base_url}/login/", None, True),
-                ("personal links (random)", base_url + "/", paths_file, True),
-                # The same links again, pages kept from the run before: the one-query path.
-                ("personal links (kept)", base_url + "/", paths_file, False),
-            ):
-                if cold:
-                    clear_cache()
-                results[name] = run_wrk(
-                    wrk,
-                    url=url,
-                    paths=paths,
-                    connections=args.users,
-                    duration=args.duration,
-                    threads=args.wrk_threads,
-                )
+            results, users = measure(
+                wrk,
+                args,
+                base_url=base_url,
+                runs=runs,
+                links=paths_file,
+                organizer_paths=organizers_file,
+                cookie=cookie,
+            )
     finally:
         gunicorn.terminate()
         try:
@@ -400,12 +504,76 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for name, figures in results.items():
         print(format_figures(name, figures))
-    login, links = results["login page"], results["personal links (random)"]
-    ratio = links["rps"] / login["rps"] if login["rps"] else 0.0
-    print(f"personal links (random, cold cache) / login page throughput: {ratio:.2f}")
-    if "personal links (kept)" in results:
-        kept = results["personal links (kept)"]["rps"] / login["rps"] if login["rps"] else 0.0
-        print(f"personal links (kept) / login page throughput: {kept:.2f}")
+    if "login page" in results and "personal links (random)" in results:
+        login, links = results["login page"], results["personal links (random)"]
+        ratio = links["rps"] / login["rps"] if login["rps"] else 0.0
+        print(f"personal links (random, cold cache) / login page throughput: {ratio:.2f}")
+        if "personal links (kept)" in results:
+            kept = results["personal links (kept)"]["rps"] / login["rps"] if login["rps"] else 0
+            print(f"personal links (kept) / login page throughput: {kept:.2f}")
+    for name, figures in users.items():
+        print(format_users(name, figures))
+
+
+def measure(
+    wrk: str,
+    args,
+    *,
+    base_url: str,
+    runs: set[str],
+    links: Path,
+    organizer_paths: Path,
+    cookie: str,
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The wrk runs of ``runs`` (saturation, users, mixed): the saturation figures and the
+    figures of the runs with think time, by name."""
+    common = {"duration": args.duration, "threads": args.wrk_threads}
+    clinicians = {
+        "url": base_url + "/",
+        "paths": links,
+        "connections": args.users,
+        "think_ms": args.think_ms,
+        **common,
+    }
+    results: dict[str, dict[str, float]] = {}
+    users: dict[str, dict[str, float]] = {}
+    if "saturation" in runs:
+        print(f"saturation: {args.users} connections without pause, {args.duration} a page")
+        for name, url, paths, cold in (
+            ("login page", f"{base_url}/login/", None, True),
+            ("personal links (random)", base_url + "/", links, True),
+            # The same links again, pages kept from the run before: the one-query path.
+            ("personal links (kept)", base_url + "/", links, False),
+        ):
+            if cold:
+                clear_cache()
+            results[name] = run_wrk(wrk, url=url, paths=paths, connections=args.users, **common)
+    think = f"{args.think_ms[0] / 1000:g}-{args.think_ms[1] / 1000:g} s"
+    if "users" in runs:
+        print(f"users: {args.users} clinicians reading {think} between random links")
+        clear_cache()
+        users[f"{args.users} users: personal links"] = run_wrk(wrk, **clinicians)
+    if "mixed" in runs:
+        print(
+            f"mixed: {args.users} clinicians as above and {args.organizers} organizers polling "
+            f"the grid and the run status every {args.poll_s:g} s"
+        )
+        # Each organizer's connection asks for one of the two pages (at random) every half
+        # poll, so each page about once a poll.
+        half = args.poll_s * 1000 / 2
+        organizers = {
+            "url": base_url + "/",
+            "paths": organizer_paths,
+            "connections": args.organizers,
+            "think_ms": (int(half * 0.8), int(half * 1.2)),
+            "cookie": cookie,
+            **common,
+        }
+        clear_cache()
+        together = run_wrk_together(wrk, {"clinicians": clinicians, "organizers": organizers})
+        users[f"mixed: {args.users} clinicians' links"] = together["clinicians"]
+        users[f"mixed: {args.organizers} organizers' pages"] = together["organizers"]
+    return results, users
 
 
 def run_locust(args, *, base_url: str, env: dict, workdir: Path) -> dict[str, dict[str, float]]:
