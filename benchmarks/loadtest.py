@@ -20,7 +20,9 @@ With --think, Locust runs the login page and links instead, users reading betwee
 traffic stays on 127.0.0.1.
 
     python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think-ms 1000,3000]
-        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed]
+        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed] [--cpu N]
+
+--cpu N measures no throughput: the server's CPU time a request of each page, in this process.
 """
 
 import argparse
@@ -409,12 +411,21 @@ def main(argv: list[str] | None = None) -> None:
         default="saturation,users,mixed",
         help="which wrk runs, comma-separated: saturation, users, mixed",
     )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of wrk: the server's own CPU time a request (in this process, Django's "
+        "test client, the same settings), over N requests of each page; steadier than "
+        "requests/s on a machine whose cores are shared",
+    )
     parser.add_argument("--spawn-rate", type=int, default=50, help="Locust only")
     parser.add_argument("--wrk-threads", type=int, default=1)
     # One more than the cores, as gunicorn advises for a machine of its own.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
-    wrk = None if args.think else ensure_wrk()
+    wrk = None if args.think or args.cpu else ensure_wrk()
 
     workdir = Path(tempfile.mkdtemp(prefix="rounds-loadtest-"))
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -424,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",  # testserver: Django's test client (--cpu)
         "SECURE_SSL_REDIRECT": "0",
         "ROUNDS_VAR_DIR": str(workdir / "var"),
         "STATIC_ROOT": str(workdir / "static"),
@@ -462,6 +473,13 @@ def main(argv: list[str] | None = None) -> None:
     organizers_file.write_text("\n".join(organizer_pages(event)))
     cookie = organizer_cookie()
     runs = {name.strip() for name in args.runs.split(",") if name.strip()}
+    if args.cpu:
+        pages = organizers_file.read_text().split()
+        for line in measure_cpu(
+            tokens=measured, requests=args.cpu, organizer_paths=pages, cookie=cookie
+        ):
+            print(line)
+        return
     from django.db import connections
 
     connections.close_all()
@@ -513,6 +531,59 @@ def main(argv: list[str] | None = None) -> None:
             print(f"personal links (kept) / login page throughput: {kept:.2f}")
     for name, figures in users.items():
         print(format_users(name, figures))
+
+
+def measure_cpu(
+    *, tokens: list[str], requests: int, organizer_paths: list[str], cookie: str
+) -> list[str]:
+    """CPU time a request, in this process, of the login page, one personal link again and
+    again (its page kept), random links each from an empty cache (every page rendered anew),
+    random links from a cold cache as a wrk run sends them (``requests`` each, that one three
+    times as many), and the organizer's grid and run status (a tenth as many). Lines to
+    print."""
+    import random
+
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(7)
+
+    def links(count: int) -> list[str]:
+        return [f"/i/{rng.choice(tokens)}/" for _ in range(count)]
+
+    scenarios = (
+        ("login page", ["/login/"] * requests, "cold"),
+        ("personal link, kept", [f"/i/{tokens[0]}/"] * requests, "kept"),
+        ("personal links, each cold", links(requests), "each cold"),
+        ("personal links, random", links(3 * requests), "cold"),
+        ("organizer: grid page", organizer_paths[:1] * max(1, requests // 10), "cold"),
+        ("organizer: run status", organizer_paths[1:] * max(1, requests // 10), "cold"),
+    )
+    cookie_name, _, value = cookie.partition("=")
+
+    def get(path: str, *, organizer: bool):
+        client.cookies.clear()  # as wrk: no cookies but the organizer's
+        if organizer:
+            client.cookies[cookie_name] = value
+        return client.get(path)
+
+    lines, login_ms = [], None
+    for name, paths, cache in scenarios:
+        organizer = name.startswith("organizer")
+        get(paths[0], organizer=organizer)  # templates and URLs loaded first
+        if cache != "kept":
+            clear_cache()
+        spent = 0.0
+        for path in paths:
+            if cache == "each cold":
+                clear_cache()
+            started = time.process_time()
+            get(path, organizer=organizer)
+            spent += time.process_time() - started
+        ms = spent / len(paths) * 1000
+        login_ms = login_ms or ms
+        lines.append(f"{name:<28} {ms:7.2f} ms CPU a request   {ms / login_ms:5.2f} x login page")
+    return lines
 
 
 def measure(

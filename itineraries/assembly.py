@@ -67,6 +67,12 @@ class ItineraryRound:
     def is_break(self) -> bool:
         return self.table is None and not self.groups
 
+    @property
+    def when(self) -> str:
+        """The round's times as every itinerary shows them, "18:00–18:10" (formatted here
+        once, not by two template filters a round on each of a page's two renderings)."""
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
 
 # The rendered rounds of a group (or table) are kept this long for its other members.
 ROUNDS_CACHE_SECONDS = 60
