@@ -212,6 +212,21 @@ def wait_until_up(url: str, *, timeout_s: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer at {url} within {timeout_s:.0f} s")
 
 
+def wait_until_idle(base_url: str, *, timeout_s: float = 120) -> None:
+    """Wait until gunicorn has answered what the last run left queued (wrk stops sending, the
+    server does not stop answering): /healthz answers within 200 ms three times in a row."""
+    deadline, quick = time.monotonic() + timeout_s, 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=30) as response:
+                response.read()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        quick = quick + 1 if time.monotonic() - started < 0.2 else 0
+        time.sleep(0.2)
+
+
 def warm_up(base_url: str, tokens: list[str]) -> None:
     """A few itinerary pages before measuring, so every gunicorn worker has loaded its URLs
     and templates: at an event the workers have been up since long before the doors open.
@@ -538,9 +553,9 @@ def measure_cpu(
 ) -> list[str]:
     """CPU time a request, in this process, of the login page, one personal link again and
     again (its page kept), random links each from an empty cache (every page rendered anew),
-    random links from a cold cache as a wrk run sends them (``requests`` each, that one three
-    times as many), and the organizer's grid and run status (a tenth as many). Lines to
-    print."""
+    random links from a cold cache as a wrk run sends them (``requests`` each, that one ten
+    times as many: a run's worth, where each group's page is rendered once and then kept), and
+    the organizer's grid and run status (a tenth as many). Lines to print."""
     import random
 
     from django.test import Client
@@ -555,7 +570,7 @@ def measure_cpu(
         ("login page", ["/login/"] * requests, "cold"),
         ("personal link, kept", [f"/i/{tokens[0]}/"] * requests, "kept"),
         ("personal links, each cold", links(requests), "each cold"),
-        ("personal links, random", links(3 * requests), "cold"),
+        ("personal links, random", links(10 * requests), "cold"),
         ("organizer: grid page", organizer_paths[:1] * max(1, requests // 10), "cold"),
         ("organizer: run status", organizer_paths[1:] * max(1, requests // 10), "cold"),
     )
@@ -616,12 +631,14 @@ def measure(
             # The same links again, pages kept from the run before: the one-query path.
             ("personal links (kept)", base_url + "/", links, False),
         ):
+            wait_until_idle(base_url)
             if cold:
                 clear_cache()
             results[name] = run_wrk(wrk, url=url, paths=paths, connections=args.users, **common)
     think = f"{args.think_ms[0] / 1000:g}-{args.think_ms[1] / 1000:g} s"
     if "users" in runs:
         print(f"users: {args.users} clinicians reading {think} between random links")
+        wait_until_idle(base_url)
         clear_cache()
         users[f"{args.users} users: personal links"] = run_wrk(wrk, **clinicians)
     if "mixed" in runs:
@@ -640,6 +657,7 @@ def measure(
             "cookie": cookie,
             **common,
         }
+        wait_until_idle(base_url)
         clear_cache()
         together = run_wrk_together(wrk, {"clinicians": clinicians, "organizers": organizers})
         users[f"mixed: {args.users} clinicians' links"] = together["clinicians"]
