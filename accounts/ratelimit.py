@@ -14,6 +14,7 @@ must not lock a venue out.
 django-axes' attempts in the database, so it holds without the cache too.
 """
 
+import functools
 import logging
 import re
 import time
@@ -85,8 +86,15 @@ def parse_rule(key: str, rate: str) -> Rule:
     )
 
 
-def parse_rules(config: dict[str, str]) -> list[Rule]:
-    return [parse_rule(key, rate) for key, rate in config.items()]
+def parse_rules(config: dict[str, str]) -> tuple[Rule, ...]:
+    """The rules of a ROUNDS_RATE_LIMITS value, parsed once for each distinct value (the
+    middleware asks on every request; tests change the setting)."""
+    return _parse_rules(tuple(config.items()))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_rules(items: tuple[tuple[str, str], ...]) -> tuple[Rule, ...]:
+    return tuple(parse_rule(key, rate) for key, rate in items)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -132,13 +140,19 @@ def hit(*, scope: str, key: str, rate: Rate, now: float | None = None) -> tuple[
     """
     cache_key, retry_after = _window(scope=scope, key=key, rate=rate, now=now)
     try:
-        # add() is a no-op when the key exists, so concurrent first hits do not reset the count.
-        cache.add(cache_key, 0, timeout=rate.period_s + 1)
+        # One round trip on every hit but the window's first: count, and only when the window
+        # has no count yet start it. add() is a no-op when the key exists, so concurrent first
+        # hits do not reset the count (the loser counts again).
         try:
             count = cache.incr(cache_key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(cache_key, 1, timeout=rate.period_s + 1)
-            count = 1
+        except ValueError:  # the window's first hit
+            if cache.add(cache_key, 1, timeout=rate.period_s + 1):
+                count = 1
+            else:
+                try:
+                    count = cache.incr(cache_key)
+                except ValueError:  # expired between add() and incr(), or the cache is down
+                    count = 1
     except Exception:
         logger.warning("Rate limit %s not counted: the cache is unreachable", scope, exc_info=True)
         return True, retry_after

@@ -4,12 +4,25 @@ Creates (or reuses) the event with a published schedule in a PostgreSQL database
 default postgres://postgres@127.0.0.1:5432/rounds_loadtest, migrated first), starts gunicorn on
 a free loopback port with production settings and Redis as the cache (REDIS_URL, a database of
 its own: it is cleared), then measures with wrk (a C load generator, installed with apt-get
-when missing) the login page and random personal links in turn, each from a cold cache, and
-prints requests/s, p50/p95/p99, errors and the ratio of the two throughputs (then the links
-once more, their pages kept from the run before). With --think,
-Locust runs both pages instead, users reading between clicks. All traffic stays on 127.0.0.1.
+when missing), each run from a cold cache:
 
-    python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think 5,15]
+1. saturation: the login page, then random personal links, each with --users connections that
+   send their next request as soon as the last is answered; prints requests/s, p50/p95/p99,
+   errors and the ratio of the two throughputs (then the links once more, their pages kept);
+2. users: --users clinicians at once, each opening a random link and then reading for
+   --think-ms (1 to 3 s by default, uniformly: a busy evening's worst minute, everyone at once
+   and reading fast) before the next; prints the links' p95;
+3. mixed: the same clinicians while --organizers organizers, logged in, poll the event's grid
+   page (its first page of tables) and its solve run's status every --poll-s seconds; prints
+   the clinicians' p95 and the organizers' figures.
+
+With --think, Locust runs the login page and links instead, users reading between clicks. All
+traffic stays on 127.0.0.1.
+
+    python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think-ms 1000,3000]
+        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed] [--cpu N]
+
+--cpu N measures no throughput: the server's CPU time a request of each page, in this process.
 """
 
 import argparse
@@ -199,6 +212,21 @@ def wait_until_up(url: str, *, timeout_s: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer at {url} within {timeout_s:.0f} s")
 
 
+def wait_until_idle(base_url: str, *, timeout_s: float = 120) -> None:
+    """Wait until gunicorn has answered what the last run left queued (wrk stops sending, the
+    server does not stop answering): /healthz answers within 200 ms three times in a row."""
+    deadline, quick = time.monotonic() + timeout_s, 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=30) as response:
+                response.read()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        quick = quick + 1 if time.monotonic() - started < 0.2 else 0
+        time.sleep(0.2)
+
+
 def warm_up(base_url: str, tokens: list[str]) -> None:
     """A few itinerary pages before measuring, so every gunicorn worker has loaded its URLs
     and templates: at an event the workers have been up since long before the doors open.
@@ -251,28 +279,58 @@ def parse_wrk(output: str) -> dict[str, float]:
     raise SystemExit(f"wrk printed no figures:\n{output}")
 
 
-def run_wrk(
-    wrk: str, *, url: str, paths: Path | None, connections: int, duration: str, threads: int
-) -> dict[str, float]:
-    """One wrk run against `url`: random paths from the file `paths` (the URL's own path
-    when None), `connections` at once, each sending its next request when the last one is
-    answered."""
+def wrk_command(
+    wrk: str,
+    *,
+    url: str,
+    paths: Path | None,
+    connections: int,
+    duration: str,
+    threads: int,
+    think_ms: tuple[int, int] | None = None,
+    cookie: str | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of one wrk run against `url`: random paths from the file
+    `paths` (the URL's own path when None), `connections` at once; with `think_ms` (min, max)
+    each connection waits that long after an answer, like a person reading; with `cookie`,
+    sent on every request."""
     env = {**os.environ}
-    env.pop("ROUNDS_WRK_PATHS", None)
+    for name in ("ROUNDS_WRK_PATHS", "ROUNDS_WRK_THINK", "ROUNDS_WRK_COOKIE"):
+        env.pop(name, None)
     if paths is not None:
         env["ROUNDS_WRK_PATHS"] = str(paths)
+    if think_ms is not None:
+        env["ROUNDS_WRK_THINK"] = f"{think_ms[0]},{think_ms[1]}"
+    if cookie is not None:
+        env["ROUNDS_WRK_COOKIE"] = cookie
+    command = [
+        wrk, "-t", str(threads), "-c", str(connections), "-d", duration,
+        "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
+    ]  # fmt: skip
+    return command, env
+
+
+def run_wrk(wrk: str, **options) -> dict[str, float]:
+    """One wrk run (``wrk_command``'s options) and its figures."""
+    command, env = wrk_command(wrk, **options)
     result = subprocess.run(
-        [
-            wrk, "-t", str(threads), "-c", str(connections), "-d", duration,
-            "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )  # fmt: skip
+        command, env=env, capture_output=True, text=True, check=False, timeout=900
+    )
     return parse_wrk(result.stdout + result.stderr)
+
+
+def run_wrk_together(wrk: str, runs: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Several wrk runs at the same time (``wrk_command``'s options each), their figures by
+    name."""
+    started = {}
+    for name, options in runs.items():
+        command, env = wrk_command(wrk, **options)
+        started[name] = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    return {
+        name: parse_wrk(process.communicate(timeout=900)[0]) for name, process in started.items()
+    }
 
 
 def format_figures(name: str, figures: dict[str, float]) -> str:
@@ -281,6 +339,58 @@ def format_figures(name: str, figures: dict[str, float]) -> str:
         f"p95 {figures['p95_ms']:>7.1f} ms   p99 {figures['p99_ms']:>7.1f} ms   "
         f"errors {int(figures['non_2xx'] + figures['socket_errors'])}"
     )
+
+
+def format_users(name: str, figures: dict[str, float]) -> str:
+    """A run with think time: what the users waited (p50/p95/p99), not a throughput."""
+    return (
+        f"{name:<34} p50 {figures['p50_ms']:>7.1f} ms   p95 {figures['p95_ms']:>7.1f} ms   "
+        f"p99 {figures['p99_ms']:>7.1f} ms   ({figures['rps']:.0f} req/s, errors "
+        f"{int(figures['non_2xx'] + figures['socket_errors'])})"
+    )
+
+
+def organizer_pages(event) -> list[str]:
+    """The pages an organizer keeps open during the event: the grid of the published version
+    (its first page of tables) and the status of its solve run (made for it, finished)."""
+    from django.urls import reverse
+
+    from rotations.models import Schedule, SolveRun
+
+    schedule = Schedule.objects.get(event=event, is_published=True)
+    run = schedule.solve_run
+    if run is None:
+        run = SolveRun.objects.create(
+            event=event, status=SolveRun.Status.SUCCEEDED, progress=100, message="Solved."
+        )
+        Schedule.objects.filter(pk=schedule.pk).update(solve_run=run)
+    return [
+        reverse("rotations:schedule", kwargs={"event_pk": event.pk, "pk": schedule.pk}),
+        reverse("rotations:run_status", kwargs={"event_pk": event.pk, "pk": run.pk}),
+    ]
+
+
+def organizer_cookie() -> str:
+    """A logged-in organizer's session cookie (an admin of the load test's own)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="loadtest-organizer", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+def parse_pair(text: str) -> tuple[int, int]:
+    """'1000,3000' -> (1000, 3000)."""
+    low, high = (int(part) for part in text.split(","))
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: use MIN,MAX with 0 <= MIN <= MAX")
+    return low, high
 
 
 def clear_cache() -> None:
@@ -301,12 +411,36 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds each user waits between requests, MIN,MAX: runs Locust (a Python load "
         "generator that shares the cores) instead of wrk, which sends without pause",
     )
+    parser.add_argument(
+        "--think-ms",
+        type=parse_pair,
+        default=(1000, 3000),
+        help="users and mixed runs: milliseconds each user reads after an answer, MIN,MAX",
+    )
+    parser.add_argument("--organizers", type=int, default=10, help="mixed run: organizers")
+    parser.add_argument(
+        "--poll-s", type=float, default=5.0, help="mixed run: seconds between an organizer's polls"
+    )
+    parser.add_argument(
+        "--runs",
+        default="saturation,users,mixed",
+        help="which wrk runs, comma-separated: saturation, users, mixed",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of wrk: the server's own CPU time a request (in this process, Django's "
+        "test client, the same settings), over N requests of each page; steadier than "
+        "requests/s on a machine whose cores are shared",
+    )
     parser.add_argument("--spawn-rate", type=int, default=50, help="Locust only")
     parser.add_argument("--wrk-threads", type=int, default=1)
     # One more than the cores, as gunicorn advises for a machine of its own.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
-    wrk = None if args.think else ensure_wrk()
+    wrk = None if args.think or args.cpu else ensure_wrk()
 
     workdir = Path(tempfile.mkdtemp(prefix="rounds-loadtest-"))
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -316,7 +450,7 @@ def main(argv: list[str] | None = None) -> None:
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",  # testserver: Django's test client (--cpu)
         "SECURE_SSL_REDIRECT": "0",
         "ROUNDS_VAR_DIR": str(workdir / "var"),
         "STATIC_ROOT": str(workdir / "static"),
@@ -350,6 +484,17 @@ def main(argv: list[str] | None = None) -> None:
     tokens_file.write_text("\n".join(measured))
     paths_file = workdir / "paths.txt"
     paths_file.write_text("\n".join(f"/i/{token}/" for token in measured))
+    organizers_file = workdir / "organizer-paths.txt"
+    organizers_file.write_text("\n".join(organizer_pages(event)))
+    cookie = organizer_cookie()
+    runs = {name.strip() for name in args.runs.split(",") if name.strip()}
+    if args.cpu:
+        pages = organizers_file.read_text().split()
+        for line in measure_cpu(
+            tokens=measured, requests=args.cpu, organizer_paths=pages, cookie=cookie
+        ):
+            print(line)
+        return
     from django.db import connections
 
     connections.close_all()
@@ -372,25 +517,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"gunicorn at {base_url} ({args.workers} workers x 2 threads)")
         if wrk is None:
             results = run_locust(args, base_url=base_url, env=env, workdir=workdir)
+            users = {}
         else:
-            print(f"wrk: {args.users} connections, {args.duration} a page, cold cache before each")
-            results = {}
-            for name, url, paths, cold in (
-                ("login page", f"{base_url}/login/", None, True),
-                ("personal links (random)", base_url + "/", paths_file, True),
-                # The same links again, pages kept from the run before: the one-query path.
-                ("personal links (kept)", base_url + "/", paths_file, False),
-            ):
-                if cold:
-                    clear_cache()
-                results[name] = run_wrk(
-                    wrk,
-                    url=url,
-                    paths=paths,
-                    connections=args.users,
-                    duration=args.duration,
-                    threads=args.wrk_threads,
-                )
+            results, users = measure(
+                wrk,
+                args,
+                base_url=base_url,
+                runs=runs,
+                links=paths_file,
+                organizer_paths=organizers_file,
+                cookie=cookie,
+            )
     finally:
         gunicorn.terminate()
         try:
@@ -400,12 +537,132 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for name, figures in results.items():
         print(format_figures(name, figures))
-    login, links = results["login page"], results["personal links (random)"]
-    ratio = links["rps"] / login["rps"] if login["rps"] else 0.0
-    print(f"personal links (random, cold cache) / login page throughput: {ratio:.2f}")
-    if "personal links (kept)" in results:
-        kept = results["personal links (kept)"]["rps"] / login["rps"] if login["rps"] else 0.0
-        print(f"personal links (kept) / login page throughput: {kept:.2f}")
+    if "login page" in results and "personal links (random)" in results:
+        login, links = results["login page"], results["personal links (random)"]
+        ratio = links["rps"] / login["rps"] if login["rps"] else 0.0
+        print(f"personal links (random, cold cache) / login page throughput: {ratio:.2f}")
+        if "personal links (kept)" in results:
+            kept = results["personal links (kept)"]["rps"] / login["rps"] if login["rps"] else 0
+            print(f"personal links (kept) / login page throughput: {kept:.2f}")
+    for name, figures in users.items():
+        print(format_users(name, figures))
+
+
+def measure_cpu(
+    *, tokens: list[str], requests: int, organizer_paths: list[str], cookie: str
+) -> list[str]:
+    """CPU time a request, in this process, of the login page, one personal link again and
+    again (its page kept), random links each from an empty cache (every page rendered anew),
+    random links from a cold cache as a wrk run sends them (``requests`` each, that one ten
+    times as many: a run's worth, where each group's page is rendered once and then kept), and
+    the organizer's grid and run status (a tenth as many). Lines to print."""
+    import random
+
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(7)
+
+    def links(count: int) -> list[str]:
+        return [f"/i/{rng.choice(tokens)}/" for _ in range(count)]
+
+    scenarios = (
+        ("login page", ["/login/"] * requests, "cold"),
+        ("personal link, kept", [f"/i/{tokens[0]}/"] * requests, "kept"),
+        ("personal links, each cold", links(requests), "each cold"),
+        ("personal links, random", links(10 * requests), "cold"),
+        ("organizer: grid page", organizer_paths[:1] * max(1, requests // 10), "cold"),
+        ("organizer: run status", organizer_paths[1:] * max(1, requests // 10), "cold"),
+    )
+    cookie_name, _, value = cookie.partition("=")
+
+    def get(path: str, *, organizer: bool):
+        client.cookies.clear()  # as wrk: no cookies but the organizer's
+        if organizer:
+            client.cookies[cookie_name] = value
+        return client.get(path)
+
+    lines, login_ms = [], None
+    for name, paths, cache in scenarios:
+        organizer = name.startswith("organizer")
+        get(paths[0], organizer=organizer)  # templates and URLs loaded first
+        if cache != "kept":
+            clear_cache()
+        spent = 0.0
+        for path in paths:
+            if cache == "each cold":
+                clear_cache()
+            started = time.process_time()
+            get(path, organizer=organizer)
+            spent += time.process_time() - started
+        ms = spent / len(paths) * 1000
+        login_ms = login_ms or ms
+        lines.append(f"{name:<28} {ms:7.2f} ms CPU a request   {ms / login_ms:5.2f} x login page")
+    return lines
+
+
+def measure(
+    wrk: str,
+    args,
+    *,
+    base_url: str,
+    runs: set[str],
+    links: Path,
+    organizer_paths: Path,
+    cookie: str,
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The wrk runs of ``runs`` (saturation, users, mixed): the saturation figures and the
+    figures of the runs with think time, by name."""
+    common = {"duration": args.duration, "threads": args.wrk_threads}
+    clinicians = {
+        "url": base_url + "/",
+        "paths": links,
+        "connections": args.users,
+        "think_ms": args.think_ms,
+        **common,
+    }
+    results: dict[str, dict[str, float]] = {}
+    users: dict[str, dict[str, float]] = {}
+    if "saturation" in runs:
+        print(f"saturation: {args.users} connections without pause, {args.duration} a page")
+        for name, url, paths, cold in (
+            ("login page", f"{base_url}/login/", None, True),
+            ("personal links (random)", base_url + "/", links, True),
+            # The same links again, pages kept from the run before: the one-query path.
+            ("personal links (kept)", base_url + "/", links, False),
+        ):
+            wait_until_idle(base_url)
+            if cold:
+                clear_cache()
+            results[name] = run_wrk(wrk, url=url, paths=paths, connections=args.users, **common)
+    think = f"{args.think_ms[0] / 1000:g}-{args.think_ms[1] / 1000:g} s"
+    if "users" in runs:
+        print(f"users: {args.users} clinicians reading {think} between random links")
+        wait_until_idle(base_url)
+        clear_cache()
+        users[f"{args.users} users: personal links"] = run_wrk(wrk, **clinicians)
+    if "mixed" in runs:
+        print(
+            f"mixed: {args.users} clinicians as above and {args.organizers} organizers polling "
+            f"the grid and the run status every {args.poll_s:g} s"
+        )
+        # Each organizer's connection asks for one of the two pages (at random) every half
+        # poll, so each page about once a poll.
+        half = args.poll_s * 1000 / 2
+        organizers = {
+            "url": base_url + "/",
+            "paths": organizer_paths,
+            "connections": args.organizers,
+            "think_ms": (int(half * 0.8), int(half * 1.2)),
+            "cookie": cookie,
+            **common,
+        }
+        wait_until_idle(base_url)
+        clear_cache()
+        together = run_wrk_together(wrk, {"clinicians": clinicians, "organizers": organizers})
+        users[f"mixed: {args.users} clinicians' links"] = together["clinicians"]
+        users[f"mixed: {args.organizers} organizers' pages"] = together["organizers"]
+    return results, users
 
 
 def run_locust(args, *, base_url: str, env: dict, workdir: Path) -> dict[str, dict[str, float]]:

@@ -15,12 +15,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.core.cache import cache
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from clinicians.models import Clinician, Site
+from clinicians.models import Clinician
 from events.models import Anchor, Attendance, Event, GroupMember, RoundSlot, Table
 from events.queries import round_ranges
 from rotations.models import Schedule, Visit
@@ -66,6 +66,12 @@ class ItineraryRound:
     @property
     def is_break(self) -> bool:
         return self.table is None and not self.groups
+
+    @property
+    def when(self) -> str:
+        """The round's times as every itinerary shows them, "18:00–18:10" (formatted here
+        once, not by two template filters a round on each of a page's two renderings)."""
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
 
 
 # The rendered rounds of a group (or table) are kept this long for its other members.
@@ -170,14 +176,9 @@ def get_published_schedules(*, event: Event) -> tuple[Schedule | None, Schedule 
     return versions[0], versions[1] if len(versions) > 1 else None
 
 
-def _person(clinician: Clinician, *, with_sites: bool = False) -> Person:
-    sites = ""
-    if with_sites:
-        names = [site.name for site in clinician.sites.all()]
-        if not names and clinician.department_id:
-            names = [clinician.department.site.name]
-        sites = ", ".join(names)
-    return Person(name=clinician.full_name, credentials=clinician.credentials, sites=sites)
+def _full_name(first_name: str, last_name: str) -> str:
+    # Clinician.full_name's words, from a row's two columns (no model instance a row).
+    return Clinician.full_name.fget(SimpleNamespace(first_name=first_name, last_name=last_name))
 
 
 def _table_info(table: Table) -> TableInfo:
@@ -190,19 +191,152 @@ def _table_info(table: Table) -> TableInfo:
     )
 
 
-def _members_queryset():
-    return GroupMember.objects.select_related(
-        "group", "clinician__department__site"
-    ).prefetch_related(Prefetch("clinician__sites", queryset=Site.objects.order_by("name")))
-
-
-def _anchors_queryset():
-    return Anchor.objects.select_related("clinician", "table__specialty").order_by(
-        "table__number", "clinician__last_name", "clinician__first_name"
-    )
+def _table_info_of_row(pk: int, number: int, location: str, specialty: str) -> TableInfo:
+    # Table.__str__'s words, from a row's columns.
+    label = Table.__str__(SimpleNamespace(number=number, specialty=SimpleNamespace(name=specialty)))
+    return TableInfo(id=pk, number=number, location=location, specialty=specialty, label=label)
 
 
 # Fetching the rows of a published version ----------------------------------------------------
+#
+# Rows are read as plain values into the small records below, not as model instances: a table's
+# page names some 180 people with their sites, which as models (with their groups, departments
+# and sites) cost ten times the queries' own time.
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _VisitRow:
+    schedule_id: int
+    round: int
+    group: _Group
+    table: TableInfo
+
+
+@dataclass(frozen=True, slots=True)
+class _AnchorRow:
+    # The anchor's own row only (table, clinician, absent rounds): what Availability reads.
+    anchor: Anchor
+    person: Person
+    table: TableInfo
+
+    @property
+    def pk(self) -> int:
+        return self.anchor.pk
+
+    @property
+    def clinician_id(self) -> int:
+        return self.anchor.clinician_id
+
+
+@dataclass(frozen=True, slots=True)
+class _MemberRow:
+    group: _Group
+    clinician_id: int
+    person: Person  # with the sites where they practise
+
+
+def _visit_rows(schedules: list[Schedule], **filters) -> list[_VisitRow]:
+    rows = (
+        Visit.objects.filter(schedule__in=schedules, **filters)
+        .order_by()
+        .values_list(
+            "schedule_id",
+            "round",
+            "group_id",
+            "group__name",
+            "table_id",
+            "table__number",
+            "table__location",
+            "table__specialty__name",
+        )
+    )
+    groups: dict[int, _Group] = {}
+    tables: dict[int, TableInfo] = {}
+    visits = []
+    for schedule_id, round_, group_id, group_name, table_id, *table in rows:
+        group = groups.get(group_id) or groups.setdefault(group_id, _Group(group_id, group_name))
+        info = tables.get(table_id) or tables.setdefault(
+            table_id, _table_info_of_row(table_id, *table)
+        )
+        visits.append(_VisitRow(schedule_id=schedule_id, round=round_, group=group, table=info))
+    return visits
+
+
+def _anchor_rows(**filters) -> list[_AnchorRow]:
+    """Anchors by table number and name (one query)."""
+    rows = (
+        Anchor.objects.filter(**filters)
+        .order_by("table__number", "clinician__last_name", "clinician__first_name")
+        .values_list(
+            "pk",
+            "table_id",
+            "clinician_id",
+            "absent_rounds",
+            "clinician__first_name",
+            "clinician__last_name",
+            "clinician__credentials",
+            "table__number",
+            "table__location",
+            "table__specialty__name",
+        )
+    )
+    tables: dict[int, TableInfo] = {}
+    anchors = []
+    for pk, table_id, clinician_id, absent, first, last, credentials, *table in rows:
+        info = tables.get(table_id) or tables.setdefault(
+            table_id, _table_info_of_row(table_id, *table)
+        )
+        anchors.append(
+            _AnchorRow(
+                anchor=Anchor(
+                    pk=pk, table_id=table_id, clinician_id=clinician_id, absent_rounds=absent
+                ),
+                person=Person(name=_full_name(first, last), credentials=credentials),
+                table=info,
+            )
+        )
+    return anchors
+
+
+def _member_rows(**filters) -> list[_MemberRow]:
+    """Group members by name, each with the sites where they practise (by name; else their
+    department's site): two queries, one when there is nobody."""
+    rows = list(
+        GroupMember.objects.filter(**filters).values_list(
+            "group_id",
+            "group__name",
+            "clinician_id",
+            "clinician__first_name",
+            "clinician__last_name",
+            "clinician__credentials",
+            "clinician__department__site__name",
+        )
+    )
+    if not rows:
+        return []
+    sites: dict[int, list[str]] = defaultdict(list)
+    for clinician_id, site in (
+        Clinician.sites.through.objects.filter(clinician_id__in={row[2] for row in rows})
+        .order_by("site__name")
+        .values_list("clinician_id", "site__name")
+    ):
+        sites[clinician_id].append(site)
+    groups: dict[int, _Group] = {}
+    members = []
+    for group_id, group_name, clinician_id, first, last, credentials, home in rows:
+        group = groups.get(group_id) or groups.setdefault(group_id, _Group(group_id, group_name))
+        names = sites.get(clinician_id) or ([home] if home else [])
+        person = Person(
+            name=_full_name(first, last), credentials=credentials, sites=", ".join(names)
+        )
+        members.append(_MemberRow(group=group, clinician_id=clinician_id, person=person))
+    return members
 
 
 @dataclass(frozen=True)
@@ -238,10 +372,10 @@ class _Rows:
     """Visits of the version (and the one before), anchors of their tables and members of
     their groups, indexed for the assembler."""
 
-    visits_by_group: dict[int, list[Visit]]
-    visits_by_table: dict[int, list[Visit]]
-    anchors_by_table: dict[int, list[Anchor]]
-    members_by_group: dict[int, list[GroupMember]]
+    visits_by_group: dict[int, list[_VisitRow]]
+    visits_by_table: dict[int, list[_VisitRow]]
+    anchors_by_table: dict[int, list[_AnchorRow]]
+    members_by_group: dict[int, list[_MemberRow]]
 
 
 def _load_rows(
@@ -253,35 +387,30 @@ def _load_rows(
     """The rows for every itinerary of the event (no ``group_id`` nor ``table_id``: four
     queries), for one group's rounds (the anchors of the tables it visits, two queries) or for
     one table's rounds (the members of the groups that come, three queries)."""
-    visits_query = Visit.objects.filter(schedule__in=version.schedules).select_related(
-        "table__specialty", "group"
-    )
-    anchors_query = _anchors_queryset()
-    members_query = _members_queryset()
     if group_id is not None:
-        visits = list(visits_query.filter(group_id=group_id))
-        anchors = list(anchors_query.filter(table_id__in={visit.table_id for visit in visits}))
-        members: list[GroupMember] = []  # a traveller's rounds name the anchors only
+        visits = _visit_rows(version.schedules, group_id=group_id)
+        anchors = _anchor_rows(table_id__in={visit.table.id for visit in visits})
+        members: list[_MemberRow] = []  # a traveller's rounds name the anchors only
     elif table_id is not None:
-        visits = list(visits_query.filter(table_id=table_id))
+        visits = _visit_rows(version.schedules, table_id=table_id)
         anchors = []  # a table's rounds name the groups' members only
-        members = list(members_query.filter(group_id__in={visit.group_id for visit in visits}))
+        members = _member_rows(group_id__in={visit.group.pk for visit in visits})
     else:
-        visits = list(visits_query)
-        anchors = list(anchors_query.filter(event=version.event))
-        members = list(members_query.filter(event=version.event))
+        visits = _visit_rows(version.schedules)
+        anchors = _anchor_rows(event=version.event)
+        members = _member_rows(event=version.event)
     rows = _Rows(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
     for visit in visits:
-        rows.visits_by_group[visit.group_id].append(visit)
-        rows.visits_by_table[visit.table_id].append(visit)
+        rows.visits_by_group[visit.group.pk].append(visit)
+        rows.visits_by_table[visit.table.id].append(visit)
     for anchor in anchors:
-        rows.anchors_by_table[anchor.table_id].append(anchor)
+        rows.anchors_by_table[anchor.table.id].append(anchor)
     for member in members:
-        rows.members_by_group[member.group_id].append(member)
+        rows.members_by_group[member.group.pk].append(member)
     return rows
 
 
-def _by_round(visits: list[Visit], schedule: Schedule | None, attribute: str, *, many: bool):
+def _by_round(visits: list[_VisitRow], schedule: Schedule | None, attribute: str, *, many: bool):
     if schedule is None:
         return None
     result: dict = defaultdict(list) if many else {}
@@ -312,27 +441,26 @@ def _traveller_rounds(*, version: _Version, rows: _Rows, group_id: int) -> Round
         changed = False
         if tables_before is not None:
             before = tables_before.get(slot.number)
-            changed = (before.pk if before else None) != (table.pk if table else None)
-        info = _table_info(table) if table else None
+            changed = (before.id if before else None) != (table.id if table else None)
         anchors = ()
         if table is not None:
             anchors = tuple(
-                _person(anchor.clinician)
-                for anchor in rows.anchors_by_table.get(table.pk, [])
-                if slot.number in availability.anchor_rounds(anchor)
+                anchor.person
+                for anchor in rows.anchors_by_table.get(table.id, [])
+                if slot.number in availability.anchor_rounds(anchor.anchor)
             )
         rounds.append(
             ItineraryRound(
                 number=slot.number,
                 start=slot.start,
                 end=slot.end,
-                table=info,
+                table=table,
                 anchors=anchors,
                 changed=changed,
             )
         )
         if changed:
-            now = info.label if info else "a break"
+            now = table.label if table else "a break"
             changes.append(f"round {slot.number} is now {now}")
     return tuple(rounds), tuple(changes)
 
@@ -342,7 +470,7 @@ def _table_rounds(
     version: _Version,
     rows: _Rows,
     table_id: int,
-    anchor: Anchor | None = None,
+    anchor: _AnchorRow | None = None,
     compare: bool = True,
 ) -> Rounds:
     """A table's rounds: the groups that come and who of them is there in that round. Seen by
@@ -351,7 +479,7 @@ def _table_rounds(
     groups_now = _by_round(visits, version.schedule, "group", many=True)
     groups_before = _by_round(visits, version.previous, "group", many=True) if compare else None
     availability = version.availability
-    here = availability.anchor_rounds(anchor) if anchor is not None else None
+    here = availability.anchor_rounds(anchor.anchor) if anchor is not None else None
     rounds, changes = [], []
     for slot in version.slots:
         groups = sorted(groups_now.get(slot.number, []), key=lambda group: group.name)
@@ -366,7 +494,7 @@ def _table_rounds(
                 GroupVisit(
                     name=group.name,
                     members=tuple(
-                        _person(member.clinician, with_sites=True)
+                        member.person
                         for member in rows.members_by_group.get(group.pk, [])
                         if availability.present(member.clinician_id, slot.number)
                     ),
@@ -390,12 +518,12 @@ def _table_rounds(
     return tuple(rounds), tuple(changes)
 
 
-def _hosts(version: _Version, anchors: list[Anchor], *, besides: Anchor | None = None):
+def _hosts(version: _Version, anchors: list[_AnchorRow], *, besides: _AnchorRow | None = None):
     """The anchors named at the top of a table's page or an anchor's itinerary: those who came
     (a no-show of a re-planned version is not named)."""
     gone = version.availability.gone
     return tuple(
-        _person(anchor.clinician)
+        anchor.person
         for anchor in anchors
         if anchor.clinician_id not in gone and (besides is None or anchor.pk != besides.pk)
     )
@@ -405,14 +533,15 @@ def _assemble(
     *,
     attendance: Attendance,
     version: _Version,
-    membership: GroupMember | None,
-    anchoring: Anchor | None,
-    table_anchors: Callable[[], list[Anchor]],
+    group: _Group | None,
+    anchoring: _AnchorRow | None,
+    table_anchors: Callable[[], list[_AnchorRow]],
     rows: Callable[..., _Rows],
     shared: bool,
 ) -> Itinerary:
     """The one place that decides what a clinician's itinerary is, for a page and for print.
 
+    ``group`` is the group the clinician travels in, ``anchoring`` their place as an anchor.
     ``rows(group_id=..., table_id=...)`` gives the rows for the rounds (fetched for just them
     on a page, for the whole event when printing); ``table_anchors()`` the anchors of the
     anchor's table. ``shared``: the rounds are kept for a while for others of the group (or at
@@ -426,11 +555,11 @@ def _assemble(
     }
     if attendance.status == Attendance.Status.NO_SHOW:
         return Itinerary(kind=Itinerary.ABSENT, **base)
-    if membership is not None:
-        group_id = membership.group_id
+    if group is not None:
+        group_id = group.pk
         itinerary = Itinerary(
             kind=Itinerary.TRAVELLER,
-            group_name=membership.group.name,
+            group_name=group.name,
             shared_id=f"g{group_id}",
             **base,
         )
@@ -442,18 +571,18 @@ def _assemble(
 
     elif anchoring is not None:
         table = anchoring.table
-        here = sorted(version.availability.anchor_rounds(anchoring))
+        here = sorted(version.availability.anchor_rounds(anchoring.anchor))
         itinerary = Itinerary(
             kind=Itinerary.ANCHOR,
-            table=_table_info(table),
+            table=table,
             anchors=_hosts(version, table_anchors(), besides=anchoring),
-            shared_id=f"t{table.pk}-{'.'.join(map(str, here))}",
+            shared_id=f"t{table.id}-{'.'.join(map(str, here))}",
             **base,
         )
 
         def build() -> Rounds:
             return _table_rounds(
-                version=version, rows=rows(table_id=table.pk), table_id=table.pk, anchor=anchoring
+                version=version, rows=rows(table_id=table.id), table_id=table.id, anchor=anchoring
             )
 
     else:
@@ -495,25 +624,25 @@ def get_itinerary(
             attendance=attendance,
         )
     version = _load_version(event=event, published=(schedule, previous))
-    membership = anchoring = None
+    group = anchoring = None
     if attendance.status != Attendance.Status.NO_SHOW:
+        # One membership an event and clinician: no ordering.
         membership = (
-            GroupMember.objects.select_related("group")
-            .filter(event=event, clinician_id=attendance.clinician_id)
-            .first()
+            GroupMember.objects.filter(event=event, clinician_id=attendance.clinician_id)
+            .order_by()
+            .values_list("group_id", "group__name")[:1]
         )
-        if membership is None:
-            anchoring = (
-                _anchors_queryset()
-                .filter(event=event, clinician_id=attendance.clinician_id)
-                .first()
+        group = next((_Group(*row) for row in membership), None)
+        if group is None:
+            anchoring = next(
+                iter(_anchor_rows(event=event, clinician_id=attendance.clinician_id)), None
             )
     return _assemble(
         attendance=attendance,
         version=version,
-        membership=membership,
+        group=group,
         anchoring=anchoring,
-        table_anchors=lambda: list(_anchors_queryset().filter(table_id=anchoring.table_id)),
+        table_anchors=lambda: _anchor_rows(table_id=anchoring.table.id),
         rows=lambda **which: _load_rows(version=version, **which),
         shared=True,
     )
@@ -541,8 +670,8 @@ def get_event_itineraries(
     if not attendances:
         return []
     rows = _load_rows(version=version)
-    memberships = {
-        member.clinician_id: member
+    groups = {
+        member.clinician_id: member.group
         for members in rows.members_by_group.values()
         for member in members
     }
@@ -559,9 +688,9 @@ def get_event_itineraries(
             _assemble(
                 attendance=attendance,
                 version=version,
-                membership=memberships.get(attendance.clinician_id),
+                group=groups.get(attendance.clinician_id),
                 anchoring=anchoring,
-                table_anchors=lambda a=anchoring: rows.anchors_by_table[a.table_id],
+                table_anchors=lambda a=anchoring: rows.anchors_by_table[a.table.id],
                 rows=lambda **which: rows,
                 shared=False,
             )
@@ -580,7 +709,7 @@ def get_table_itinerary(*, table: Table) -> Itinerary:
     version = _load_version(event=event, published=(schedule, previous))
     rows = _load_rows(version=version, table_id=table.pk)
     rounds, changes = _table_rounds(version=version, rows=rows, table_id=table.pk)
-    hosts = list(_anchors_queryset().filter(table=table))
+    hosts = _anchor_rows(table=table)
     return Itinerary(
         kind=Itinerary.ANCHOR,
         event=event,

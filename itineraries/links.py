@@ -1,11 +1,18 @@
-"""Personal links: the path of a clinician's itinerary and the signed token of a table's page.
+"""Personal links: the path of a clinician's itinerary, what a link's token opens, and the signed
+token of a table's page.
 
 The paths never change (printed itineraries and table-sign QR codes hold them)."""
 
+import functools
+from dataclasses import dataclass
+
 from django.core import signing
+from django.db import connection
 from django.urls import reverse
 
-from events.models import Attendance, Table
+from clinicians.models import Clinician
+from events.models import Attendance, GroupMember, Table
+from rotations.models import Schedule
 
 TABLE_TOKEN_SALT = "rounds.itineraries.table"
 
@@ -36,4 +43,79 @@ def get_table_for_token(*, token: str) -> Table | None:
         Table.objects.select_related("event", "specialty")
         .filter(pk=table_id, event_id=event_id)
         .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalLink:
+    """What every request of a personal link needs before its page: whose link it is, their
+    name (filled into a page kept for their group), the event's published version and the one
+    published before it (``None``: nothing published) and the group they travel in."""
+
+    attendance_id: int
+    token: str
+    status: str
+    event_id: int
+    clinician_id: int
+    full_name: str
+    credentials: str
+    published_id: int | None
+    previous_id: int | None
+    group_id: int | None
+
+    @property
+    def version(self) -> str:
+        """The published version and the one before it as a cache-key word ("12-9", "0-0"
+        when nothing is published): a published version never changes."""
+        if self.published_id is None:
+            return "0-0"
+        return f"{self.published_id}-{self.previous_id or 0}"
+
+
+@functools.cache
+def _link_sql() -> str:
+    # Raw SQL, written once: the ORM spends longer compiling this query (its three subqueries)
+    # than the database spends answering it, on every request of every clinician.
+    # The previous version is the latest other version ever published, as in
+    # itineraries.assembly.get_published_schedules; a clinician has one membership an event.
+    attendance, clinician = Attendance._meta.db_table, Clinician._meta.db_table
+    schedule, member = Schedule._meta.db_table, GroupMember._meta.db_table
+    return f"""
+        SELECT a.id, a.link_token, a.status, a.event_id, a.clinician_id,
+               c.first_name, c.last_name, c.credentials,
+               (SELECT s.id FROM {schedule} s
+                 WHERE s.event_id = a.event_id AND s.published_at IS NOT NULL AND s.is_published
+                 ORDER BY s.id DESC LIMIT 1),
+               (SELECT s.id FROM {schedule} s
+                 WHERE s.event_id = a.event_id AND s.published_at IS NOT NULL
+                   AND NOT s.is_published
+                 ORDER BY s.published_at DESC, s.id DESC LIMIT 1),
+               (SELECT m.group_id FROM {member} m
+                 WHERE m.event_id = a.event_id AND m.clinician_id = a.clinician_id LIMIT 1)
+          FROM {attendance} a JOIN {clinician} c ON c.id = a.clinician_id
+         WHERE a.link_token = %s
+    """
+
+
+def find_personal_link(*, token: str) -> PersonalLink | None:
+    """The personal link of ``token`` (one query), or None for an unknown, revoked or tampered
+    token alike."""
+    with connection.cursor() as cursor:
+        cursor.execute(_link_sql(), [token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, token, status, event_id, clinician_id, first, last, credentials, *ids = row
+    published_id, previous_id, group_id = ids
+    return PersonalLink(
+        attendance_id=pk,
+        token=token,
+        status=status,
+        event_id=event_id,
+        clinician_id=clinician_id,
+        full_name=Clinician(first_name=first, last_name=last).full_name,
+        credentials=credentials,
+        published_id=published_id,
+        previous_id=previous_id,
+        group_id=group_id,
     )

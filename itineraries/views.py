@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import escape
@@ -19,16 +19,15 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from events.models import Attendance, Event, GroupMember
+from events.models import Attendance, Event
 from events.permissions import EventScopedMixin
-from rotations.models import Schedule
 
 from .assembly import get_itinerary, get_published_schedules, get_table_itinerary
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import link_email
 from .exports import attendee_filename, attendees_csv, attendees_workbook
-from .links import get_table_for_token, itinerary_path
+from .links import PersonalLink, find_personal_link, get_table_for_token, itinerary_path
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
@@ -60,34 +59,6 @@ class PersonalLinkMixin:
     def dispatch(self, request, *args, **kwargs):
         return super().dispatch(request, *args, **kwargs)
 
-    def get_attendance(self) -> Attendance:
-        return get_object_or_404(
-            Attendance.objects.select_related("event", "clinician"),
-            link_token=self.kwargs["token"],
-        )
-
-
-def _with_version(attendances: QuerySet[Attendance]) -> QuerySet[Attendance]:
-    """Attendances with, in the same query, the pk of their event's published version
-    (``published_id``), of the one published before it (``previous_id``) and of the group the
-    clinician travels in (``group_id``): what a personal page's cache key needs."""
-    published = Schedule.objects.filter(event=OuterRef("event_id"), published_at__isnull=False)
-    return attendances.annotate(
-        published_id=Subquery(published.filter(is_published=True).order_by("-pk").values("pk")[:1]),
-        previous_id=Subquery(
-            published.filter(is_published=False).order_by("-published_at", "-pk").values("pk")[:1]
-        ),
-        # One membership per event and clinician: no ordering (the model's would join the
-        # clinician to sort one row).
-        group_id=Subquery(
-            GroupMember.objects.filter(
-                event=OuterRef("event_id"), clinician=OuterRef("clinician_id")
-            )
-            .order_by()
-            .values("group_id")[:1]
-        ),
-    ).order_by()
-
 
 # Stand-ins for one person's own words in a page kept for their whole group (they are in
 # none of the names, numbers or links a page holds otherwise); filled in per request.
@@ -101,37 +72,38 @@ class CachedByVersionMixin:
     """Keep a personal page's rendered response for a short while, keyed on the published
     version: at the start of an event everyone opens their link at once, in any order.
 
-    One query a request when the page is kept: the token (a reissued link is a 404 at once),
-    which version is published (a republish shows at once) and the group. A traveller's page is
-    kept once for the whole group (``shared_by_group``), with their name and link filled in per
-    request, so a venue of random links renders a page a group, not a page a person; others'
-    pages are kept per token. Other edits, such as a name spelt anew, show within
-    ``ITINERARY_CACHE_SECONDS``."""
+    One query a request when the page is kept (``find_personal_link``: the token, so a
+    reissued link is a 404 at once; which version is published, so a republish shows at once;
+    and the group), and one cache read. A traveller's page is kept once for the whole group
+    (``shared_by_group``), with their name and link filled in per request, so a venue of random
+    links renders a page a group, not a page a person; others' pages are kept per token. Other
+    edits, such as a name spelt anew, show within ``ITINERARY_CACHE_SECONDS``. A page is
+    rendered without the organizers' context processors (no session, user or messages)."""
 
     shared_by_group = False
 
     def get(self, request, *args, **kwargs):
-        self.attendance = get_object_or_404(
-            _with_version(Attendance.objects.select_related("event", "clinician")),
-            link_token=self.kwargs["token"],
-        )
-        attendance = self.attendance
-        version = (
-            f"{attendance.published_id}-{attendance.previous_id or 0}"
-            if attendance.published_id
-            else "0-0"
-        )
+        link = find_personal_link(token=self.kwargs["token"])
+        if link is None:
+            raise Http404("No such link.")
         by_group = (
             self.shared_by_group
-            and attendance.group_id is not None
-            and attendance.published_id is not None
-            and attendance.status != Attendance.Status.NO_SHOW
+            and link.group_id is not None
+            and link.published_id is not None
+            and link.status != Attendance.Status.NO_SHOW
         )
-        whose = f"g{attendance.group_id}" if by_group else attendance.link_token
-        key = f"itinerary:{self.cache_name}:{whose}:{version}"
+        whose = f"g{link.group_id}" if by_group else link.token
+        key = f"itinerary:{self.cache_name}:{whose}:{link.version}"
         cached = cache.get(key)
         if cached is None:
-            self.published = get_published_schedules(event=attendance.event)
+            self.attendance = (
+                Attendance.objects.select_related("event", "clinician")
+                .filter(pk=link.attendance_id)
+                .first()
+            )
+            if self.attendance is None:  # deleted since the lookup
+                raise Http404("No such link.")
+            self.published = get_published_schedules(event=self.attendance.event)
             response = self.render_fresh(request, *args, slots=by_group, **kwargs)
             headers = {
                 name: response[name]
@@ -142,30 +114,30 @@ class CachedByVersionMixin:
             cache.set(key, cached, ITINERARY_CACHE_SECONDS)
         content, headers = cached
         if by_group:
-            content = _fill_slots(content, attendance=attendance)
+            content = _fill_slots(content, link=link)
         return _private(HttpResponse(content, headers=headers))
 
     def render_fresh(self, request, *args, slots: bool = False, **kwargs) -> HttpResponse:
-        """The response itself, rendered now (a TemplateView's by default); with ``slots``,
-        with stand-ins for the person's own name and link (``_fill_slots``)."""
+        """The response itself, rendered now (the view's template with its context, and no
+        context processors); with ``slots``, with stand-ins for the person's own name and link
+        (``_fill_slots``)."""
         self.slots = slots
-        response = super().get(request, *args, **kwargs)
-        response.render()
-        return response
+        context = self.get_context_data(**kwargs)
+        return HttpResponse(render_to_string(self.get_template_names(), context))
 
     def get_attendance(self) -> Attendance:
-        # Looked up once a request: get() does it before anything else.
-        return getattr(self, "attendance", None) or super().get_attendance()
+        # Loaded by get() when the page is rendered anew, with its event and clinician.
+        return self.attendance
 
 
-def _fill_slots(content: bytes, *, attendance: Attendance) -> bytes:
+def _fill_slots(content: bytes, *, link: PersonalLink) -> bytes:
     """A page kept for a group, with this attendee's name, credentials and link in it."""
-    clinician, person = attendance.clinician, _SLOTS
+    person = _SLOTS
     for slot, value in (
-        (person[0].full_name, escape(clinician.full_name)),
-        (person[0].credentials, escape(clinician.credentials)),
-        (person[1].pk, str(attendance.pk)),
-        (person[1].link_token, attendance.link_token),
+        (person[0].full_name, escape(link.full_name)),
+        (person[0].credentials, escape(link.credentials)),
+        (person[1].pk, str(link.attendance_id)),
+        (person[1].link_token, link.token),
     ):
         content = content.replace(slot.encode(), value.encode())
     return content
@@ -184,9 +156,6 @@ class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView)
             clinician, attendance = _SLOTS
             itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
         return super().get_context_data(itinerary=itinerary, **kwargs)
-
-    def render_to_response(self, context, **response_kwargs):
-        return _private(super().render_to_response(context, **response_kwargs))
 
 
 class ItineraryPrintView(ItineraryDetailView):

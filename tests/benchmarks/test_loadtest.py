@@ -1,5 +1,9 @@
 """The load test's own pieces (the run itself needs PostgreSQL, Redis and gunicorn)."""
 
+import argparse
+import http.server
+import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,3 +93,71 @@ def test_read_summary_returns_the_named_row(tmp_path):
     summary = loadtest.read_summary(stats, "/login/")
 
     assert summary == {"Type": "GET", "Name": "/login/", "Request Count": "90"}
+
+
+def test_wrk_command_passes_paths_think_time_and_cookie_to_the_script(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROUNDS_WRK_COOKIE", "left over from the shell")
+    paths = tmp_path / "paths.txt"
+
+    command, env = loadtest.wrk_command(
+        "wrk",
+        url="http://127.0.0.1:8000/",
+        paths=paths,
+        connections=200,
+        duration="30s",
+        threads=1,
+        think_ms=(1000, 3000),
+    )
+
+    assert command[command.index("-c") + 1] == "200"
+    assert (
+        env["ROUNDS_WRK_PATHS"],
+        env["ROUNDS_WRK_THINK"],
+        "ROUNDS_WRK_COOKIE" in env,
+    ) == (str(paths), "1000,3000", False)
+
+
+def test_parse_pair_reads_min_and_max_and_refuses_a_reversed_pair():
+    assert loadtest.parse_pair("1000,3000") == (1000, 3000)
+    with pytest.raises(argparse.ArgumentTypeError):
+        loadtest.parse_pair("3000,1000")
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_script_paces_users_and_sends_the_organizers_cookie(tmp_path):
+    seen = []
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Cookie")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    paths = tmp_path / "paths.txt"
+    paths.write_text("/grid/\n/status/\n")
+    try:
+        figures = loadtest.run_wrk(
+            shutil.which("wrk"),
+            url=f"http://127.0.0.1:{server.server_address[1]}/",
+            paths=paths,
+            connections=2,
+            duration="1s",
+            threads=1,
+            think_ms=(300, 300),
+            cookie="sessionid=abc",
+        )
+    finally:
+        server.shutdown()
+
+    # Two users who each wait 300 ms after an answer send a handful of requests a second,
+    # not the thousands of a run without pause.
+    assert 0 < figures["requests"] <= 20
+    assert {path for path, _ in seen} <= {"/grid/", "/status/"}
+    assert {cookie for _, cookie in seen} == {"sessionid=abc"}
