@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "outbox",
     "clinicians",
+    "connections",
     "events",
     "rotations",
     "itineraries",

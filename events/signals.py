@@ -7,11 +7,17 @@ leaving) and ``dry_run``. A receiver that keeps rows referring to them (rotation
 versions) raises ``ValidationError`` when something published refers to them; otherwise,
 unless ``dry_run``, it clears its references. It returns what it clears (or would clear), as a
 phrase such as "deletes schedule version 2, which uses them", or "" when nothing.
+
+``events_finished`` is sent (sender ``Event``) inside the transaction that marks events
+finished, with ``events`` (the events that have just become finished). Receivers record what
+the events' history means to them (rotations writes who met whom into the connection ledger);
+an exception rolls the finishing back.
 """
 
 from django.dispatch import Signal
 
 objects_leaving = Signal()
+events_finished = Signal()
 
 
 def send_objects_leaving(*, event, tables=(), groups=(), dry_run: bool = False) -> list[str]:

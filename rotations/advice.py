@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rotations.solver import (
+    MET_BEFORE_FULL,
     Group,
     Problem,
     Solution,
@@ -350,10 +351,24 @@ def _merge(
             groups=(*groups, merged),
             affinity=tuple((g, t, w) for (g, t), w in weights.items()),
             met_before=frozenset((merged_id if g in old else g, t) for g, t in problem.met_before),
+            met_before_weights=_merged_weights(problem, old, merged_id),
             pinned=tuple(v for v in problem.pinned if v.group not in old),
         ),
         {merged_id: (first.id, second.id)},
     )
+
+
+def _merged_weights(
+    problem: Problem, old: set[str], merged_id: str
+) -> tuple[tuple[str, str, int], ...]:
+    """``problem.met_before_weights`` with the groups of ``old`` as ``merged_id``: a table
+    either group met counts as strongly as the stronger meeting (unlisted: fully)."""
+    listed = {(g, t): w for g, t, w in problem.met_before_weights}
+    strongest: dict[tuple[str, str], int] = {}
+    for g, t in problem.met_before:
+        key = (merged_id if g in old else g, t)
+        strongest[key] = max(strongest.get(key, 0), listed.get((g, t), MET_BEFORE_FULL))
+    return tuple((g, t, w) for (g, t), w in sorted(strongest.items()) if w < MET_BEFORE_FULL)
 
 
 def _combine_tables(problem: Problem, found: list[tuple[Change, dict[str, int]]]) -> list[Change]:

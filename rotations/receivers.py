@@ -91,3 +91,12 @@ def refuse_deleting_published(sender, *, instance: Schedule, **kwargs) -> None:
             "hold itineraries with it, so it and its event are kept.",
             {instance},
         )
+
+
+def record_finished_events(sender, *, events, **kwargs) -> None:
+    """Receiver of ``events.signals.events_finished``: who met whom at each event goes into the
+    connection ledger, inside the finishing transaction (``services.ledger``)."""
+    from .services.ledger import record_event_connections
+
+    for event in events:
+        record_event_connections(event=event)

@@ -17,6 +17,7 @@ from clinicians.services import ImportResult, import_roster
 
 from .. import rules
 from ..models import Anchor, Attendance, Event, GroupMember
+from ..signals import events_finished
 from .common import ADDED_AFTER_PUBLISHING, EVENT_FINISHED, audit_published, audit_refusal
 
 
@@ -109,8 +110,9 @@ def set_attendance_status(*, attendance: Attendance, status: str) -> Attendance:
 
 def finish_event(*, event: Event, by: AbstractBaseUser | None) -> Event:
     """Mark a published event finished, in one transaction, recorded in the audit log
-    (EVENT_FINISHED). Its published schedule then counts as who has met whom: the next events
-    prefer new connections over these."""
+    (EVENT_FINISHED), with ``events_finished`` sent inside it: its published schedule and
+    check-ins then count as who has met whom (rotations writes the connection ledger), and
+    the next events prefer new connections over these."""
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         if locked.status == Event.Status.FINISHED:
@@ -119,6 +121,7 @@ def finish_event(*, event: Event, by: AbstractBaseUser | None) -> Event:
             raise ValidationError("Publish a schedule before marking the event finished.")
         locked.status = Event.Status.FINISHED
         locked.save(update_fields=["status", "updated_at"])
+        events_finished.send(sender=Event, events=[locked])
         record_audit(
             actor=by,
             action=EVENT_FINISHED,
@@ -133,9 +136,22 @@ def finish_event(*, event: Event, by: AbstractBaseUser | None) -> Event:
 
 
 def finish_past_events(*, today: datetime.date | None = None) -> int:
-    """Mark finished every published event whose date has passed; returns how many. The
-    periodic task runs this so history builds up even when nobody presses the button."""
+    """Mark finished every published event whose date has passed, in one transaction with
+    ``events_finished`` sent for them (as ``finish_event``); returns how many. The periodic
+    task runs this so history builds up even when nobody presses the button."""
     today = today or timezone.localdate()
-    return Event.objects.filter(status=Event.Status.PUBLISHED, date__lt=today).update(
-        status=Event.Status.FINISHED, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        events = list(
+            Event.objects.select_for_update()
+            .filter(status=Event.Status.PUBLISHED, date__lt=today)
+            .order_by("pk")
+        )
+        if not events:
+            return 0
+        Event.objects.filter(pk__in=[event.pk for event in events]).update(
+            status=Event.Status.FINISHED, updated_at=timezone.now()
+        )
+        for event in events:
+            event.status = Event.Status.FINISHED
+        events_finished.send(sender=Event, events=events)
+    return len(events)

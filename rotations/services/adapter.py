@@ -4,6 +4,7 @@ in one transaction. Nothing else in Rounds touches both worlds."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,12 +14,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 
+from connections.queries import last_met_by_department_and_specialty
 from events.models import Anchor, Attendance, Event, GroupMember, Table, TravelGroup
 
 # table_label: "table 7 (Neonatology)", the one mid-sentence name of a table (re-exported).
 from events.queries import table_label
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.solver import (
+    MET_BEFORE_FULL,
     Group,
     Problem,
     Solution,
@@ -181,6 +184,24 @@ class Availability:
         return bool(members) and all(pk in self.gone for pk in members)
 
 
+# How much a department's last meeting with a specialty still counts when the next event is
+# solved, by the complete months between that meeting and the event: (fewer than this many
+# months, weight). Weight MET_BEFORE_FULL (4) takes away the whole new-table bonus of a visit,
+# 3 three quarters of it, 2 half, 1 a quarter; from 36 months on the meeting no longer counts
+# and the specialty is as new as one never met (docs/solver-format.md, "value").
+MET_BEFORE_WEIGHTS: tuple[tuple[int, int], ...] = ((6, MET_BEFORE_FULL), (12, 3), (24, 2), (36, 1))
+
+
+def met_before_weight(met: datetime.date, day: datetime.date) -> int:
+    """How much a meeting on ``met`` still counts for an event on ``day``
+    (``MET_BEFORE_WEIGHTS``): 0 when it no longer does."""
+    months = (day.year - met.year) * 12 + day.month - met.month - (day.day < met.day)
+    for below, weight in MET_BEFORE_WEIGHTS:
+        if months < below:
+            return weight
+    return 0
+
+
 def build_problem(
     *,
     event: Event,
@@ -196,8 +217,11 @@ def build_problem(
       seat), site = the department's site, available in every round but its absent rounds.
     - Affinity: weight 1 for each anchor of the table who practises at the group's site (the
       specialist already shares patients with that site), for tables the group may visit.
-    - Met before: a group whose department met the table's specialty in the published schedule
-      of a finished event.
+    - Met before, graded by how long ago (``met_before_weight``): a group whose department met
+      the table's specialty before the event's date, from the connection ledger (clinicians of
+      the department who sat with a specialist of the specialty at a finished event, or any
+      other gathering the ledger holds). A visit to a specialty met recently is worth the
+      least, one met long ago more, and one never met (or not for three years) the most.
     - Pinned: the pinned visits of ``pinned_from``, if given.
 
     A re-plan (``replan_from_round`` N, with ``pinned_from`` the published schedule) plans
@@ -270,21 +294,19 @@ def build_problem(
             if weight:
                 affinity.append((group_id(group), table_id(table), weight))
 
-    met_pairs = set(
-        Visit.objects.filter(
-            schedule__is_published=True, schedule__event__status=Event.Status.FINISHED
-        )
-        .exclude(schedule__event=event)
-        .exclude(group__department__isnull=True)
-        .values_list("group__department_id", "table__specialty_id")
-        .distinct()
+    last_met = last_met_by_department_and_specialty(
+        departments={group.department_id for group in rows.groups if group.department_id},
+        specialties={table.specialty_id for table in rows.tables},
+        before=event.date,
     )
-    met_before = frozenset(
-        (group_id(group), table_id(table))
-        for group in rows.groups
-        for table in rows.tables
-        if (group.department_id, table.specialty_id) in met_pairs
-    )
+    met_weights = []
+    for group in rows.groups:
+        for table in rows.tables:
+            met = last_met.get((group.department_id, table.specialty_id))
+            weight = met_before_weight(met, event.date) if met is not None else 0
+            if weight:
+                met_weights.append((group_id(group), table_id(table), weight))
+    met_before = frozenset((group, table) for group, table, _weight in met_weights)
 
     pinned: tuple[SolverVisit, ...] = ()
     previous: tuple[SolverVisit, ...] = ()
@@ -323,6 +345,7 @@ def build_problem(
         round_minutes=event.round_minutes,
         affinity=tuple(affinity),
         met_before=met_before,
+        met_before_weights=tuple(entry for entry in met_weights if entry[2] < MET_BEFORE_FULL),
         pinned=pinned,
         previous=previous,
         replan_from_round=replan_from_round,

@@ -15,6 +15,7 @@ from rotations.solver.instance import (
     solution_to_json,
 )
 from rotations.solver.problem import (
+    MET_BEFORE_FULL,
     Group,
     Problem,
     Progress,
@@ -31,6 +32,7 @@ from rotations.solver.problem import (
 from rotations.solver.solve import solve
 
 __all__ = [
+    "MET_BEFORE_FULL",
     "Group",
     "InstanceError",
     "Problem",

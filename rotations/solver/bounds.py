@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from rotations.solver.indexed import NEW_BONUS, Indexed, bits
+from rotations.solver.indexed import Indexed, bits
 
 # Long loops over groups poll ``should_stop`` once per this many groups.
 POLL_GROUPS = 64
@@ -298,7 +298,7 @@ def arc_values(ix: Indexed, rel: Relaxation) -> np.ndarray:
     found by binary search, since the arcs are in ascending (group, table) order."""
     n_tables = len(ix.tables)
     keys = rel.arc_group.astype(np.int64) * n_tables + rel.arc_table
-    values = np.full(len(keys), NEW_BONUS, dtype=np.int64)
+    values = np.full(len(keys), ix.new_value, dtype=np.int64)
     if ix.value and len(keys):
         pairs = np.array(list(ix.value), dtype=np.int64).reshape(-1, 2)
         own = pairs[:, 0] * n_tables + pairs[:, 1]

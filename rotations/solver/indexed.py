@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rotations.solver.problem import Group, Problem, Table, Visit, may_visit
+from rotations.solver.problem import MET_BEFORE_FULL, Group, Problem, Table, Visit, may_visit
 
 # Value of one visit (objective level 3): affinity counts double, and a visit to a table the
 # group has not met before earns one more point, so a met-before visit is worth less than the
@@ -19,6 +19,13 @@ NEW_BONUS = 1
 
 def visit_value(weight: int, met_before: bool) -> int:
     return AFFINITY_FACTOR * weight + (0 if met_before else NEW_BONUS)
+
+
+def graded_visit_value(weight: int, met: int) -> int:
+    """``visit_value`` times ``MET_BEFORE_FULL`` when meetings are graded: a pair met with
+    weight ``met`` (0: new .. MET_BEFORE_FULL: recently) keeps the rest of the bonus. A problem
+    whose met-before pairs all count fully keeps the plain values (``index_problem``)."""
+    return MET_BEFORE_FULL * AFFINITY_FACTOR * weight + (MET_BEFORE_FULL - met) * NEW_BONUS
 
 
 def mask_of(rounds: frozenset[int] | None, last: int) -> int:
@@ -54,15 +61,18 @@ class Indexed:
     # eligible[g]: tables g may visit (tracks and locations allow, a common round), ascending;
     # groups of one track, location and window share one list, never changed.
     eligible: list[list[int]]
-    # value[(g, t)] for eligible pairs with a non-default value; default is NEW_BONUS.
+    # value[(g, t)] for eligible pairs with a non-default value; default is ``new_value``.
     value: dict[tuple[int, int], int]
     weight: dict[tuple[int, int], int]
     met_before: set[tuple[int, int]]
     # Pins with known ids as (round, group index, table index).
     pins: list[tuple[int, int, int]]
+    # The value of a new pair without affinity: NEW_BONUS, times MET_BEFORE_FULL when
+    # meetings are graded (``graded_visit_value``).
+    new_value: int = NEW_BONUS
 
     def pair_value(self, group: int, table: int) -> int:
-        return self.value.get((group, table), NEW_BONUS)
+        return self.value.get((group, table), self.new_value)
 
     def visit(self, round_: int, group: int, table: int) -> Visit:
         return Visit(round=round_, group=self.groups[group].id, table=self.tables[table].id)
@@ -101,7 +111,23 @@ def index_problem(problem: Problem) -> Indexed:
         for g, t in problem.met_before
         if g in group_index and t in table_index
     }
-    value = {key: visit_value(weight.get(key, 0), key in met) for key in set(weight) | met}
+    graded = {
+        (group_index[g], table_index[t]): min(max(w, 1), MET_BEFORE_FULL)
+        for g, t, w in problem.met_before_weights
+        if g in group_index and t in table_index
+    }
+    graded = {key: w for key, w in graded.items() if key in met and w < MET_BEFORE_FULL}
+    new_value = NEW_BONUS
+    if graded:
+        new_value = graded_visit_value(0, 0)
+        value = {
+            key: graded_visit_value(
+                weight.get(key, 0), graded.get(key, MET_BEFORE_FULL) if key in met else 0
+            )
+            for key in set(weight) | met
+        }
+    else:
+        value = {key: visit_value(weight.get(key, 0), key in met) for key in set(weight) | met}
     # A pin listed twice is one visit: counted twice it would take two seats in the bounds.
     pins = sorted(
         {
@@ -125,4 +151,5 @@ def index_problem(problem: Problem) -> Indexed:
         weight=weight,
         met_before=met,
         pins=pins,
+        new_value=new_value,
     )

@@ -10,7 +10,11 @@ the location they belong to at a multi-location event. A re-plan names the publi
 ``strategy``; ``previous`` without ``replan_from_round`` is an error, since solving it from
 scratch would silently throw the published schedule away.
 
-Also errors: a missing ``format``, a negative affinity ``weight``, and an instance over the
+A ``met_before`` entry may carry a ``weight``, 1..MET_BEFORE_FULL (4, when left out): how
+much that earlier meeting still counts (``Problem.met_before_weights``).
+
+Also errors: a missing ``format``, a negative affinity ``weight``, a met-before ``weight``
+outside 1..4, and an instance over the
 size limits of ``limits.py`` (``rounds`` is checked before anything else is read). What is
 valid but probably a mistake -- no tables, no groups, ``"available_rounds": []`` (present in
 no round; leave it out for every round) -- is listed by ``instance_warnings``.
@@ -24,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from rotations.solver.limits import rounds_error, size_error
-from rotations.solver.problem import Group, Problem, Solution, Strategy, Table, Track, Visit
+from rotations.solver.problem import (
+    MET_BEFORE_FULL,
+    Group,
+    Problem,
+    Solution,
+    Strategy,
+    Table,
+    Track,
+    Visit,
+)
 
 INSTANCE_FORMAT = "rotation-instance/1"
 SCHEDULE_FORMAT = "rotation-schedule/1"
@@ -101,9 +114,25 @@ def parse_instance(data: Any) -> Problem:
         group, table = _pair(entry, where, group_ids, table_ids)
         where = f'{where} (group "{group}", table "{table}")'
         affinity.append((group, table, _integer(entry, "weight", where, minimum=0)))
-    met_before = frozenset(
-        _pair(entry, f"met_before[{index}]", group_ids, table_ids)
-        for index, entry in enumerate(_list(data, "met_before"))
+    met_pairs: set[tuple[str, str]] = set()
+    met_weights: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(_list(data, "met_before")):
+        where = f"met_before[{index}]"
+        pair = _pair(entry, where, group_ids, table_ids)
+        where = f'{where} (group "{pair[0]}", table "{pair[1]}")'
+        weight = _integer(entry, "weight", where, minimum=1, default=MET_BEFORE_FULL)
+        if weight > MET_BEFORE_FULL:
+            raise InstanceError(
+                f'{where}: "weight" must be at most {MET_BEFORE_FULL}, not {weight}'
+            )
+        met_pairs.add(pair)
+        # A pair listed twice counts as its strongest meeting.
+        met_weights[pair] = max(weight, met_weights.get(pair, 0))
+    met_before = frozenset(met_pairs)
+    met_before_weights = tuple(
+        (group, table, weight)
+        for (group, table), weight in sorted(met_weights.items())
+        if weight < MET_BEFORE_FULL
     )
     pinned = _visits(data, "pinned", rounds, group_ids, table_ids)
     previous = _visits(data, "previous", rounds, group_ids, table_ids)
@@ -125,6 +154,7 @@ def parse_instance(data: Any) -> Problem:
         round_minutes=round_minutes,
         affinity=tuple(affinity),
         met_before=met_before,
+        met_before_weights=met_before_weights,
         pinned=pinned,
         previous=previous,
         replan_from_round=replan_from_round,
@@ -175,6 +205,12 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     def location(value: str | None) -> dict[str, Any]:
         return {} if value is None else {"location": value}
 
+    met_weights = {(group, table): w for group, table, w in problem.met_before_weights}
+
+    def weight(group: str, table: str) -> dict[str, Any]:
+        value = min(max(met_weights.get((group, table), MET_BEFORE_FULL), 1), MET_BEFORE_FULL)
+        return {} if value == MET_BEFORE_FULL else {"weight": value}
+
     replan: dict[str, Any] = {}
     if problem.replan_from_round is not None:
         replan = {
@@ -219,7 +255,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             for group, table, weight in problem.affinity
         ],
         "met_before": [
-            {"group": group, "table": table} for group, table in sorted(problem.met_before)
+            {"group": group, "table": table, **weight(group, table)}
+            for group, table in sorted(problem.met_before)
         ],
         "pinned": [
             {"round": visit.round, "group": visit.group, "table": visit.table}

@@ -74,6 +74,11 @@ def subproblem(ix: Indexed, groups: list[int], tables: list[int], index: int) ->
         met_before=frozenset(
             pair for pair in problem.met_before if pair[0] in group_ids and pair[1] in table_ids
         ),
+        met_before_weights=tuple(
+            entry
+            for entry in problem.met_before_weights
+            if entry[0] in group_ids and entry[1] in table_ids
+        ),
         pinned=tuple(
             pin for pin in problem.pinned if pin.group in group_ids and pin.table in table_ids
         ),

@@ -17,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# The weight of a meeting that still counts fully (``Problem.met_before_weights``): such a
+# visit earns no new-table bonus; weight w keeps (MET_BEFORE_FULL - w) / MET_BEFORE_FULL of it.
+MET_BEFORE_FULL = 4
+
 
 class Track(StrEnum):
     """The patients a table's specialty serves, or a group sees."""
@@ -95,6 +99,10 @@ class Problem:
     affinity: tuple[tuple[str, str, int], ...] = ()
     # (group id, table id) pairs that met at an earlier event.
     met_before: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # (group id, table id, weight): how much an earlier meeting of a ``met_before`` pair still
+    # counts, 1 (long ago) .. ``MET_BEFORE_FULL`` (recently); a ``met_before`` pair not listed
+    # counts fully, and an entry for a pair outside ``met_before`` is ignored.
+    met_before_weights: tuple[tuple[str, str, int], ...] = ()
     # Visits the organizer fixed by hand; the solver keeps them.
     pinned: tuple[Visit, ...] = ()
     # A re-plan on the day: the published schedule, and the first round planned again. The

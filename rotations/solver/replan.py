@@ -95,7 +95,9 @@ def stable_problem(problem: Problem, base: Problem) -> Problem:
                 affinity.append((group.id, table.id, weight))
             if (group.id, table.id) not in prefer:
                 met_before.add((group.id, table.id))
-    return replace(base, affinity=tuple(affinity), met_before=frozenset(met_before))
+    return replace(
+        base, affinity=tuple(affinity), met_before=frozenset(met_before), met_before_weights=()
+    )
 
 
 def restate(

@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from rotations.advice import Advice, Change, advise
+from rotations.advice import Advice, Change, _merged_weights, advise
 from rotations.models import Schedule, SolveRun
 from rotations.services.advising import ADVISE_TASK, advise_run
 from rotations.services.solving import run_solve
@@ -283,3 +283,21 @@ def test_grid_quality_says_who_sits_out_rounds(solved, client):
         "Optimal: every group meets all the tables it can (10 of 10 visits). 2 groups still "
         "sit out rounds while there: Pediatrics North 3 of 4, Pediatrics South 3 of 4."
     )
+
+
+def test_merged_groups_keep_the_stronger_meeting_with_a_table():
+    problem = Problem(
+        name="merge",
+        rounds=1,
+        tables=(),
+        groups=(),
+        met_before=frozenset(
+            {("G1", "T1"), ("G2", "T1"), ("G1", "T2"), ("G2", "T3"), ("G3", "T3")}
+        ),
+        met_before_weights=(("G1", "T1", 1), ("G2", "T1", 2), ("G2", "T3", 1), ("G3", "T3", 3)),
+    )
+
+    weights = _merged_weights(problem, {"G1", "G2"}, "G1+G2")
+
+    # T2 was met fully by G1, so it counts fully for the merged group (not listed).
+    assert weights == (("G1+G2", "T1", 2), ("G1+G2", "T3", 1), ("G3", "T3", 3))

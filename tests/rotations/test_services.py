@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from clinicians.models import Track
+from connections.models import Meeting
 from events.models import Attendance, Event, TravelGroup
-from events.services import set_attendance_status
+from events.services import finish_event, set_attendance_status
 from rotations.models import Schedule, SolveRun, Visit
 from rotations.services import (
     LOST_ERROR,
@@ -37,6 +38,7 @@ from rotations.solver import (
     Status,
     parse_instance,
     problem_to_json,
+    solve,
 )
 from rotations.solver import Table as SolverTable
 from rotations.solver import Track as SolverTrack
@@ -48,6 +50,7 @@ from tests.factories import (
     make_clinician,
     make_event,
     make_group,
+    make_specialist,
     make_table,
     make_user,
 )
@@ -170,21 +173,114 @@ def test_build_problem_query_count_does_not_grow_with_the_event(small):
     assert (few, many) == (5, 5)
 
 
-def test_build_problem_met_before_pairs_come_from_finished_published_events(small):
-    earlier = make_event(name="Last year", status=Event.Status.FINISHED)
+def _met(clinician, specialist, date):
+    a, b = sorted([clinician, specialist], key=lambda c: c.pk)
+    Meeting.objects.create(
+        kind=Meeting.Kind.EVENING, gathering=0, date=date, clinician_a=a, clinician_b=b
+    )
+
+
+def test_build_problem_met_before_comes_from_the_ledger_of_finished_events(small):
+    earlier = make_event(name="Last month", date=small.event.date - datetime.timedelta(days=30))
     old_table = make_table(event=earlier, specialty=small.cardiology)
-    old_group = make_group(event=earlier, department=small.internal)
+    make_anchor(table=old_table, clinician=make_specialist(specialty=small.cardiology))
+    old_group = make_group(
+        event=earlier,
+        department=small.internal,
+        members=[make_clinician(department=small.internal)],
+    )
     make_schedule(earlier, [(1, old_group, old_table)], published=True)
-    draft = make_event(name="Unfinished", status=Event.Status.PUBLISHED)
+    Event.objects.filter(pk=earlier.pk).update(status=Event.Status.PUBLISHED)
+    finish_event(event=earlier, by=None)
+    unfinished = make_event(name="Unfinished", date=earlier.date, status=Event.Status.PUBLISHED)
     make_schedule(
-        draft,
-        [(1, make_group(event=draft, department=small.pediatrics), make_table(event=draft))],
+        unfinished,
+        [
+            (
+                1,
+                make_group(event=unfinished, department=small.pediatrics),
+                make_table(event=unfinished),
+            )
+        ],
         published=True,
     )
 
     problem = build_problem(event=small.event)
 
-    assert problem.met_before == frozenset({(G(small.im), T(small.t1))})
+    assert (problem.met_before, problem.met_before_weights) == (
+        frozenset({(G(small.im), T(small.t1))}),
+        (),
+    )
+
+
+def test_build_problem_met_before_is_graded_by_how_long_ago(small):
+    Event.objects.filter(pk=small.event.pk).update(date=datetime.date(2026, 12, 15))
+    small.event.refresh_from_db()
+    cardiologist = make_specialist(specialty=small.cardiology)
+    dermatologist = make_specialist(specialty=small.t3.specialty)
+    neonatologist = make_specialist(specialty=small.t2.specialty)
+    # Internal medicine met cardiology last month and dermatology two years ago; pediatrics
+    # met neonatology eight months ago and dermatology over three years ago.
+    _met(small.members.ida, cardiologist, datetime.date(2026, 11, 20))
+    _met(small.members.ivan, cardiologist, datetime.date(2024, 1, 10))
+    _met(small.members.ivan, dermatologist, datetime.date(2024, 12, 15))
+    _met(small.members.paula, neonatologist, datetime.date(2026, 4, 1))
+    _met(small.members.paula, dermatologist, datetime.date(2023, 6, 1))
+    # On the event's day or after: not before this event.
+    _met(small.members.paula, cardiologist, datetime.date(2026, 12, 15))
+
+    problem = build_problem(event=small.event)
+
+    assert (problem.met_before, problem.met_before_weights) == (
+        frozenset(
+            {(G(small.im), T(small.t1)), (G(small.im), T(small.t3)), (G(small.peds), T(small.t2))}
+        ),
+        ((G(small.im), T(small.t3), 1), (G(small.peds), T(small.t2), 3)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("met", "weight"),
+    [
+        (datetime.date(2026, 11, 20), 4),
+        (datetime.date(2026, 6, 16), 4),
+        (datetime.date(2026, 6, 15), 3),
+        (datetime.date(2025, 12, 16), 3),
+        (datetime.date(2025, 12, 15), 2),
+        (datetime.date(2024, 12, 15), 1),
+        (datetime.date(2023, 12, 16), 1),
+        (datetime.date(2023, 12, 15), 0),
+    ],
+)
+def test_met_before_weight_decays_with_complete_months(met, weight):
+    assert adapter.met_before_weight(met, datetime.date(2026, 12, 15)) == weight
+
+
+def test_graded_met_before_changes_the_solve(small):
+    Event.objects.filter(pk=small.event.pk).update(date=datetime.date(2026, 12, 15), rounds=1)
+    small.event.refresh_from_db()
+    small.anchors.cara.absent_rounds = []
+    small.anchors.cara.save()
+    # No affinity: only how long ago the department met each specialty tells them apart.
+    small.anchors.cara.clinician.sites.clear()
+    small.peds.delete()
+    small.walk.delete()
+    cardiologist = make_specialist(specialty=small.cardiology)
+    dermatologist = make_specialist(specialty=small.t3.specialty)
+    last_month, two_years_ago = datetime.date(2026, 11, 20), datetime.date(2024, 12, 15)
+
+    chosen = []
+    for cardiology, dermatology in ((two_years_ago, last_month), (last_month, two_years_ago)):
+        Meeting.objects.all().delete()
+        _met(small.members.ivan, cardiologist, cardiology)
+        _met(small.members.ida, dermatologist, dermatology)
+        chosen.append(solve(build_problem(event=small.event)).visits)
+
+    # Both met before: the one met two years ago is the better visit.
+    assert chosen == [
+        (SolverVisit(1, G(small.im), T(small.t1)),),
+        (SolverVisit(1, G(small.im), T(small.t3)),),
+    ]
 
 
 def test_build_problem_pinned_visits_come_from_the_given_schedule(small):

@@ -314,6 +314,45 @@ def test_problem_to_json_reads_back_as_the_same_problem_with_every_optional_fiel
     assert parse_instance(problem_to_json(problem)) == problem
 
 
+def test_parse_instance_met_before_weight_is_kept_below_full():
+    doc = document(
+        met_before=[
+            {"group": "G02", "table": "T02", "weight": 1},
+            {"group": "G01", "table": "T01", "weight": 4},
+            {"group": "G01", "table": "T02"},
+        ]
+    )
+
+    problem = parse_instance(doc)
+
+    assert (problem.met_before, problem.met_before_weights) == (
+        frozenset({("G02", "T02"), ("G01", "T01"), ("G01", "T02")}),
+        (("G02", "T02", 1),),
+    )
+    assert problem_to_json(problem)["met_before"] == [
+        {"group": "G01", "table": "T01"},
+        {"group": "G01", "table": "T02"},
+        {"group": "G02", "table": "T02", "weight": 1},
+    ]
+    assert parse_instance(problem_to_json(problem)) == problem
+
+
+def test_parse_instance_met_before_weight_above_full():
+    doc = document(met_before=[{"group": "G02", "table": "T02", "weight": 5}])
+
+    message = error_of(doc)
+
+    assert message == 'met_before[0] (group "G02", table "T02"): "weight" must be at most 4, not 5'
+
+
+def test_parse_instance_met_before_weight_below_one():
+    doc = document(met_before=[{"group": "G02", "table": "T02", "weight": 0}])
+
+    message = error_of(doc)
+
+    assert message == 'met_before[0] (group "G02", table "T02"): "weight" must be at least 1, not 0'
+
+
 def test_parse_instance_replan_round_trips():
     doc = document(previous=[{"round": 1, "group": "G02", "table": "T02"}], replan_from_round=2)
 

@@ -160,3 +160,30 @@ def test_solve_parts_in_processes_match_in_process(monkeypatch):
         len(in_process.visits),
         in_process.affinity,
     )
+
+
+def test_parts_keep_their_graded_met_before_and_the_choice_it_makes():
+    tables = [
+        Table(id=f"{name}-T{i}", specialty="S", track=Track.ALL_AGES, location=name)
+        for name in ("A", "B")
+        for i in range(2)
+    ]
+    groups = [
+        Group(id=f"{name}-G", name=name, track=Track.ALL_AGES, location=name) for name in "AB"
+    ]
+    problem = Problem(
+        name="two halls",
+        rounds=1,
+        tables=tuple(tables),
+        groups=tuple(groups),
+        met_before=frozenset({("A-G", "A-T0"), ("A-G", "A-T1"), ("B-G", "B-T0"), ("B-G", "B-T1")}),
+        met_before_weights=(("A-G", "A-T1", 1), ("B-G", "B-T0", 2)),
+    )
+
+    solution = solve(problem)
+
+    # Each hall is a part; in each, the table met longer ago (the lower weight) is chosen.
+    assert (len(components(index_problem(problem))), solution.visits) == (
+        2,
+        (Visit(1, "A-G", "A-T1"), Visit(1, "B-G", "B-T0")),
+    )

@@ -112,6 +112,55 @@ def test_solve_prefers_new_tables_over_met_before():
     assert solution.met_before_revisits == 0
 
 
+def test_solve_prefers_a_table_met_long_ago_over_one_met_recently():
+    tables = [table("T1"), table("T2")]
+    met = frozenset({("G1", "T1"), ("G1", "T2")})
+
+    long_ago_t1 = solve(
+        problem(1, tables, [group("G1")], met_before=met, met_before_weights=(("G1", "T1", 1),))
+    )
+    long_ago_t2 = solve(
+        problem(1, tables, [group("G1")], met_before=met, met_before_weights=(("G1", "T2", 1),))
+    )
+
+    assert (long_ago_t1.visits, long_ago_t2.visits) == (
+        (Visit(1, "G1", "T1"),),
+        (Visit(1, "G1", "T2"),),
+    )
+    assert (long_ago_t1.status, long_ago_t1.met_before_revisits) == (Status.OPTIMAL, 1)
+
+
+def test_solve_prefers_never_met_over_met_long_ago_over_met_recently():
+    p = problem(
+        2,
+        [table("T1"), table("T2"), table("T3")],
+        [group("G1")],
+        met_before=frozenset({("G1", "T2"), ("G1", "T3")}),
+        met_before_weights=(("G1", "T2", 1),),
+    )
+
+    solution = solve(p)
+
+    # Two rounds for three tables: the one never met and the one met long ago.
+    assert pairs(solution) == {("G1", "T1"), ("G1", "T2")}
+
+
+def test_solve_graded_met_before_keeps_affinity_first():
+    p = problem(
+        1,
+        [table("T1"), table("T2")],
+        [group("G1")],
+        affinity=(("G1", "T1", 1),),
+        met_before=frozenset({("G1", "T1")}),
+        met_before_weights=(("G1", "T1", 3),),
+    )
+
+    solution = solve(p)
+
+    # Affinity 1 is worth 2 new-table bonuses: a table met before still wins on affinity.
+    assert solution.visits == (Visit(1, "G1", "T1"),)
+
+
 def test_solve_respects_tracks():
     p = problem(3, [table("T1", Track.ADULT)], [group("G1", Track.PEDIATRIC)])
 
