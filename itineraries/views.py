@@ -32,6 +32,7 @@ from .links import get_table_for_token, itinerary_path
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
+from .signals import cards_for
 from .tasks import get_pdf_progress, itineraries_pdf_path, render_itineraries_pdf_task
 
 # A request renders fewer itineraries than this (a few pages, a second or so); a PDF of more
@@ -183,7 +184,8 @@ class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView)
         if getattr(self, "slots", False):
             clinician, attendance = _SLOTS
             itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
-        return super().get_context_data(itinerary=itinerary, **kwargs)
+        cards = cards_for(attendance=itinerary.attendance, event=itinerary.event)
+        return super().get_context_data(itinerary=itinerary, cards=cards, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
         return _private(super().render_to_response(context, **response_kwargs))

@@ -9,7 +9,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Bottom to top, as in pyproject.toml's layers contract.
-LAYERS = ["accounts", "outbox", "clinicians", "connections", "events", "rotations", "itineraries", "series"]
+LAYERS = [
+    "accounts",
+    "outbox",
+    "clinicians",
+    "connections",
+    "events",
+    "rotations",
+    "itineraries",
+    "series",
+    "outcomes",
+]
 
 
 def _sources(app: str) -> list[Path]:
