@@ -26,6 +26,9 @@ from .survey import (
     was_there,
 )
 
+# The periodic task leaves at least this long between two reminders to one person.
+REMINDER_GAP = datetime.timedelta(days=3)
+
 
 class SurveyClosed(Exception):
     """The event's survey takes no answers now (not open yet, or closed)."""
@@ -91,13 +94,20 @@ def _reminder_draft(attendance: Attendance, *, number: int, base_url: str) -> Em
 
 
 def send_survey_reminders(
-    *, event: Event, base_url: str, up_to: int = MAX_REMINDERS, by=None
+    *,
+    event: Event,
+    base_url: str,
+    up_to: int = MAX_REMINDERS,
+    by=None,
+    now: datetime.datetime | None = None,
 ) -> int:
     """Queue, for each attendee who was there and has not answered, their next survey
     reminder if they have had fewer than ``up_to`` (``MAX_REMINDERS`` at most), in one
     transaction. Keyed by attendance and reminder number in the outbox, so a retry or a
     second press sends nothing twice; reminders honour the opt-out. Nothing is sent while the
-    survey is not open. Returns how many were queued; with ``by``, audited."""
+    survey is not open. Without ``by`` (the periodic task), a person's next reminder waits
+    ``REMINDER_GAP`` after their last, so an event found late does not get two at once.
+    Returns how many were queued; with ``by``, audited."""
     if not survey_state(event).is_open:
         return 0
     up_to = min(up_to, MAX_REMINDERS)
@@ -114,10 +124,14 @@ def send_survey_reminders(
         for attendance in waiting
         for number in range(1, MAX_REMINDERS + 1)
     }
-    sent = set(Email.objects.filter(key__in=keys).values_list("key", flat=True))
+    sent = dict(Email.objects.filter(key__in=keys).values_list("key", "created_at"))
+    recent = (now or timezone.now()) - REMINDER_GAP
     drafts = []
     for attendance in waiting:
         had = sum(reminder_key(attendance.pk, n) in sent for n in range(1, MAX_REMINDERS + 1))
+        last = sent.get(reminder_key(attendance.pk, had))
+        if by is None and last is not None and last > recent:
+            continue
         if had < up_to:
             drafts.append(_reminder_draft(attendance, number=had + 1, base_url=base_url))
     with transaction.atomic():
@@ -138,6 +152,7 @@ def send_due_survey_reminders(*, base_url: str, today: datetime.date | None = No
     """For every event whose survey is open, the reminders that are due by now (reminder n
     on ``REMINDER_DAYS[n - 1]`` days after the event): what Celery beat runs. Idempotent.
     Returns how many were queued."""
+    now = timezone.now() if today is None else timezone.now() + (today - timezone.localdate())
     today = today or timezone.localdate()
     events = Event.objects.filter(
         date__gte=today - datetime.timedelta(days=SURVEY_OPEN_DAYS),
@@ -146,5 +161,5 @@ def send_due_survey_reminders(*, base_url: str, today: datetime.date | None = No
     total = 0
     for event in events:
         due = sum(today >= event.date + datetime.timedelta(days=d) for d in REMINDER_DAYS)
-        total += send_survey_reminders(event=event, base_url=base_url, up_to=due)
+        total += send_survey_reminders(event=event, base_url=base_url, up_to=due, now=now)
     return total

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from clinicians.demo import DEMO_SEED, load_demo_catalogue
 from events.demo import load_demo_event
+from events.signals import send_demo_loaded
 
 ADMIN_LOGIN = ("admin", "rounds-admin")
 ORGANIZER_LOGIN = ("organizer", "rounds-organizer")
@@ -69,6 +70,8 @@ class Command(BaseCommand):
             f"({'created' if event_created else 'already there'}), "
             f"{event.tables.count()} tables, {event.attendances.count()} attendees"
         )
+        for line in send_demo_loaded(seed=seed, created_by=admin):
+            self.stdout.write(line)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             self.style.SUCCESS(
