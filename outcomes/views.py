@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from accounts.csv import safe_csv_row
@@ -42,6 +43,11 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# As the series' reply page: the page sends no referrer (the URL is the credential), so
+# browsers post its forms with "Origin: null", which Django's CSRF check refuses. A forged
+# post from another site would have to name the unguessable token in the URL, the credential
+# itself, so the survey's forms need no CSRF token.
+@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class SurveyMixin:
     """The attendance behind the link (an unknown or reissued token is a 404), whether the
