@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from clinicians.models import Clinician, Department, Site, Specialty
+from events.demo import DEMO_EVENT_NAME
 from events.models import Anchor, Attendance, Event, GroupMember
 from events.queries import track_allows
 from rotations.services import build_problem
@@ -94,7 +95,8 @@ def test_load_demo_twice_duplicates_nothing(db):
     run("load_demo")
 
     assert demo_counts() == first
-    assert (first["Site"], first["Event"], first["users"]) == (30, 1, 2)
+    # The upcoming demo event and the finished past one (outcomes.demo).
+    assert (first["Site"], first["Event"], first["users"]) == (30, 2, 2)
     assert first["Specialty"] >= 25
     assert 380 <= first["Clinician"] <= 440
 
@@ -102,7 +104,7 @@ def test_load_demo_twice_duplicates_nothing(db):
 def test_load_demo_event_is_shaped_like_the_original_program(db):
     run("load_demo")
 
-    event = Event.objects.get()
+    event = Event.objects.get(name=DEMO_EVENT_NAME)
     anchors = list(Anchor.objects.filter(event=event).select_related("clinician", "table"))
     members = list(GroupMember.objects.filter(event=event).select_related("clinician"))
     assert (event.status, event.rounds, event.round_minutes, event.transition_minutes) == (
@@ -126,7 +128,7 @@ def test_load_demo_event_is_shaped_like_the_original_program(db):
 def test_load_demo_event_lets_every_group_visit_at_least_seven_tables(db):
     run("load_demo")
 
-    event = Event.objects.get()
+    event = Event.objects.get(name=DEMO_EVENT_NAME)
     table_tracks = [table.specialty.track for table in event.tables.select_related("specialty")]
     eligible = {
         group.name: sum(track_allows(group.track, track) for track in table_tracks)
@@ -139,7 +141,7 @@ def test_load_demo_event_lets_every_group_visit_at_least_seven_tables(db):
 
 def test_load_demo_event_schedule_has_every_group_at_a_table_seven_rounds_of_ten(db):
     run("load_demo")
-    problem = build_problem(event=Event.objects.get())
+    problem = build_problem(event=Event.objects.get(name=DEMO_EVENT_NAME))
 
     solution = solve(problem, time_limit_s=20, seed=0, num_workers=2)
 
