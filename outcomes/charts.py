@@ -8,6 +8,7 @@ Each function takes plain rows (what ``outcomes.figures`` computed) and returns 
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +18,25 @@ from .figures import Coverage, EventRow, ReachRow
 WIDTH = 640
 ROW = 22
 LABEL = 210
+# The colours, as presentation attributes beside the classes: WeasyPrint applies no
+# stylesheet rule to an inline SVG, so the PDF needs them on the elements (attributes, not
+# style attributes: the CSP holds). static/css/outcomes.css keeps the same colours.
+PAINT = {
+    "oc-track": 'fill="#eef1f4"',
+    "oc-bar": 'fill="#2a6f97"',
+    "oc-bar-invited": 'fill="#b8c7d4"',
+    "oc-bar-coming": 'fill="#7fa7c4"',
+    "oc-line": 'fill="none" stroke="#d1495b" stroke-width="2"',
+    "oc-axis": 'stroke="#888" stroke-width="1"',
+    "oc-never": 'fill="#e76f51"',
+    "oc-old": 'fill="#f4c95d"',
+    "oc-recent": 'fill="#2a9d8f"',
+}
+_CLASS = re.compile(r'class="(oc-[a-z-]+)"')
+
+
+def _paint(markup: str) -> str:
+    return _CLASS.sub(lambda m: f'class="{m[1]}" {PAINT[m[1]]}' if m[1] in PAINT else m[0], markup)
 
 
 def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> SafeString:
@@ -28,7 +48,8 @@ def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> SafeSt
         title,
         title,
     )
-    return mark_safe(head + "".join(body) + "</svg>")
+    # Only constant attributes are added to markup format_html has already escaped.
+    return mark_safe(_paint(head + "".join(body) + "</svg>"))
 
 
 def _percent(value: float | None) -> str:
@@ -37,7 +58,7 @@ def _percent(value: float | None) -> str:
 
 def reach_bars(rows: list[ReachRow], *, title: str) -> SafeString:
     """One horizontal bar a row: the share who attended, with "attended / eligible"."""
-    span = WIDTH - LABEL - 110
+    span = WIDTH - LABEL - 140
     body = []
     for index, row in enumerate(rows):
         y = 4 + index * ROW
@@ -82,10 +103,14 @@ def attendance_bars(rows: list[EventRow], *, title: str) -> SafeString:
         )
         body.append(
             format_html(
-                '<text class="oc-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                '<text class="oc-label oc-small" x="{}" y="{}" text-anchor="end">{}</text>'
+                '<text class="oc-label oc-small" x="{}" y="{}" text-anchor="end">{}</text>',
                 LABEL - 8,
-                y + 15,
-                f"{row.name[:26]} ({row.date:%d %b %y})",
+                y + 10,
+                row.name[:38],
+                LABEL - 8,
+                y + 21,
+                f"{row.date:%d %b %Y}",
             )
         )
         for css, value in bars:
@@ -132,7 +157,7 @@ def connections_columns(rows: list[EventRow], *, title: str) -> SafeString:
     """New connections per event as columns, and their running total as a line."""
     height, bottom, left = 220, 180, 40
     top = max([row.cumulative_new for row in rows] + [1])
-    step = (WIDTH - left - 10) / max(len(rows), 1)
+    step = min((WIDTH - left - 10) / max(len(rows), 1), 90)
     body = [
         format_html(
             '<line class="oc-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>'

@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 
 from .figures import HIDDEN_NOTICE, MIN_ANSWERS, RECOMMEND_FROM, Outcomes, Scope
 
-STYLESHEETS = ("css/outcomes.css", "css/outcomes_report.css")
+# The report's own sheet only: the charts carry their colours as attributes (outcomes.charts).
+STYLESHEETS = ("css/outcomes_report.css",)
 
 
 def render_report_pdf(*, result: Outcomes, charts: dict, scope: Scope) -> bytes:
