@@ -236,3 +236,20 @@ def test_outcomes_page_runs_the_same_queries_at_two_sizes(client, answered):
     large = _page_queries(client)
 
     assert large == small
+
+
+def _pdf_text(response) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_pdf_report_has_comments_only_for_an_admin_who_asks(client, answered):
+    client.force_login(make_organizer(answered.north))
+    organizer_asks = _pdf_text(client.get(reverse("outcomes:pdf"), {"comments": "1"}))
+    client.force_login(make_admin())
+    admin_default = _pdf_text(client.get(reverse("outcomes:pdf")))
+    admin_asks = _pdf_text(client.get(reverse("outcomes:pdf"), {"comments": "1"}))
+
+    assert ("HYPERLINK" in organizer_asks, "HYPERLINK" in admin_default) == (False, False)
+    assert "HYPERLINK" in admin_asks
