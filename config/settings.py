@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rotations",
     "itineraries",
     "series",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,7 @@ CACHES = {
 # guessing tokens is stopped by the budget of failed lookups, which real users never spend.
 _PERSONAL_LINKS = (
     "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
+    " outcomes:survey outcomes:survey_delete"
 )
 ROUNDS_RATE_LIMITS = {
     _PERSONAL_LINKS: os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "20000/m"),
@@ -317,6 +319,8 @@ CELERY_BEAT_SCHEDULE = {
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
     # series.services.send_due_reminders: reminders before an evening's reply deadline.
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
+    # outcomes.services.send_due_survey_reminders: survey reminders after an evening.
+    "survey-reminders": {"task": "outcomes.send_due_survey_reminders", "schedule": 3600.0},
     # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
     "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }

@@ -31,6 +31,7 @@ from .links import PersonalLink, find_personal_link, get_table_for_token, itiner
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
+from .signals import cards_for
 from .tasks import get_pdf_progress, itineraries_pdf_path, render_itineraries_pdf_task
 
 # A request renders fewer itineraries than this (a few pages, a second or so); a PDF of more
@@ -155,7 +156,8 @@ class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView)
         if getattr(self, "slots", False):
             clinician, attendance = _SLOTS
             itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
-        return super().get_context_data(itinerary=itinerary, **kwargs)
+        cards = cards_for(attendance=itinerary.attendance, event=itinerary.event)
+        return super().get_context_data(itinerary=itinerary, cards=cards, **kwargs)
 
 
 class ItineraryPrintView(ItineraryDetailView):

@@ -17,15 +17,4 @@ class SeriesConfig(AppConfig):
         from .planning import earlier_evenings_met
 
         register_met_before_source(earlier_evenings_met)
-
-    def load_demo(self, *, seed: int, created_by) -> str:
-        """The demo season, for ``manage.py load_demo`` (which finds it on this config): a
-        line to print."""
-        from .demo import load_demo_series
-
-        series, created = load_demo_series(seed=seed, created_by=created_by)
-        return (
-            f"Series: {series.name} ({'created' if created else 'already there'}), "
-            f"{series.evenings.count()} evenings, "
-            f"{series.evenings.values('invitations').count()} invitations"
-        )
+        from . import receivers  # noqa: F401  (the demo season on load_demo)

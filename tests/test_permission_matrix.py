@@ -203,6 +203,14 @@ MATRIX = {
     "series:bring_in": (EVENT_POST, {"series_pk": "series", "pk": "evening"}),
     "series:reissue": (EVENT_POST, {"series_pk": "series", "pk": "invitation"}),
     "series:reply": (PERSONAL_LINK, {"token": "invitation_token"}),
+    # outcomes: the survey behind the itinerary link, and the outcomes page (an organizer
+    # of another region gets the page, with only their regions' figures)
+    "outcomes:survey": (PERSONAL_LINK, {"token": "link_token"}),
+    "outcomes:survey_delete": (PERSONAL_LINK, {"token": "link_token"}),
+    "outcomes:page": (ORGANIZER_PAGE, {}),
+    "outcomes:pdf": (ORGANIZER_PAGE, {}),
+    "outcomes:csv": (ORGANIZER_PAGE, {"chart": "chart_name"}),
+    "outcomes:remind": (EVENT_POST, {"event_pk": "event"}),
 }
 
 # Known gaps in other apps' views, each with the issue to fix. Strict: once fixed, the
@@ -294,6 +302,7 @@ def world(db):
             "password_uid": password_link[-2],
             "password_token": password_link[-1],
             "email": email.pk,
+            "chart_name": "summary",
             "opt_out_token": opt_out_token(member.email or "member@example.org"),
         },
         "users": {

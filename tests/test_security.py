@@ -96,6 +96,8 @@ def walk(patterns, prefix=""):
 
 
 def test_no_view_of_the_app_is_csrf_exempt():
+    # Forms behind a personal link keep the check too: their pages send the referrer to this
+    # site only ("same-origin"), so browsers post them with the site's origin.
     exempt = [
         route
         for route, callback in walk(get_resolver().url_patterns)
@@ -323,7 +325,10 @@ def test_roster_import_posts_are_rate_limited(client, settings):
 
 
 def test_production_rate_limits_cover_links_and_imports():
-    links = "itineraries:detail itineraries:print itineraries:calendar itineraries:table"
+    links = (
+        "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
+        " outcomes:survey outcomes:survey_delete"
+    )
     limits = production_settings.ROUNDS_RATE_LIMITS
 
     assert limits == {

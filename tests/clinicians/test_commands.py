@@ -95,8 +95,8 @@ def test_load_demo_twice_duplicates_nothing(db):
     run("load_demo")
 
     assert demo_counts() == first
-    # The demo event and the three evenings of the demo season.
-    assert (first["Site"], first["Event"], first["users"]) == (30, 4, 2)
+    # The demo event, the three evenings of the demo season and the finished past event.
+    assert (first["Site"], first["Event"], first["users"]) == (30, 5, 2)
     assert first["Specialty"] >= 25
     assert 380 <= first["Clinician"] <= 440
 

@@ -6,7 +6,6 @@ Safe to run again: nothing already there is duplicated.
 
 import time
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -14,6 +13,7 @@ from django.db import transaction
 
 from clinicians.demo import DEMO_SEED, load_demo_catalogue
 from events.demo import load_demo_event
+from events.signals import send_demo_loaded
 
 ADMIN_LOGIN = ("admin", "rounds-admin")
 ORGANIZER_LOGIN = ("organizer", "rounds-organizer")
@@ -71,12 +71,8 @@ class Command(BaseCommand):
             f"({'created' if event_created else 'already there'}), "
             f"{event.tables.count()} tables, {event.attendances.count()} attendees"
         )
-        # Apps above events add their own demo (e.g. the series' season) through their
-        # AppConfig's load_demo(seed=..., created_by=...); events may not import them.
-        for config in apps.get_app_configs():
-            load = getattr(config, "load_demo", None)
-            if callable(load):
-                self.stdout.write(load(seed=seed, created_by=admin))
+        for line in send_demo_loaded(seed=seed, created_by=admin):
+            self.stdout.write(line)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+from accounts.roles import ADMINS, ORGANIZERS
+
+
+class OutcomesConfig(AppConfig):
+    name = "outcomes"
+    verbose_name = "Outcomes"
+    # Organizers read the outcomes of their regions (aggregates only); admins also read the
+    # survey's free text (``view_comments``) and may delete an answer in the Django admin.
+    role_permissions = {ADMINS: "*", ORGANIZERS: ["view_surveyanswer"]}
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

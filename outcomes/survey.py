@@ -1,0 +1,102 @@
+"""The survey's rules, in one place: when an event's survey is open, who may answer it, and
+what they may choose from (the people the connection ledger says they met, the tables they
+visited)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clinicians.models import Clinician
+from connections.models import Meeting
+from events.models import Attendance, Event, GroupMember, Table
+from rotations.models import Visit
+
+# The survey closes this many days after the event's day (at the end of that day).
+SURVEY_OPEN_DAYS = 14
+# Automatic reminders to those who have not answered: reminder n is due this many days
+# after the event (``services.send_due_survey_reminders``); the organizer's button sends
+# each person their next one, up to the last.
+REMINDER_DAYS = (2, 7)
+MAX_REMINDERS = len(REMINDER_DAYS)
+
+
+@dataclass(frozen=True)
+class SurveyState:
+    """Where an event's survey stands: ``opens`` (not yet: the event is not over), ``open``
+    or ``closed``, with the last day answers are taken."""
+
+    state: str
+    closes_on: datetime.date
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def closes_on(event: Event) -> datetime.date:
+    return event.date + datetime.timedelta(days=SURVEY_OPEN_DAYS)
+
+
+def survey_state(event: Event, *, now: datetime.datetime | None = None) -> SurveyState:
+    """The survey opens when the event is finished or its last round has ended (the event's
+    local time), and closes at the end of ``closes_on``."""
+    local = timezone.localtime(now or timezone.now()).replace(tzinfo=None)
+    last = closes_on(event)
+    if local.date() > last:
+        return SurveyState("closed", last)
+    ended = datetime.datetime.combine(event.date, event.end_time) <= local
+    if event.status == Event.Status.FINISHED or ended:
+        return SurveyState("open", last)
+    return SurveyState("opens", last)
+
+
+def check_in_used(event: Event) -> bool:
+    return Attendance.objects.filter(event=event, status=Attendance.Status.CHECKED_IN).exists()
+
+
+def was_there(attendance: Attendance, *, checked_in_used: bool) -> bool:
+    """The ledger's rule (rotations' ``evening_meetings``): when check-in was used at the
+    event, those checked in were there; otherwise everyone but the no-shows."""
+    if checked_in_used:
+        return attendance.status == Attendance.Status.CHECKED_IN
+    return attendance.status != Attendance.Status.NO_SHOW
+
+
+def met_at(attendance: Attendance) -> list[Clinician]:
+    """Whom the ledger says ``attendance``'s clinician met at its event, by name."""
+    me = attendance.clinician_id
+    pairs = Meeting.objects.filter(
+        Q(clinician_a=me) | Q(clinician_b=me),
+        kind=Meeting.Kind.EVENING,
+        gathering=attendance.event_id,
+    ).values_list("clinician_a", "clinician_b")
+    others = {b if a == me else a for a, b in pairs}
+    return list(
+        Clinician.objects.filter(pk__in=others)
+        .select_related("specialty", "department__site")
+        .order_by("last_name", "first_name")
+    )
+
+
+def tables_visited(attendance: Attendance) -> list[Table]:
+    """The tables the clinician's group visited in the published version (empty for
+    anchors: their table came to them)."""
+    group = (
+        GroupMember.objects.filter(
+            event_id=attendance.event_id, clinician_id=attendance.clinician_id
+        )
+        .values_list("group_id", flat=True)
+        .first()
+    )
+    if group is None:
+        return []
+    table_ids = Visit.objects.filter(
+        schedule__event_id=attendance.event_id, schedule__is_published=True, group_id=group
+    ).values("table_id")
+    return list(
+        Table.objects.filter(pk__in=table_ids).select_related("specialty").order_by("number")
+    )
