@@ -100,8 +100,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web server and worker share the file: wait for a lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web server and workers share the file: wait for a lock instead of failing at once, and
+    # take the write lock when a transaction starts (IMMEDIATE), so that two writers never
+    # deadlock on upgrading read locks ("database is locked" at once, whatever the timeout:
+    # seen with two evenings of a season solving side by side).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,8 +10,10 @@ class EventsConfig(AppConfig):
     role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
 
     def ready(self) -> None:
+        # The Celery tasks in every process (services start them by name).
         from clinicians.signals import catalogue_change_objections, clinician_retiring
 
+        from . import tasks  # noqa: F401
         from .rules import objections_to_catalogue_change, objections_to_retiring
 
         clinician_retiring.connect(objections_to_retiring, dispatch_uid="events.retiring")

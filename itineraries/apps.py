@@ -9,8 +9,10 @@ class ItinerariesConfig(AppConfig):
     role_permissions: dict = {}
 
     def ready(self) -> None:
+        # The Celery tasks in every process (services start them by name).
         from events.queries import register_event_panel, register_event_tab
 
+        from . import tasks  # noqa: F401
         from .event_pages import itineraries_tab, published_version_actions
 
         # The event's header and the published version's page show itineraries' tab and

@@ -11,4 +11,8 @@ class OutcomesConfig(AppConfig):
     role_permissions = {ADMINS: "*", ORGANIZERS: ["view_surveyanswer"]}
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        # The Celery tasks in every process (services start them by name).
+        from . import (
+            receivers,  # noqa: F401
+            tasks,  # noqa: F401
+        )

@@ -10,10 +10,12 @@ class SeriesConfig(AppConfig):
     role_permissions = {ADMINS: "*", ORGANIZERS: "*"}
 
     def ready(self) -> None:
+        # The Celery tasks in every process (services start them by name).
         # Memory across the season: an evening's solve prefers tables its groups' departments
         # did not meet at earlier evenings of the same series.
         from rotations.services import register_met_before_source
 
+        from . import tasks  # noqa: F401
         from .planning import earlier_evenings_met
 
         register_met_before_source(earlier_evenings_met)
