@@ -27,11 +27,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.services import display_name, record_audit
-from clinicians.models import Clinician, Department
+from clinicians.models import Clinician, Department, track_allows
 from events.models import Event
 from rotations import services as rotations
 from rotations.models import SolveRun, Visit
 from rotations.solver import Progress, Track
+from rotations.solver.series import (
+    Department as PlannerDepartment,
+)
 from rotations.solver.series import (
     Evening as PlannerEvening,
 )
@@ -121,7 +124,11 @@ def build_series_problem(series: Series) -> SeriesProblem:
       most ``SPECIALIST_MAX_EVENINGS`` each.
     - Groups: one per primary-care department at an evening's site, id "D<pk>", counting its
       active clinicians but those who said no to every invitation; it attends one of the
-      evenings covering its site. No department needs are set (the catalogue has none).
+      evenings covering its site.
+    - Needs (fairness): a department needs each specialty that serves its patients (the
+      track allows it) and has a specialist in the problem who practises at the department's
+      site: the planner first meets as many of these as it can (every department meets the
+      specialties of its own site at the evening it attends), then the most pairs.
     """
     evenings = list(
         series.evenings.select_related("event")
@@ -198,6 +205,20 @@ def build_series_problem(series: Series) -> SeriesProblem:
         .order_by("pk")
     ]
 
+    departments = []
+    for group in groups:
+        site, _count = group.clinicians[0]
+        needs = sorted(
+            {
+                specialist.specialty
+                for specialist in specialists
+                if site in specialist.sites and track_allows(group.track, specialist.track)
+            }
+        )
+        departments.append(
+            PlannerDepartment(id=group.department, needs=tuple(needs), name=group.name)
+        )
+
     planner_evenings = tuple(
         PlannerEvening(
             id=evening_id(evening),
@@ -212,6 +233,7 @@ def build_series_problem(series: Series) -> SeriesProblem:
         evenings=planner_evenings,
         specialists=tuple(specialists),
         groups=tuple(groups),
+        departments=tuple(departments),
     )
 
 

@@ -26,7 +26,10 @@ def test_plan_the_season_button_plans_and_the_page_shows_the_figure(organizer_cl
         )
 
     page = response.content.decode()
-    assert "80% of shared-patient pairs meet this season (the most that can)." in page
+    assert (
+        "80% of shared-patient pairs meet this season (the most that can); 3 of 4 needs met."
+        in page
+    )
     assert "Baby" in page and "Plan the season" in page
     assert SeriesPlan.objects.get().status == "succeeded"
 

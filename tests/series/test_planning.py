@@ -72,7 +72,7 @@ def test_a_plan_by_hand_four_of_five_pairs_meet(world):
         5,
         4,
         4,
-        "80% of shared-patient pairs meet this season (the most that can)",
+        "80% of shared-patient pairs meet this season (the most that can); 3 of 4 needs met",
         "succeeded",
     )
     anchors = {
