@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick bench bench-series loadtest fmt lint worker migrate demo clean
+.PHONY: run test test-quick bench bench-series bench-dinners loadtest fmt lint worker migrate demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: $(VENV)/.installed
 bench-series: $(VENV)/.installed
 	$(PY) -m benchmarks.series_bench
 
+# Dinner group formation on synthetic seasons of 100, 1,000 and 3,000 sign-ups.
+bench-dinners: $(VENV)/.installed
+	$(PY) -m benchmarks.dinners_bench
+
 loadtest: $(VENV)/.installed
 	$(PY) -m benchmarks.loadtest
 
@@ -79,7 +83,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) -m mypy rotations/solver benchmarks/bench.py benchmarks/greedy.py benchmarks/synthetic.py \
-		benchmarks/series_synthetic.py benchmarks/series_bench.py
+		benchmarks/series_synthetic.py benchmarks/series_bench.py \
+		benchmarks/dinners_synthetic.py benchmarks/dinners_bench.py
 	$(VENV)/bin/lint-imports
 
 clean:

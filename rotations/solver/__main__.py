@@ -1,7 +1,8 @@
 """Command line: ``python -m rotations.solver INSTANCE.json [--time-limit S] [--seed N]
 [--strategy fewest-changes|best] [--output OUT.json]``; ``python -m rotations.solver series
-SEASON.json ...`` plans a season instead (``series/cli.py``; a rotation instance in a file
-named ``series`` is ``./series``).
+SEASON.json ...`` plans a season instead (``series/cli.py``); ``python -m rotations.solver
+dinners SIGNUPS.json ...`` forms dinner groups (``dinners/cli.py``). A rotation instance in a
+file named ``series`` or ``dinners`` is ``./series``, ``./dinners``.
 
 Reads rotation-instance/1, writes rotation-schedule/1 (``docs/solver-format.md``). For a
 re-plan, ``--strategy`` overrides the instance's ``"strategy"``. Exit status 0 for an optimal or
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         from rotations.solver.series.cli import main as plan_main
 
         return plan_main(argv[1:])
+    if argv[:1] == ["dinners"]:
+        from rotations.solver.dinners.cli import main as dinners_main
+
+        return dinners_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m rotations.solver",
         description="Schedule the rounds of a rotation instance (rotation-instance/1 JSON).",
