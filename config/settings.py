@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rotations",
     "itineraries",
     "series",
+    "dinners",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,7 @@ CACHES = {
 # guessing tokens is stopped by the budget of failed lookups, which real users never spend.
 _PERSONAL_LINKS = (
     "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
+    " dinners:signup dinners:host"
 )
 ROUNDS_RATE_LIMITS = {
     _PERSONAL_LINKS: os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "20000/m"),
@@ -309,6 +311,8 @@ CELERY_BEAT_SCHEDULE = {
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
     # series.services.send_due_reminders: reminders before an evening's reply deadline.
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
+    # dinners.services.send_dinner_reminders: members of the dinners of the next days.
+    "dinner-reminders": {"task": "dinners.send_due_reminders", "schedule": 3600.0 * 6},
     # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
     "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }

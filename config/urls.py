@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("rotations.urls")),
     path("", include("itineraries.urls")),
     path("", include("series.urls")),
+    path("", include("dinners.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -18,6 +18,7 @@ LAYERS = [
     "rotations",
     "itineraries",
     "series",
+    "dinners",
 ]
 
 
