@@ -205,8 +205,9 @@ class StipendCsvView(OrganizerMixin, SeasonScopedMixin, View):
         return response
 
 
-class MarkPaidView(OrganizerMixin, View):
+class MarkPaidView(OrganizerMixin, SeasonScopedMixin, View):
     permission_required = "dinners.change_dinner"
+    season_for_update = True
 
     def post(self, request, *args, **kwargs):
         dinner = get_dinner_for_user(

@@ -54,6 +54,7 @@ def test_organizers_run_events_but_not_accounts_or_the_audit_log():
         "rotations",
         "outbox",
         "series",
+        "dinners",
     }
 
 
@@ -130,6 +131,8 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "outbox": ["view_email", "change_email", "view_optout"],
         # Added with the series: seasons, evenings, invitations and plans.
         "series": "*",
+        # Added with the dinners: seasons, the question bank, the private "not with" wishes.
+        "dinners": "*",
     },
     ORGANIZERS: {
         "events": "*",
@@ -137,6 +140,15 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "clinicians": ["view_*", "add_clinician", "change_clinician"],
         "outbox": ["view_email", "change_email"],
         "series": "*",
+        # Not the question bank's edits, nor the private "not with" wishes.
+        "dinners": [
+            "*_dinnerseason",
+            "*_signup",
+            "*_dinnergroup",
+            "*_dinner",
+            "*_dinnerseat",
+            "view_dinnerquestion",
+        ],
     },
 }
 
