@@ -1,4 +1,5 @@
 import datetime
+import importlib
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -31,6 +32,19 @@ def make_season(regions, **fields):
     }
     values.update(fields)
     return services.create_season(**values)
+
+
+SEEDED = importlib.import_module("dinners.migrations.0002_seed_questions").QUESTIONS
+
+
+@pytest.fixture(autouse=True)
+def question_bank(db):
+    """The dozen questions the data migration seeds (a transactional test elsewhere may have
+    flushed them)."""
+    from dinners.models import DinnerQuestion
+
+    for topic, text in SEEDED:
+        DinnerQuestion.objects.get_or_create(text=text, defaults={"topic": topic})
 
 
 @pytest.fixture
