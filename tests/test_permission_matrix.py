@@ -287,6 +287,9 @@ def world(db):
     dinner_group.members.set([member])
     dinner = Dinner.objects.create(group=dinner_group, date=event.date)
     DinnerSeat.objects.create(dinner=dinner, clinician=member)
+    dinner_question, _ = DinnerQuestion.objects.get_or_create(
+        text="What keeps you going?", defaults={"topic": "resilience"}
+    )
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
     email = queue_email(
@@ -320,7 +323,7 @@ def world(db):
             "opt_out_token": opt_out_token(member.email or "member@example.org"),
             "dinner_season": dinner_season.pk,
             "dinner": dinner.pk,
-            "dinner_question": DinnerQuestion.objects.first().pk,
+            "dinner_question": dinner_question.pk,
             "sign_up_token": sign_up.token,
             "host_token": dinner_group.host_token,
         },
