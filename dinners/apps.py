@@ -19,3 +19,5 @@ class DinnersConfig(AppConfig):
             "view_dinnerquestion",
         ],
     }
+    # manage.py load_demo calls this (events names no app above it).
+    load_demo = "dinners.demo.load_demo_dinners"

@@ -5,10 +5,12 @@ Safe to run again: nothing already there is duplicated.
 
 import time
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from clinicians.demo import DEMO_SEED, load_demo_catalogue
 from events.demo import load_demo_event
@@ -69,6 +71,12 @@ class Command(BaseCommand):
             f"({'created' if event_created else 'already there'}), "
             f"{event.tables.count()} tables, {event.attendances.count()} attendees"
         )
+        # The apps above add their own demo data: each AppConfig may name a ``load_demo``
+        # function (seed, created_by) -> a line for this output.
+        for app_config in apps.get_app_configs():
+            loader = getattr(app_config, "load_demo", None)
+            if loader:
+                self.stdout.write(import_string(loader)(seed=seed, created_by=admin))
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             self.style.SUCCESS(
