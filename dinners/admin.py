@@ -26,7 +26,11 @@ class SignUpAdmin(admin.ModelAdmin):
     list_display = ["clinician", "season", "status"]
     list_select_related = ["clinician", "season"]
     raw_id_fields = ["clinician", "not_with"]
-    exclude = ["reach"]
+
+    def get_exclude(self, request, obj=None):
+        # The "not with" wishes are private to admins (dinners.view_private_wishes).
+        private = request.user.has_perm("dinners.view_private_wishes")
+        return ["reach"] if private else ["reach", "not_with"]
 
 
 @admin.register(DinnerGroup)

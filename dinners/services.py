@@ -322,7 +322,8 @@ def record_dinner(
     the dinner's pairs to the connection ledger (kind "dinner")."""
     now = now or timezone.now()
     members = set(dinner.seats.values_list("clinician_id", flat=True))
-    coming = set(coming) & members
+    # Whoever came was coming.
+    coming = (set(coming) | set(attended or ())) & members
     if receipt_amount is not None and receipt_amount < 0:
         raise ValidationError("The receipt amount cannot be negative.")
     if attended is not None and dinner.date > timezone.localdate(now):

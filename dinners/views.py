@@ -284,6 +284,7 @@ class SignUpView(FormView):
             "weekdays": s.weekdays,
             "reach": list(s.reach.all()),
             "host": s.host,
+            "not_with": [c.pk for c in s.not_with.all()],
         }
 
     def post(self, request, *args, **kwargs):

@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -212,3 +213,15 @@ def test_season_page_queries_do_not_grow_with_groups(client, world):
 
     assert world.season.groups.count() == 3
     assert len(three_groups) == len(two_groups)
+
+
+def test_sign_up_page_shows_the_saved_answers(client, world):
+    services.send_sign_up_invitations(season=world.season, base_url=BASE_URL, by=None)
+    ann, bob = world.north_people[:2]
+    sign_up = SignUp.objects.get(clinician=ann)
+    services.sign_up(sign_up=sign_up, joining=True, weekdays=["wed"], not_with=[bob])
+
+    response = client.get(reverse("dinners:signup", kwargs={"token": sign_up.token}))
+
+    tags = re.findall(r'<input[^>]*name="not_with"[^>]*>', response.content.decode())
+    assert [(f'value="{bob.pk}"' in tag, "checked" in tag) for tag in tags] == [(True, True)]
