@@ -380,6 +380,52 @@ def mark_paid(*, dinner: Dinner, paid: bool, by) -> Dinner:
     return dinner
 
 
+def send_group_emails(*, season: DinnerSeason, base_url: str, by) -> int:
+    """Email every member their group (who, which evening, the first dinner, the host) and
+    each host their host link, through the outbox in one transaction; a group is announced
+    once (a group formed again is a new group and is announced again). Audited. Returns how
+    many emails were new."""
+    groups = list(
+        season.groups.select_related("host", "site").prefetch_related("members", "dinners")
+    )
+    if not groups:
+        raise ValidationError("There are no groups to announce: form them first.")
+    drafts = []
+    for group in groups:
+        members = sorted(group.members.all(), key=lambda c: (c.last_name, c.first_name))
+        first = min((d.date for d in group.dinners.all()), default=None)
+        for clinician in members:
+            context = {
+                "season": season,
+                "group": group,
+                "members": members,
+                "clinician": clinician,
+                "first": first,
+                "is_host": clinician.pk == group.host_id,
+                "host_link": base_url.rstrip("/") + group.get_absolute_url(),
+            }
+            drafts.append(
+                EmailDraft(
+                    key=f"dinners:group:{group.pk}:{clinician.pk}",
+                    to=clinician.email,
+                    subject=f"Your dinner group: {group.get_weekday_display()}s, {season.name}",
+                    body=render_to_string("dinners/email/group.txt", context),
+                    kind="dinners.group",
+                )
+            )
+    with transaction.atomic():
+        sent = queue_emails(drafts)
+        _audit(
+            by,
+            "groups_announced",
+            season,
+            f"{display_name(by)} emailed the members of {len(groups)} dinner groups of "
+            f"{season.name} ({sent} new emails).",
+            count=sent,
+        )
+    return sent
+
+
 # Reminders
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("dinners/<int:pk>/", views.SeasonDetailView.as_view(), name="detail"),
     path("dinners/<int:season_pk>/invite/", views.InviteView.as_view(), name="invite"),
     path("dinners/<int:season_pk>/form/", views.FormGroupsView.as_view(), name="form"),
+    path("dinners/<int:season_pk>/announce/", views.AnnounceView.as_view(), name="announce"),
     path("dinners/<int:season_pk>/remind/", views.RemindView.as_view(), name="remind"),
     path("dinners/<int:season_pk>/stipends/", views.StipendListView.as_view(), name="stipends"),
     path(

@@ -171,6 +171,16 @@ class FormGroupsView(SeasonActionView):
         return "Forming the groups: this page shows them in a minute."
 
 
+class AnnounceView(SeasonActionView):
+    def act(self, request) -> str:
+        sent = services.send_group_emails(
+            season=self.season, base_url=_base_url(request), by=request.user
+        )
+        if not sent:
+            return "Every member already has their group's email: nothing was sent."
+        return f"{sent} email{'s' if sent != 1 else ''} sent: every member has their group."
+
+
 class RemindView(SeasonActionView):
     def act(self, request) -> str:
         sent = services.send_dinner_reminders(

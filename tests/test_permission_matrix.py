@@ -204,6 +204,7 @@ MATRIX = {
     "dinners:detail": (EVENT_PAGE, {"pk": "dinner_season"}),
     "dinners:invite": (EVENT_POST, {"season_pk": "dinner_season"}),
     "dinners:form": (EVENT_POST, {"season_pk": "dinner_season"}),
+    "dinners:announce": (EVENT_POST, {"season_pk": "dinner_season"}),
     "dinners:remind": (EVENT_POST, {"season_pk": "dinner_season"}),
     "dinners:stipends": (EVENT_PAGE, {"season_pk": "dinner_season"}),
     "dinners:stipends_csv": (EVENT_PAGE, {"season_pk": "dinner_season"}),

@@ -276,3 +276,15 @@ def test_command_prints_the_figures_as_json(world, capsys):
         "new_pairs": 12,
     }
     assert "random_new_pairs" in data
+
+
+def test_group_emails_go_once_and_hosts_get_their_link(world):
+    _formed(world)
+
+    sent = services.send_group_emails(season=world.season, base_url=BASE_URL, by=None)
+    again = services.send_group_emails(season=world.season, base_url=BASE_URL, by=None)
+
+    host_links = [
+        e for e in Email.objects.filter(kind="dinners.group") if f"{BASE_URL}/dh/" in e.body
+    ]
+    assert (sent, again, len(host_links)) == (8, 0, 2)
