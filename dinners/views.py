@@ -136,6 +136,8 @@ class SeasonDetailView(OrganizerMixin, SeasonScopedMixin, TemplateView):
         names = Clinician.objects.in_bulk(unplaced_ids)
         context["unplaced"] = [(names.get(u["clinician"]), u["reason"]) for u in season.unplaced]
         context["sign_up_open"] = timezone.now() < season.sign_up_by
+        # Once a host has recorded a dinner, the groups stay (services refuse to re-form).
+        context["can_form"] = not any(group.recorded for group in context["groups"])
         return context
 
 
