@@ -17,7 +17,7 @@ from dinners.models import Dinner, DinnerQuestion, DinnerSeason, SignUp
 from tests.accounts.helpers import make_admin, make_organizer
 from tests.factories import make_clinician
 
-from .conftest import BASE_URL, in_days, join_everyone
+from .conftest import BASE_URL, in_days, join_everyone, make_season
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +225,29 @@ def test_sign_up_page_shows_the_saved_answers(client, world):
 
     tags = re.findall(r'<input[^>]*name="not_with"[^>]*>', response.content.decode())
     assert [(f'value="{bob.pk}"' in tag, "checked" in tag) for tag in tags] == [(True, True)]
+
+
+def test_stipend_and_season_lists_keep_their_query_counts(client, world):
+    dinner = _host_dinner(world)
+    members = list(dinner.seats.values_list("clinician_id", flat=True))
+    services.record_dinner(dinner=dinner, coming=members, attended=members, receipt_amount=50)
+    client.force_login(make_admin())
+    stipends = reverse("dinners:stipends", kwargs={"season_pk": world.season.pk})
+    seasons = reverse("dinners:list")
+    client.get(stipends)
+    with CaptureQueriesContext(connection) as one_claim:
+        client.get(stipends)
+    with CaptureQueriesContext(connection) as one_season:
+        client.get(seasons)
+    for days, other in enumerate(Dinner.objects.exclude(pk=dinner.pk)[:3], start=1):
+        other.date = timezone.localdate() - datetime.timedelta(days=days)
+        other.save()
+        services.record_dinner(dinner=other, coming=[], attended=members, receipt_amount=50)
+    make_season([world.north, world.south], name="Winter dinners")
+
+    with CaptureQueriesContext(connection) as four_claims:
+        client.get(stipends)
+    with CaptureQueriesContext(connection) as two_seasons:
+        client.get(seasons)
+
+    assert (len(four_claims), len(two_seasons)) == (len(one_claim), len(one_season))
