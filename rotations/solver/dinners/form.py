@@ -14,11 +14,18 @@ exhaustively (a dynamic programme over subsets), so its groups are proved best. 
    A group left under ``min_size`` takes people from the larger ones or is dissolved.
 3. **Improving.** Moves of one person to another group and swaps of two people between groups
    (across evenings too, when both suit the group's evening), whenever the value grows, until
-   none does or the time is up. The value of a move is computed from the few members of the two
-   groups. People still unplaced are put into any group with room they fit.
+   none does or the time is up. Each person's pair weight with each group is kept up to date
+   as people move, so a move or swap is valued in a few look-ups.
+4. **Placing more** (before and after step 3): people still unplaced join a group with room
+   they fit, or one where a member can move to another group with room, or form a new group
+   on a common evening, topped up from groups above ``min_size``.
+
+A region of fewer than ``RESTART_PEOPLE / 2`` sign-ups is formed several times from different
+random starts, keeping the best.
 
 The random baseline is steps 1 and 2 with each person put into a random group with room
-instead of the best, and no step 3: a random valid grouping of the same people by the same
+instead of the best (then any group with room they fit), no steps 3 and 4: a random valid
+grouping of the same people by the same
 rules and nearly the same sizes.
 """
 
@@ -48,9 +55,12 @@ from rotations.solver.problem import Progress
 
 # Regions of at most this many sign-ups are searched exhaustively.
 EXACT_MAX = 10
-# A person looks at most this many other groups for a move or swap in one pass (sampled).
-CANDIDATE_GROUPS = 48
-# ... and tries swaps with the members of the best few of them.
+# A region of fewer than RESTART_PEOPLE / 2 sign-ups is formed several times (at most
+# RESTARTS, while the time lasts) from different random starts, keeping the best.
+RESTARTS = 16
+RESTART_PEOPLE = 400
+# In a pass, a person tries moves to every group and swaps with the members of the few groups
+# where their pairs are worth most.
 SWAP_GROUPS = 16
 
 _HOST_RANK = {HostWish.YES: 0, HostWish.IF_NEEDED: 1, HostWish.NO: 2}
@@ -108,11 +118,22 @@ def form_groups(
             blocks.extend(_exact(ix, people, problem.min_size, problem.max_size))
         else:
             exact = False
-            state = _construct(ix, people, problem.min_size, problem.max_size, rng, best=True)
-            if not stopped:
-                stopped = _improve(state, rng, region_deadline, should_stop)
-            state.insert_unplaced(rng, best=True)
-            blocks.extend(group for group in state.groups if group)
+            found: tuple[int, int, list[list[int]]] | None = None
+            for attempt in range(max(1, min(RESTARTS, RESTART_PEOPLE // len(people)))):
+                if attempt and (stopped or time.monotonic() > region_deadline):
+                    break
+                state = _construct(ix, people, problem.min_size, problem.max_size, rng, best=True)
+                state.place_more(rng)
+                if not stopped:
+                    stopped = _improve(state, rng, region_deadline, should_stop)
+                state.place_more(rng)
+                formed = [group for group in state.groups if group]
+                count = sum(len(group) for group in formed)
+                value = sum(ix.block_value(group) for group in formed)
+                if found is None or (count, value) > found[:2]:
+                    found = (count, value, formed)
+            assert found is not None
+            blocks.extend(found[2])
         if on_progress is not None:
             on_progress(
                 Progress(
@@ -300,6 +321,73 @@ class _State:
             else:
                 self.place(i, g)
         self.unplaced = still
+
+    def place_more(self, rng: random.Random) -> None:
+        """Place unplaced people where a plain insertion cannot: into a group by moving one of
+        its members to another group with room, or as a new group of unplaced people on a
+        common evening topped up from groups above ``min_size``."""
+        progress = True
+        while progress and self.unplaced:
+            progress = False
+            self.insert_unplaced(rng, best=True)
+            for i in list(self.unplaced):
+                if self._place_by_moving(i):
+                    self.unplaced.remove(i)
+                    progress = True
+            if self._new_group():
+                progress = True
+
+    def _place_by_moving(self, i: int) -> bool:
+        groups = self.groups
+        for g, members in enumerate(groups):
+            if not members:
+                continue
+            for q in members:
+                if not self.fits(i, members, without=q):
+                    continue
+                for h, others in enumerate(groups):
+                    if h != g and others and len(others) < self.max_size and self.fits(q, others):
+                        self.remove(q)
+                        self.place(q, h)
+                        self.place(i, g)
+                        return True
+        return False
+
+    def _new_group(self) -> bool:
+        ix = self.ix
+        for bit in (1 << e for e in range(len(ix.problem.evenings))):
+            block: list[int] = []
+            for i in self.unplaced:
+                if ix.mask[i] & bit and len(block) < self.max_size and self.fits(i, block):
+                    block.append(i)
+            if not block:
+                continue
+            spares = [
+                i
+                for members in self.groups
+                if len(members) > self.min_size
+                for i in members
+                if ix.mask[i] & bit
+            ]
+            taken: list[int] = []
+            for i in spares:
+                if len(block) + len(taken) >= self.min_size:
+                    break
+                if len(self.groups[self.group_of[i]]) - sum(
+                    self.group_of[t] == self.group_of[i] for t in taken
+                ) > self.min_size and self.fits(i, block + taken):
+                    taken.append(i)
+            if len(block) + len(taken) < self.min_size:
+                continue
+            g = len(self.groups)
+            self.groups.append([])
+            for i in taken:
+                self.remove(i)
+            for i in block + taken:
+                self.place(i, g)
+            self.unplaced = [i for i in self.unplaced if i not in block]
+            return True
+        return False
 
 
 def _pools(

@@ -356,3 +356,27 @@ def test_summary_words_the_figure():
         + (f" of {grouping.random_pairs:,}" if grouping.random_pairs != grouping.pairs else "")
         + (f"; {len(grouping.unplaced)} not placed" if grouping.unplaced else "")
     )
+
+
+def test_form_groups_reports_progress_after_each_region():
+    problem = dinner_season(8, people=60, region_size=20)
+    heard = []
+
+    form_groups(problem, time_limit_s=30, on_progress=heard.append)
+
+    assert [(round(p.fraction, 2), p.message) for p in heard] == [
+        (0.33, 'Region "R0": 20 sign-ups grouped'),
+        (0.67, 'Region "R1": 20 sign-ups grouped'),
+        (1.0, 'Region "R2": 20 sign-ups grouped'),
+    ]
+
+
+def test_dinners_benchmark_prints_a_valid_line_a_season(capsys):
+    from benchmarks.dinners_bench import main
+
+    status = main(["--sizes", "40", "--time-limit", "10"])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert len(lines) == 2
+    assert "INVALID" not in lines[1]
