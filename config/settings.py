@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "itineraries",
     "series",
     "outcomes",
+    "dinners",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,7 @@ CACHES = {
 _PERSONAL_LINKS = (
     "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
     " outcomes:survey outcomes:survey_delete"
+    " dinners:signup dinners:host"
 )
 ROUNDS_RATE_LIMITS = {
     _PERSONAL_LINKS: os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "20000/m"),
@@ -324,6 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},
     # outcomes.services.send_due_survey_reminders: survey reminders after an evening.
     "survey-reminders": {"task": "outcomes.send_due_survey_reminders", "schedule": 3600.0},
+    # dinners.services.send_dinner_reminders: members of the dinners of the next days.
+    "dinner-reminders": {"task": "dinners.send_due_reminders", "schedule": 3600.0 * 6},
     # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
     "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("itineraries.urls")),
     path("", include("series.urls")),
     path("", include("outcomes.urls")),
+    path("", include("dinners.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -23,6 +23,7 @@ class Meeting(models.Model):
 
     class Kind(models.TextChoices):
         EVENING = "evening", "Evening"
+        DINNER = "dinner", "Dinner"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The gathering's id in the app that writes it: for an evening, the event's id.

@@ -19,6 +19,7 @@ LAYERS = [
     "itineraries",
     "series",
     "outcomes",
+    "dinners",
 ]
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.services import set_password_path
 from clinicians.models import Track
+from dinners.models import Dinner, DinnerGroup, DinnerQuestion, DinnerSeason, DinnerSeat, SignUp
 from events.models import Attendance, Event
 from itineraries.links import table_token
 from outbox.services import opt_out_token, queue_email
@@ -211,6 +212,23 @@ MATRIX = {
     "outcomes:pdf": (ORGANIZER_PAGE, {}),
     "outcomes:csv": (ORGANIZER_PAGE, {"chart": "chart_name"}),
     "outcomes:remind": (EVENT_POST, {"event_pk": "event"}),
+    # dinners: the organizer's season pages (a season of region A), the question bank (admins
+    # edit it), and the sign-up and host links (their pages post forms: same-origin referrer)
+    "dinners:list": (ORGANIZER_PAGE, {}),
+    "dinners:create": (ORGANIZER_PAGE, {}),
+    "dinners:detail": (EVENT_PAGE, {"pk": "dinner_season"}),
+    "dinners:invite": (EVENT_POST, {"season_pk": "dinner_season"}),
+    "dinners:form": (EVENT_POST, {"season_pk": "dinner_season"}),
+    "dinners:announce": (EVENT_POST, {"season_pk": "dinner_season"}),
+    "dinners:remind": (EVENT_POST, {"season_pk": "dinner_season"}),
+    "dinners:stipends": (EVENT_PAGE, {"season_pk": "dinner_season"}),
+    "dinners:stipends_csv": (EVENT_PAGE, {"season_pk": "dinner_season"}),
+    "dinners:mark_paid": (EVENT_POST, {"season_pk": "dinner_season", "pk": "dinner"}),
+    "dinners:questions": (ORGANIZER_PAGE, {}),
+    "dinners:question_create": (ADMIN_PAGE, {}),
+    "dinners:question_update": (ADMIN_PAGE, {"pk": "dinner_question"}),
+    "dinners:signup": (row(404, 200, 200, 200, 200), {"token": "sign_up_token"}),
+    "dinners:host": (row(404, 200, 200, 200, 200), {"token": "host_token"}),
 }
 
 # Known gaps in other apps' views, each with the issue to fix. Strict: once fixed, the
@@ -272,6 +290,22 @@ def world(db):
         series=series, event=event, reply_by=timezone.now() + datetime.timedelta(days=3)
     )
     invitation = Invitation.objects.create(evening=evening, clinician=member)
+    dinner_season = DinnerSeason.objects.create(
+        name="Dinners",
+        starts_on=event.date,
+        sign_up_by=timezone.now() + datetime.timedelta(days=3),
+    )
+    dinner_season.regions.set([region_a])
+    sign_up = SignUp.objects.create(season=dinner_season, clinician=member)
+    dinner_group = DinnerGroup.objects.create(
+        season=dinner_season, number=1, weekday="tue", host=member
+    )
+    dinner_group.members.set([member])
+    dinner = Dinner.objects.create(group=dinner_group, date=event.date)
+    DinnerSeat.objects.create(dinner=dinner, clinician=member)
+    dinner_question, _ = DinnerQuestion.objects.get_or_create(
+        text="What keeps you going?", defaults={"topic": "resilience"}
+    )
     organizer_account = make_organizer(region_b, username="other-organizer")
     password_link = set_password_path(user=organizer_account).strip("/").split("/")
     email = queue_email(
@@ -304,6 +338,11 @@ def world(db):
             "email": email.pk,
             "chart_name": "summary",
             "opt_out_token": opt_out_token(member.email or "member@example.org"),
+            "dinner_season": dinner_season.pk,
+            "dinner": dinner.pk,
+            "dinner_question": dinner_question.pk,
+            "sign_up_token": sign_up.token,
+            "host_token": dinner_group.host_token,
         },
         "users": {
             "org_here": make_organizer(region_a, username="here"),
@@ -319,6 +358,8 @@ WRONG_TOKENS = {
     "table_token": "not-a-real-token",
     "invitation_token": "not-a-real-token",
     "opt_out_token": opt_out_token("someone@example.org") + "x",
+    "sign_up_token": "not-a-real-token",
+    "host_token": "not-a-real-token",
 }
 
 

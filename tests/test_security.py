@@ -328,6 +328,7 @@ def test_production_rate_limits_cover_links_and_imports():
     links = (
         "itineraries:detail itineraries:print itineraries:calendar itineraries:table series:reply"
         " outcomes:survey outcomes:survey_delete"
+        " dinners:signup dinners:host"
     )
     limits = production_settings.ROUNDS_RATE_LIMITS
 

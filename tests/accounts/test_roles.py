@@ -55,6 +55,7 @@ def test_organizers_run_events_but_not_accounts_or_the_audit_log():
         "outbox",
         "series",
         "outcomes",
+        "dinners",
     }
 
 
@@ -133,6 +134,8 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "series": "*",
         # Added with the outcomes: survey answers, and the free-text comments (admins only).
         "outcomes": "*",
+        # Added with the dinners: seasons, the question bank, the private "not with" wishes.
+        "dinners": "*",
     },
     ORGANIZERS: {
         "events": "*",
@@ -141,6 +144,15 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "outbox": ["view_email", "change_email"],
         "series": "*",
         "outcomes": ["view_surveyanswer"],
+        # Not the question bank's edits, nor the private "not with" wishes.
+        "dinners": [
+            "*_dinnerseason",
+            "*_signup",
+            "*_dinnergroup",
+            "*_dinner",
+            "*_dinnerseat",
+            "view_dinnerquestion",
+        ],
     },
 }
 
