@@ -29,14 +29,14 @@ def season_sites(season: DinnerSeason) -> QuerySet[Site]:
     return Site.objects.filter(region__in=season.regions.all()).order_by("name")
 
 
-def participants_since(date: datetime.date) -> set[int]:
-    """The ids of the clinicians who attended at least one dinner on or after ``date`` (for
-    reach: "37% of clinicians took part in at least one dinner this year"). One query."""
-    return set(
-        DinnerSeat.objects.filter(attended=True, dinner__date__gte=date)
-        .values_list("clinician_id", flat=True)
-        .distinct()
-    )
+def participants_since(date: datetime.date, until: datetime.date | None = None) -> set[int]:
+    """The ids of the clinicians who attended at least one dinner on or after ``date`` (and
+    on or before ``until``, if given), for reach: "37% of clinicians took part in at least
+    one dinner this year". One query."""
+    seats = DinnerSeat.objects.filter(attended=True, dinner__date__gte=date)
+    if until is not None:
+        seats = seats.filter(dinner__date__lte=until)
+    return set(seats.values_list("clinician_id", flat=True).distinct())
 
 
 @dataclass(frozen=True)

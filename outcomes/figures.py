@@ -34,6 +34,7 @@ from django.db.models import Count, Q, QuerySet
 from clinicians.models import Clinician, Department, Region, Site
 from connections.models import Meeting
 from connections.queries import last_met_by_department_and_specialty
+from dinners.queries import participants_since
 from events.models import Attendance, Event
 from events.permissions import region_ids_for, visible_events
 from series.models import Invitation, Series
@@ -113,6 +114,7 @@ class ReachRow:
     label: str
     eligible: int = 0
     attended: int = 0
+    dined: int = 0  # eligible clinicians at a Facilitated Dinner in the period
 
     @property
     def reach(self) -> float | None:
@@ -158,6 +160,7 @@ class Outcomes:
     until: datetime.date
     eligible: int = 0
     attended: int = 0
+    dined: int = 0  # eligible clinicians at a Facilitated Dinner in the period
     by_site: list[ReachRow] = field(default_factory=list)
     by_department: list[ReachRow] = field(default_factory=list)
     by_role: list[ReachRow] = field(default_factory=list)
@@ -175,6 +178,10 @@ class Outcomes:
     @property
     def reach(self) -> float | None:
         return self.attended / self.eligible if self.eligible else None
+
+    @property
+    def dinner_reach(self) -> float | None:
+        return self.dined / self.eligible if self.eligible else None
 
     @property
     def answers_shown(self) -> bool:
@@ -205,6 +212,8 @@ class Outcomes:
             "eligible": self.eligible,
             "attended": self.attended,
             "reach": share(self.reach),
+            "dinner_participants": self.dined,
+            "dinner_reach": share(self.dinner_reach),
             "meetings": self.meetings,
             "new_connections": self.new_connections,
             "responses": self.responses,
@@ -232,7 +241,7 @@ def net_promoter_score(scores: Counter) -> int | None:
 
 def compute(scope: Scope, *, comments: bool = False) -> Outcomes:
     """Every figure of ``scope`` (see the module's definitions). With ``comments``, the free
-    text of the answers too (when shown at all). Fourteen queries at most."""
+    text of the answers too (when shown at all). Fifteen queries at most."""
     events = list(scope.events.order_by("date", "pk").values_list("pk", "name", "date"))
     event_ids = [pk for pk, _, _ in events]
     rows = {pk: EventRow(event_id=pk, name=name, date=date) for pk, name, date in events}
@@ -264,6 +273,8 @@ def compute(scope: Scope, *, comments: bool = False) -> Outcomes:
         result.present += row.attended
     result.eligible = len(eligible)
     result.attended = sum(pk in came for pk in eligible)
+    diners = participants_since(scope.since, scope.until)
+    result.dined = sum(pk in diners for pk in eligible)
     _reach_rows(result, eligible, came, site_ids)
 
     # Invitations and replies of the events that are evenings of a series.

@@ -23,7 +23,23 @@ def answered(world):
     return world
 
 
+def dined(world, *people, days=20, attended=True):
+    """A dinner ``days`` ago at which ``people`` sat, attended or not."""
+    from dinners.models import Dinner, DinnerGroup, DinnerSeat
+    from tests.dinners.conftest import make_season
+
+    season = make_season([world.north], starts_on=days_ago(days))
+    group = DinnerGroup.objects.create(season=season, number=1, weekday="tue", host=people[0])
+    dinner = Dinner.objects.create(group=group, date=days_ago(days))
+    for person in people:
+        DinnerSeat.objects.create(dinner=dinner, clinician=person, attended=attended)
+
+
 def test_figures_of_a_region_match_the_hand_computed_example(answered):
+    p = answered.people
+    dined(answered, p.ann, p.bob)
+    dined(answered, p.ann, p.cara, days=400)  # before the period
+    dined(answered, p.nora, attended=False)  # did not come
     result = figures.compute(figures.scope_for(region=answered.north))
 
     assert result.as_json() == {
@@ -33,6 +49,8 @@ def test_figures_of_a_region_match_the_hand_computed_example(answered):
         "eligible": 7,  # five active in Internal Medicine, Cara and Nora; not retired Dot
         "attended": 6,  # Ann, Abe, Bea, Bob, Cara, Nora; Cal was a no-show
         "reach": round(6 / 7, 4),
+        "dinner_participants": 2,  # Ann and Bob at a dinner in the period
+        "dinner_reach": round(2 / 7, 4),
         "meetings": 9,  # Winter: Ann–Cara; Spring: 4 travellers × 2 anchors
         "new_connections": 8,  # Ann–Cara had met at Winter
         "responses": 5,
