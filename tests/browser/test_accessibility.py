@@ -30,6 +30,14 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import OrganizerProfile
 from clinicians.models import Track
+from dinners.models import (
+    Dinner,
+    DinnerGroup,
+    DinnerQuestion,
+    DinnerSeason,
+    DinnerSeat,
+    SignUp,
+)
 from events.models import Attendance
 from itineraries.links import table_token
 from outbox.services import opt_out_token, queue_email
@@ -76,6 +84,10 @@ NOT_PAGES = {
     "itineraries:print-all-file": "a PDF",
     "itineraries:table-signs": "a PDF",
     "itineraries:print-changed": "a PDF",
+    "outcomes:csv": "a chart's data as CSV",
+    "outcomes:pdf": "a PDF",
+    "series:progress": "JSON the series page polls",
+    "dinners:stipends_csv": "a CSV for finance",
     # The board (grid and move page) is being rewritten; its own tests check it with axe.
     "rotations:schedule": "the board: checked by the board's own tests",
     "rotations:version": "the board, by version number: checked by the board's own tests",
@@ -289,6 +301,24 @@ def build_world() -> dict:
             strict=False,
         )
     ]
+    # A dinner season: a sign-up, a group with its host and a dinner with a question.
+    member = traveller.clinician
+    dinner_season = DinnerSeason.objects.create(
+        name="Dinners",
+        starts_on=event.date,
+        sign_up_by=timezone.now() + datetime.timedelta(days=3),
+    )
+    dinner_season.regions.set([region])
+    sign_up = SignUp.objects.create(season=dinner_season, clinician=member)
+    dinner_group = DinnerGroup.objects.create(
+        season=dinner_season, number=1, weekday="tue", host=member
+    )
+    dinner_group.members.set([member])
+    dinner_question, _ = DinnerQuestion.objects.get_or_create(
+        text="What keeps you going?", defaults={"topic": "resilience"}
+    )
+    dinner = Dinner.objects.create(group=dinner_group, date=event.date, question=dinner_question)
+    DinnerSeat.objects.create(dinner=dinner, clinician=member)
     email = queue_email(
         key="axe:1",
         to=traveller.clinician.email,
@@ -327,6 +357,11 @@ def build_world() -> dict:
             "evening": evening.pk,
             "invitation": invitations[0].pk,
             "invitation_token": invitations[0].token,
+            "dinner_season": dinner_season.pk,
+            "dinner": dinner.pk,
+            "dinner_question": dinner_question.pk,
+            "sign_up_token": sign_up.token,
+            "host_token": dinner_group.host_token,
             "email": email.pk,
             "opt_out_token": opt_out_token(traveller.clinician.email),
             "link_token": traveller.link_token,

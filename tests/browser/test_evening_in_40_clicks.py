@@ -237,7 +237,7 @@ def test_a_new_organizer_sets_up_an_evening_in_40_interactions(
     leaving = schedule.visits.filter(round=event.rounds).order_by("group__name")[0].group
     move = page.locator("#move")
     you.select(move.get_by_label("Group"), "the group", label=leaving.name)
-    you.select(move.get_by_label("Round"), "the last round", index=event.rounds - 1)
+    you.select(move.locator("select[name=round]"), "the last round", index=event.rounds - 1)
     you.click(move.get_by_role("button", name="Move"), "Move")
     expect(page.locator(".alert-success, .alert-info").first).to_contain_text("out of round")
     assert not schedule.visits.filter(group=leaving, round=event.rounds, table__isnull=False)
