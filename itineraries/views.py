@@ -124,7 +124,7 @@ class CachedByVersionMixin:
         (``_fill_slots``)."""
         self.slots = slots
         context = self.get_context_data(**kwargs)
-        return HttpResponse(render_to_string(self.get_template_names(), context))
+        return HttpResponse(render_to_string(self.get_template_names(), context, using="jinja2"))
 
     def get_attendance(self) -> Attendance:
         # Loaded by get() when the page is rendered anew, with its event and clinician.
@@ -187,6 +187,7 @@ class TableDetailView(TemplateView):
     """A table's page, opened from the QR code on its sign: the groups of each round."""
 
     template_name = "itineraries/itinerary_table.html"
+    template_engine = "jinja2"
 
     def get_context_data(self, **kwargs):
         table = get_table_for_token(token=self.kwargs["token"])
