@@ -604,16 +604,23 @@ def _with_shared_rounds(itinerary: Itinerary, build: Callable[[], Rounds]) -> It
 # Itineraries ----------------------------------------------------------------------------------
 
 
+# get_itinerary's ``membership`` when the caller has not read it.
+MEMBERSHIP_UNREAD = (0, "")
+
+
 def get_itinerary(
     *,
     attendance: Attendance,
     published: tuple[Schedule | None, Schedule | None] | None = None,
+    membership: tuple[int, str] | None = MEMBERSHIP_UNREAD,
 ) -> Itinerary:
     """A clinician's itinerary at one event, from the published schedule, with what changed since
     the version published before it. A fixed number of queries whatever the size of the event
     (four for a traveller, seven for an anchor, two more for a re-planned version; fewer when
     the group's rounds are cached); the attendance should come with `event` and `clinician`
-    selected. ``published`` is ``get_published_schedules``' answer when the caller has it."""
+    selected. ``published`` is ``get_published_schedules``' answer and ``membership`` the id and
+    name of the group the clinician travels in (None: none) when the caller has them (a
+    personal link has both: one query less each)."""
     event = attendance.event
     schedule, previous = published or get_published_schedules(event=event)
     if schedule is None:
@@ -626,13 +633,15 @@ def get_itinerary(
     version = _load_version(event=event, published=(schedule, previous))
     group = anchoring = None
     if attendance.status != Attendance.Status.NO_SHOW:
-        # One membership an event and clinician: no ordering.
-        membership = (
-            GroupMember.objects.filter(event=event, clinician_id=attendance.clinician_id)
-            .order_by()
-            .values_list("group_id", "group__name")[:1]
-        )
-        group = next((_Group(*row) for row in membership), None)
+        if membership is MEMBERSHIP_UNREAD:
+            # One membership an event and clinician: no ordering.
+            rows = (
+                GroupMember.objects.filter(event=event, clinician_id=attendance.clinician_id)
+                .order_by()
+                .values_list("group_id", "group__name")[:1]
+            )
+            membership = next(iter(rows), None)
+        group = _Group(*membership) if membership is not None else None
         if group is None:
             anchoring = next(
                 iter(_anchor_rows(event=event, clinician_id=attendance.clinician_id)), None
