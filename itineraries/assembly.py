@@ -616,7 +616,7 @@ def get_itinerary(
 ) -> Itinerary:
     """A clinician's itinerary at one event, from the published schedule, with what changed since
     the version published before it. A fixed number of queries whatever the size of the event
-    (four for a traveller, seven for an anchor, two more for a re-planned version; fewer when
+    (four for a traveller, six for an anchor, two more for a re-planned version; fewer when
     the group's rounds are cached); the attendance should come with `event` and `clinician`
     selected. ``published`` is ``get_published_schedules``' answer and ``membership`` the id and
     name of the group the clinician travels in (None: none) when the caller has them (a
@@ -632,6 +632,7 @@ def get_itinerary(
         )
     version = _load_version(event=event, published=(schedule, previous))
     group = anchoring = None
+    table_anchors: list[_AnchorRow] = []
     if attendance.status != Attendance.Status.NO_SHOW:
         if membership is MEMBERSHIP_UNREAD:
             # One membership an event and clinician: no ordering.
@@ -643,15 +644,20 @@ def get_itinerary(
             membership = next(iter(rows), None)
         group = _Group(*membership) if membership is not None else None
         if group is None:
+            # The anchors of the table the clinician anchors at, them among them (one query).
+            table_anchors = _anchor_rows(
+                event=event, table__anchors__clinician_id=attendance.clinician_id
+            )
             anchoring = next(
-                iter(_anchor_rows(event=event, clinician_id=attendance.clinician_id)), None
+                (row for row in table_anchors if row.clinician_id == attendance.clinician_id),
+                None,
             )
     return _assemble(
         attendance=attendance,
         version=version,
         group=group,
         anchoring=anchoring,
-        table_anchors=lambda: _anchor_rows(table_id=anchoring.table.id),
+        table_anchors=lambda: table_anchors,
         rows=lambda **which: _load_rows(version=version, **which),
         shared=True,
     )

@@ -267,7 +267,7 @@ def test_itinerary_page_queries_fixed_whatever_the_size(client, django_assert_nu
     # and what get_itinerary reads besides.
     with django_assert_num_queries(4):
         client.get(detail_url(traveller))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(detail_url(anchor))
     # Seen again: the token, the published version and the group in one query, the page kept.
     with django_assert_num_queries(1):
