@@ -74,7 +74,7 @@ class ItineraryRound:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
 
 
-# The rendered rounds of a group (or table) are kept this long for its other members.
+# The rounds of a group (or table) are kept this long for its other members.
 ROUNDS_CACHE_SECONDS = 60
 
 
@@ -121,7 +121,7 @@ class Itinerary:
 
     @property
     def rounds_cache_seconds(self) -> int:
-        """How long the rendered rounds are kept for others of the group or table: not at all
+        """How long the rounds are kept for others of the group or table: not at all
         when nobody shares them. A short while, so a corrected name shows soon."""
         return ROUNDS_CACHE_SECONDS if self.shared_id else 0
 
