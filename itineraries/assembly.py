@@ -595,7 +595,7 @@ def _assemble(
 
 def _with_shared_rounds(itinerary: Itinerary, build: Callable[[], Rounds]) -> Itinerary:
     """``itinerary`` with its rounds and changes, built once for everyone of its group (or at
-    its table) and kept with the rendered rounds (``Itinerary.rounds_cache_key``)."""
+    its table) and kept a while (``Itinerary.rounds_cache_key``)."""
     key = f"itinerary-rounds:{itinerary.rounds_cache_key}"
     rounds, changes = cache.get_or_set(key, build, itinerary.rounds_cache_seconds)
     return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
