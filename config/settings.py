@@ -90,6 +90,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The clinicians' itinerary pages (templates/jinja2/itineraries/): see config/jinja2.py.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # Database: DATABASE_URL (e.g. postgres://rounds@db/rounds), else SQLite under var/.

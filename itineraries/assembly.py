@@ -74,7 +74,7 @@ class ItineraryRound:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
 
 
-# The rendered rounds of a group (or table) are kept this long for its other members.
+# The rounds of a group (or table) are kept this long for its other members.
 ROUNDS_CACHE_SECONDS = 60
 
 
@@ -121,7 +121,7 @@ class Itinerary:
 
     @property
     def rounds_cache_seconds(self) -> int:
-        """How long the rendered rounds are kept for others of the group or table: not at all
+        """How long the rounds are kept for others of the group or table: not at all
         when nobody shares them. A short while, so a corrected name shows soon."""
         return ROUNDS_CACHE_SECONDS if self.shared_id else 0
 
@@ -595,7 +595,7 @@ def _assemble(
 
 def _with_shared_rounds(itinerary: Itinerary, build: Callable[[], Rounds]) -> Itinerary:
     """``itinerary`` with its rounds and changes, built once for everyone of its group (or at
-    its table) and kept with the rendered rounds (``Itinerary.rounds_cache_key``)."""
+    its table) and kept a while (``Itinerary.rounds_cache_key``)."""
     key = f"itinerary-rounds:{itinerary.rounds_cache_key}"
     rounds, changes = cache.get_or_set(key, build, itinerary.rounds_cache_seconds)
     return dataclasses.replace(itinerary, rounds=rounds, changes=changes)
@@ -604,16 +604,23 @@ def _with_shared_rounds(itinerary: Itinerary, build: Callable[[], Rounds]) -> It
 # Itineraries ----------------------------------------------------------------------------------
 
 
+# get_itinerary's ``membership`` when the caller has not read it.
+MEMBERSHIP_UNREAD = (0, "")
+
+
 def get_itinerary(
     *,
     attendance: Attendance,
     published: tuple[Schedule | None, Schedule | None] | None = None,
+    membership: tuple[int, str] | None = MEMBERSHIP_UNREAD,
 ) -> Itinerary:
     """A clinician's itinerary at one event, from the published schedule, with what changed since
     the version published before it. A fixed number of queries whatever the size of the event
-    (four for a traveller, seven for an anchor, two more for a re-planned version; fewer when
+    (four for a traveller, six for an anchor, two more for a re-planned version; fewer when
     the group's rounds are cached); the attendance should come with `event` and `clinician`
-    selected. ``published`` is ``get_published_schedules``' answer when the caller has it."""
+    selected. ``published`` is ``get_published_schedules``' answer and ``membership`` the id and
+    name of the group the clinician travels in (None: none) when the caller has them (a
+    personal link has both: one query less each)."""
     event = attendance.event
     schedule, previous = published or get_published_schedules(event=event)
     if schedule is None:
@@ -625,24 +632,32 @@ def get_itinerary(
         )
     version = _load_version(event=event, published=(schedule, previous))
     group = anchoring = None
+    table_anchors: list[_AnchorRow] = []
     if attendance.status != Attendance.Status.NO_SHOW:
-        # One membership an event and clinician: no ordering.
-        membership = (
-            GroupMember.objects.filter(event=event, clinician_id=attendance.clinician_id)
-            .order_by()
-            .values_list("group_id", "group__name")[:1]
-        )
-        group = next((_Group(*row) for row in membership), None)
+        if membership is MEMBERSHIP_UNREAD:
+            # One membership an event and clinician: no ordering.
+            rows = (
+                GroupMember.objects.filter(event=event, clinician_id=attendance.clinician_id)
+                .order_by()
+                .values_list("group_id", "group__name")[:1]
+            )
+            membership = next(iter(rows), None)
+        group = _Group(*membership) if membership is not None else None
         if group is None:
+            # The anchors of the table the clinician anchors at, them among them (one query).
+            table_anchors = _anchor_rows(
+                event=event, table__anchors__clinician_id=attendance.clinician_id
+            )
             anchoring = next(
-                iter(_anchor_rows(event=event, clinician_id=attendance.clinician_id)), None
+                (row for row in table_anchors if row.clinician_id == attendance.clinician_id),
+                None,
             )
     return _assemble(
         attendance=attendance,
         version=version,
         group=group,
         anchoring=anchoring,
-        table_anchors=lambda: _anchor_rows(table_id=anchoring.table.id),
+        table_anchors=lambda: table_anchors,
         rows=lambda **which: _load_rows(version=version, **which),
         shared=True,
     )

@@ -44,8 +44,8 @@ def qr_code_data_uri(data: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _render(template: str, context: dict) -> Document:
-    html = render_to_string(template, context)
+def _render(template: str, context: dict, *, using: str | None = None) -> Document:
+    html = render_to_string(template, context, using=using)
     # Imported here, not at the top: WeasyPrint takes half a second to import, which every
     # web worker would otherwise pay on its first request, PDF or not.
     from weasyprint import HTML
@@ -58,7 +58,9 @@ def itineraries_document(*, event: Event, clinician_ids: Iterable[int] | None = 
     (an itinerary longer than a page runs on, and the next one starts on a new page)."""
     itineraries = get_event_itineraries(event=event, clinician_ids=clinician_ids)
     return _render(
-        "itineraries/itinerary_document.html", {"event": event, "itineraries": itineraries}
+        "itineraries/itinerary_document.html",
+        {"event": event, "itineraries": itineraries},
+        using="jinja2",  # the sheet the personal pages show (config/jinja2.py)
     )
 
 

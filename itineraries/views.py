@@ -22,12 +22,18 @@ from django.views.generic import TemplateView
 from events.models import Attendance, Event
 from events.permissions import EventScopedMixin
 
-from .assembly import get_itinerary, get_published_schedules, get_table_itinerary
+from .assembly import Itinerary, get_itinerary, get_published_schedules, get_table_itinerary
 from .calendars import build_calendar
 from .documents import render_itineraries_pdf, render_table_signs_pdf
 from .emails import link_email
 from .exports import attendee_filename, attendees_csv, attendees_workbook
-from .links import PersonalLink, find_personal_link, get_table_for_token, itinerary_path
+from .links import (
+    PersonalLink,
+    find_personal_link,
+    get_table_for_token,
+    itinerary_path,
+    load_link_attendance,
+)
 from .models import LinkEmail
 from .queries import get_changed_clinician_ids, plan_link_emails
 from .services import StaleMailing, reissue_link, send_link_emails
@@ -97,14 +103,11 @@ class CachedByVersionMixin:
         key = f"itinerary:{self.cache_name}:{whose}:{link.version}"
         cached = cache.get(key)
         if cached is None:
-            self.attendance = (
-                Attendance.objects.select_related("event", "clinician")
-                .filter(pk=link.attendance_id)
-                .first()
-            )
-            if self.attendance is None:  # deleted since the lookup
+            loaded = load_link_attendance(link=link)
+            if loaded is None:  # deleted since the lookup
                 raise Http404("No such link.")
-            self.published = get_published_schedules(event=self.attendance.event)
+            self.attendance, self.published = loaded
+            self.membership = (link.group_id, link.group_name) if link.group_id else None
             response = self.render_fresh(request, *args, slots=by_group, **kwargs)
             headers = {
                 name: response[name]
@@ -124,11 +127,17 @@ class CachedByVersionMixin:
         (``_fill_slots``)."""
         self.slots = slots
         context = self.get_context_data(**kwargs)
-        return HttpResponse(render_to_string(self.get_template_names(), context))
+        return HttpResponse(render_to_string(self.get_template_names(), context, using="jinja2"))
 
     def get_attendance(self) -> Attendance:
         # Loaded by get() when the page is rendered anew, with its event and clinician.
         return self.attendance
+
+    def get_itinerary(self) -> Itinerary:
+        """The itinerary to render anew, from what get() has read."""
+        return get_itinerary(
+            attendance=self.attendance, published=self.published, membership=self.membership
+        )
 
 
 def _fill_slots(content: bytes, *, link: PersonalLink) -> bytes:
@@ -152,7 +161,7 @@ class ItineraryDetailView(CachedByVersionMixin, PersonalLinkMixin, TemplateView)
     shared_by_group = True
 
     def get_context_data(self, **kwargs):
-        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        itinerary = self.get_itinerary()
         if getattr(self, "slots", False):
             clinician, attendance = _SLOTS
             itinerary = dataclasses.replace(itinerary, clinician=clinician, attendance=attendance)
@@ -173,7 +182,7 @@ class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
     cache_name = "ics"
 
     def render_fresh(self, request, token, slots=False):
-        itinerary = get_itinerary(attendance=self.get_attendance(), published=self.published)
+        itinerary = self.get_itinerary()
         response = HttpResponse(
             build_calendar(itinerary=itinerary), content_type="text/calendar; charset=utf-8"
         )
@@ -187,6 +196,7 @@ class TableDetailView(TemplateView):
     """A table's page, opened from the QR code on its sign: the groups of each round."""
 
     template_name = "itineraries/itinerary_table.html"
+    template_engine = "jinja2"
 
     def get_context_data(self, **kwargs):
         table = get_table_for_token(token=self.kwargs["token"])

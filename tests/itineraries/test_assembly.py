@@ -232,7 +232,7 @@ def test_get_itinerary_queries_fixed_whatever_the_size(django_assert_num_queries
 
     with django_assert_num_queries(4):
         get_itinerary(attendance=traveller)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         get_itinerary(attendance=anchor)
 
 

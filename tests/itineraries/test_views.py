@@ -263,11 +263,11 @@ def test_itinerary_page_queries_fixed_whatever_the_size(client, django_assert_nu
     groups, tables = size
     _, traveller, anchor = make_large_event(groups=groups, tables=tables)
 
-    # Rendered anew: the link, then the attendance with its event and clinician, and what
-    # get_itinerary reads.
-    with django_assert_num_queries(6):
+    # Rendered anew: the link (with the group), then the published versions with their event,
+    # and what get_itinerary reads besides.
+    with django_assert_num_queries(4):
         client.get(detail_url(traveller))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(detail_url(anchor))
     # Seen again: the token, the published version and the group in one query, the page kept.
     with django_assert_num_queries(1):
