@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 
 from events.models import Anchor, Table, TravelGroup
 from events.queries import track_allows
@@ -100,16 +100,10 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     there are). Six queries, one more for a version based on another (to mark what it
     changed), two more for a re-planned version."""
     event = schedule.event
-    tables = list(
-        Table.objects.filter(event=event)
-        .select_related("specialty")
-        .prefetch_related(
-            Prefetch(
-                "anchors",
-                queryset=Anchor.objects.only("id", "table_id", "clinician_id", "absent_rounds"),
-            )
-        )
-        .order_by("number")
+    tables = list(Table.objects.filter(event=event).select_related("specialty").order_by("number"))
+    # The anchors as plain values, only for the rounds each table is open.
+    anchors = Anchor.objects.filter(event=event).values_list(
+        "table_id", "clinician_id", "absent_rounds"
     )
     groups = list(
         TravelGroup.objects.filter(event=event)
@@ -121,9 +115,10 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     if page is not None:
         page = min(max(page, 1), pages)
         shown = tables[(page - 1) * TABLES_PER_PAGE : page * TABLES_PER_PAGE]
-    # Every visit as plain values for the figures; whole rows only for the cells shown.
+    # Every visit as plain values for the figures; rows only for the cells shown, their group
+    # taken from the groups already read (no join, no second copy of a group).
     facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned"))
-    visits = schedule.visits.select_related("group").order_by("round", "group__name")
+    visits = schedule.visits.only("id", "schedule_id", "round", "group_id", "table_id", "pinned")
     if page is not None:
         visits = visits.filter(table_id__in=[t.pk for t in shown])
     changed: set[tuple[int, int, int]] = set()
@@ -135,10 +130,16 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         )
         changed = {fact[:3] for fact in facts} - before
     there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
-    table_open = {t.pk: there.table_rounds(t) for t in tables}
+    table_open: dict[int, set[int]] = {t.pk: set() for t in tables}
+    for table_id, clinician_id, absent_rounds in anchors:
+        table_open[table_id] |= there.anchor_rounds_of(clinician_id, absent_rounds)
+    group_by_pk = {g.pk: g for g in groups}
     cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
     for visit in visits:
+        visit.group = group_by_pk[visit.group_id]
         cells[visit.round, visit.table_id].append(visit)
+    for cell_visits in cells.values():
+        cell_visits.sort(key=lambda v: (v.group.name, v.group_id))
     per_group: dict[int, int] = defaultdict(int)
     per_table: dict[int, int] = defaultdict(int)
     busy: dict[int, set[int]] = defaultdict(set)
@@ -147,8 +148,9 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         per_table[table_id] += 1
         busy[round_number].add(group_id)
 
+    timetable = event.timetable()
     rows = []
-    for slot in event.timetable():
+    for slot in timetable:
         rows.append(
             (
                 slot,
@@ -162,12 +164,22 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
                 ],
             )
         )
+    group_present = {g.pk: there.group_rounds(g) for g in groups}
+    # How many tables a group may reach depends only on its track and its rounds: counted
+    # once for each such pair, not once a group (a large event has hundreds of groups).
+    table_facts = [(t.specialty.track, table_open[t.pk]) for t in tables]
+    reachable_of: dict[tuple[str, frozenset[int]], int] = {}
     group_summaries = []
     for group in groups:
-        present = there.group_rounds(group)
-        eligible = [t for t in tables if track_allows(group.track, t.specialty.track)]
-        reachable = sum(1 for t in eligible if table_open[t.pk] & present)
-        possible = min(len(present), reachable)
+        present = group_present[group.pk]
+        key = (group.track, frozenset(present))
+        if key not in reachable_of:
+            reachable_of[key] = sum(
+                1
+                for track, open_rounds in table_facts
+                if track_allows(group.track, track) and open_rounds & present
+            )
+        possible = min(len(present), reachable_of[key])
         group_summaries.append(
             GroupSummary(
                 group=group, size=group.size, visits=per_group[group.pk], possible=possible
@@ -182,13 +194,14 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         )
         for t in tables
     ]
+    present_of = [(g, g.pk, group_present[g.pk]) for g in groups]
     idle = {
         slot.number: [
             g
-            for g in groups
-            if slot.number in there.group_rounds(g) and g.pk not in busy[slot.number]
+            for g, pk, present in present_of
+            if slot.number in present and pk not in busy[slot.number]
         ]
-        for slot in event.timetable()
+        for slot in timetable
     }
     shares = [s.share for s in group_summaries if s.possible]
     shown_ids = {t.pk for t in shown}
