@@ -94,11 +94,14 @@ class Grid:
         return ranges
 
 
-def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
+def build_grid(
+    schedule: Schedule, *, page: int | None = None, table_ids: set[int] | None = None
+) -> Grid:
     """The grid of ``schedule``: the figures of every table and group; the cells of every
-    table (``page`` None) or only of the tables on ``page`` (1-based, clamped to the pages
-    there are). Six queries, one more for a version based on another (to mark what it
-    changed), two more for a re-planned version."""
+    table (``page`` None), only of the tables on ``page`` (1-based, clamped to the pages
+    there are), or only of the tables ``table_ids`` (the cells an edit of the board touched).
+    Six queries, one more for a version based on another (to mark what it changed), two more
+    for a re-planned version."""
     event = schedule.event
     tables = list(Table.objects.filter(event=event).select_related("specialty").order_by("number"))
     # The anchors as plain values, only for the rounds each table is open.
@@ -115,11 +118,13 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     if page is not None:
         page = min(max(page, 1), pages)
         shown = tables[(page - 1) * TABLES_PER_PAGE : page * TABLES_PER_PAGE]
+    elif table_ids is not None:
+        shown = [t for t in tables if t.pk in table_ids]
     # Every visit as plain values for the figures; rows only for the cells shown, their group
     # taken from the groups already read (no join, no second copy of a group).
     facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned"))
     visits = schedule.visits.only("id", "schedule_id", "round", "group_id", "table_id", "pinned")
-    if page is not None:
+    if page is not None or table_ids is not None:
         visits = visits.filter(table_id__in=[t.pk for t in shown])
     changed: set[tuple[int, int, int]] = set()
     if schedule.based_on_id is not None:

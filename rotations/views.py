@@ -486,7 +486,8 @@ class BoardEditView(OrganizerMixin, EventScopedMixin, View):
             pk=edit.result.schedule.pk
         )
         schedule.event = self.event
-        grid = build_grid(schedule)
+        # Only the touched tables' cells are drawn again: the figures count every table.
+        grid = build_grid(schedule, table_ids=set(edit.table_ids))
         context = {"event": self.event, "schedule": schedule, "grid": grid}
         cells, idle = {}, {}
         for round_ in sorted(edit.rounds):
