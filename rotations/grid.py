@@ -39,11 +39,24 @@ class TableSummary:
     seats: int
 
 
+@dataclass(slots=True)
+class CellVisit:
+    """A visit as a cell of the grid shows it: plain values with the group and the table
+    already read (a page holds hundreds; no model row each)."""
+
+    pk: int
+    round: int
+    group_id: int
+    group: TravelGroup
+    table: Table
+    pinned: bool
+
+
 @dataclass
 class Cell:
     table: Table
     open: bool
-    visits: list[Visit] = field(default_factory=list)
+    visits: list[CellVisit] = field(default_factory=list)
 
 
 # Tables (columns) on one page of the grid.
@@ -100,7 +113,7 @@ def build_grid(
     """The grid of ``schedule``: the figures of every table and group; the cells of every
     table (``page`` None), only of the tables on ``page`` (1-based, clamped to the pages
     there are), or only of the tables ``table_ids`` (the cells an edit of the board touched).
-    Six queries, one more for a version based on another (to mark what it changed), two more
+    Four queries, one more for a version based on another (to mark what it changed), two more
     for a re-planned version."""
     event = schedule.event
     tables = list(Table.objects.filter(event=event).select_related("specialty").order_by("number"))
@@ -120,12 +133,9 @@ def build_grid(
         shown = tables[(page - 1) * TABLES_PER_PAGE : page * TABLES_PER_PAGE]
     elif table_ids is not None:
         shown = [t for t in tables if t.pk in table_ids]
-    # Every visit as plain values for the figures; rows only for the cells shown, their group
-    # taken from the groups already read (no join, no second copy of a group).
-    facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned"))
-    visits = schedule.visits.only("id", "schedule_id", "round", "group_id", "table_id", "pinned")
-    if page is not None or table_ids is not None:
-        visits = visits.filter(table_id__in=[t.pk for t in shown])
+    # Every visit as plain values: the figures count them all, the cells shown take theirs
+    # (with the group and table already read: no second query, no model row a visit).
+    facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned", "id"))
     changed: set[tuple[int, int, int]] = set()
     if schedule.based_on_id is not None:
         before = set(
@@ -139,16 +149,20 @@ def build_grid(
     for table_id, clinician_id, absent_rounds in anchors:
         table_open[table_id] |= there.anchor_rounds_of(clinician_id, absent_rounds)
     group_by_pk = {g.pk: g for g in groups}
-    cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
-    for visit in visits:
-        visit.group = group_by_pk[visit.group_id]
-        cells[visit.round, visit.table_id].append(visit)
+    shown_by_pk = {t.pk: t for t in shown}
+    cells: dict[tuple[int, int], list[CellVisit]] = defaultdict(list)
+    for round_number, group_id, table_id, pinned, pk in facts:
+        table = shown_by_pk.get(table_id)
+        if table is not None:
+            cells[round_number, table_id].append(
+                CellVisit(pk, round_number, group_id, group_by_pk[group_id], table, pinned)
+            )
     for cell_visits in cells.values():
         cell_visits.sort(key=lambda v: (v.group.name, v.group_id))
     per_group: dict[int, int] = defaultdict(int)
     per_table: dict[int, int] = defaultdict(int)
     busy: dict[int, set[int]] = defaultdict(set)
-    for round_number, group_id, table_id, _pinned in facts:
+    for round_number, group_id, table_id, _pinned, _pk in facts:
         per_group[group_id] += 1
         per_table[table_id] += 1
         busy[round_number].add(group_id)
@@ -233,7 +247,7 @@ class MoveFacts:
     table, or None: there but at no table; ``there`` False: not there), and the free seats of
     each round at the tables the group's track may visit (every table with no group)."""
 
-    itinerary: list[tuple[object, Visit | None, bool]]
+    itinerary: list[tuple[object, CellVisit | None, bool]]
     free_seats: list[tuple[object, list[tuple[Table, int]]]]
 
 
