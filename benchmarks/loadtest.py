@@ -588,16 +588,20 @@ def measure_cpu(
         get(paths[0], organizer=organizer)  # templates and URLs loaded first
         if cache != "kept":
             clear_cache()
-        spent = 0.0
+        spent, size = 0.0, 0
         for path in paths:
             if cache == "each cold":
                 clear_cache()
             started = time.process_time()
-            get(path, organizer=organizer)
+            response = get(path, organizer=organizer)
             spent += time.process_time() - started
+            size += len(response.content)
         ms = spent / len(paths) * 1000
         login_ms = login_ms or ms
-        lines.append(f"{name:<28} {ms:7.2f} ms CPU a request   {ms / login_ms:5.2f} x login page")
+        lines.append(
+            f"{name:<28} {ms:7.2f} ms CPU a request   {ms / login_ms:5.2f} x login page   "
+            f"{size / len(paths) / 1024:6.1f} KB"
+        )
     return lines
 
 

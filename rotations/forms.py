@@ -46,7 +46,7 @@ class MoveForm(forms.Form):
     group = forms.ModelChoiceField(queryset=None, label="Group", empty_label="Choose a group")
     from_round = forms.TypedChoiceField(
         coerce=int,
-        label="Its visit of round",
+        label="Its visit from",
         required=False,
         empty_value=None,
         help_text="Leave as it is to change the group's table in the round below; choose "

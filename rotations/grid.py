@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 
 from events.models import Anchor, Table, TravelGroup
 from events.queries import track_allows
@@ -39,11 +39,24 @@ class TableSummary:
     seats: int
 
 
+@dataclass(slots=True)
+class CellVisit:
+    """A visit as a cell of the grid shows it: plain values with the group and the table
+    already read (a page holds hundreds; no model row each)."""
+
+    pk: int
+    round: int
+    group_id: int
+    group: TravelGroup
+    table: Table
+    pinned: bool
+
+
 @dataclass
 class Cell:
     table: Table
     open: bool
-    visits: list[Visit] = field(default_factory=list)
+    visits: list[CellVisit] = field(default_factory=list)
 
 
 # Tables (columns) on one page of the grid.
@@ -94,22 +107,19 @@ class Grid:
         return ranges
 
 
-def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
+def build_grid(
+    schedule: Schedule, *, page: int | None = None, table_ids: set[int] | None = None
+) -> Grid:
     """The grid of ``schedule``: the figures of every table and group; the cells of every
-    table (``page`` None) or only of the tables on ``page`` (1-based, clamped to the pages
-    there are). Six queries, one more for a version based on another (to mark what it
-    changed), two more for a re-planned version."""
+    table (``page`` None), only of the tables on ``page`` (1-based, clamped to the pages
+    there are), or only of the tables ``table_ids`` (the cells an edit of the board touched).
+    Four queries, one more for a version based on another (to mark what it changed), two more
+    for a re-planned version."""
     event = schedule.event
-    tables = list(
-        Table.objects.filter(event=event)
-        .select_related("specialty")
-        .prefetch_related(
-            Prefetch(
-                "anchors",
-                queryset=Anchor.objects.only("id", "table_id", "clinician_id", "absent_rounds"),
-            )
-        )
-        .order_by("number")
+    tables = list(Table.objects.filter(event=event).select_related("specialty").order_by("number"))
+    # The anchors as plain values, only for the rounds each table is open.
+    anchors = Anchor.objects.filter(event=event).values_list(
+        "table_id", "clinician_id", "absent_rounds"
     )
     groups = list(
         TravelGroup.objects.filter(event=event)
@@ -121,11 +131,11 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
     if page is not None:
         page = min(max(page, 1), pages)
         shown = tables[(page - 1) * TABLES_PER_PAGE : page * TABLES_PER_PAGE]
-    # Every visit as plain values for the figures; whole rows only for the cells shown.
-    facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned"))
-    visits = schedule.visits.select_related("group").order_by("round", "group__name")
-    if page is not None:
-        visits = visits.filter(table_id__in=[t.pk for t in shown])
+    elif table_ids is not None:
+        shown = [t for t in tables if t.pk in table_ids]
+    # Every visit as plain values: the figures count them all, the cells shown take theirs
+    # (with the group and table already read: no second query, no model row a visit).
+    facts = list(schedule.visits.values_list("round", "group_id", "table_id", "pinned", "id"))
     changed: set[tuple[int, int, int]] = set()
     if schedule.based_on_id is not None:
         before = set(
@@ -135,20 +145,31 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         )
         changed = {fact[:3] for fact in facts} - before
     there = Availability.load(event=event, replan_from_round=schedule.replan_from_round)
-    table_open = {t.pk: there.table_rounds(t) for t in tables}
-    cells: dict[tuple[int, int], list[Visit]] = defaultdict(list)
-    for visit in visits:
-        cells[visit.round, visit.table_id].append(visit)
+    table_open: dict[int, set[int]] = {t.pk: set() for t in tables}
+    for table_id, clinician_id, absent_rounds in anchors:
+        table_open[table_id] |= there.anchor_rounds_of(clinician_id, absent_rounds)
+    group_by_pk = {g.pk: g for g in groups}
+    shown_by_pk = {t.pk: t for t in shown}
+    cells: dict[tuple[int, int], list[CellVisit]] = defaultdict(list)
+    for round_number, group_id, table_id, pinned, pk in facts:
+        table = shown_by_pk.get(table_id)
+        if table is not None:
+            cells[round_number, table_id].append(
+                CellVisit(pk, round_number, group_id, group_by_pk[group_id], table, pinned)
+            )
+    for cell_visits in cells.values():
+        cell_visits.sort(key=lambda v: (v.group.name, v.group_id))
     per_group: dict[int, int] = defaultdict(int)
     per_table: dict[int, int] = defaultdict(int)
     busy: dict[int, set[int]] = defaultdict(set)
-    for round_number, group_id, table_id, _pinned in facts:
+    for round_number, group_id, table_id, _pinned, _pk in facts:
         per_group[group_id] += 1
         per_table[table_id] += 1
         busy[round_number].add(group_id)
 
+    timetable = event.timetable()
     rows = []
-    for slot in event.timetable():
+    for slot in timetable:
         rows.append(
             (
                 slot,
@@ -162,12 +183,22 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
                 ],
             )
         )
+    group_present = {g.pk: there.group_rounds(g) for g in groups}
+    # How many tables a group may reach depends only on its track and its rounds: counted
+    # once for each such pair, not once a group (a large event has hundreds of groups).
+    table_facts = [(t.specialty.track, table_open[t.pk]) for t in tables]
+    reachable_of: dict[tuple[str, frozenset[int]], int] = {}
     group_summaries = []
     for group in groups:
-        present = there.group_rounds(group)
-        eligible = [t for t in tables if track_allows(group.track, t.specialty.track)]
-        reachable = sum(1 for t in eligible if table_open[t.pk] & present)
-        possible = min(len(present), reachable)
+        present = group_present[group.pk]
+        key = (group.track, frozenset(present))
+        if key not in reachable_of:
+            reachable_of[key] = sum(
+                1
+                for track, open_rounds in table_facts
+                if track_allows(group.track, track) and open_rounds & present
+            )
+        possible = min(len(present), reachable_of[key])
         group_summaries.append(
             GroupSummary(
                 group=group, size=group.size, visits=per_group[group.pk], possible=possible
@@ -182,13 +213,14 @@ def build_grid(schedule: Schedule, *, page: int | None = None) -> Grid:
         )
         for t in tables
     ]
+    present_of = [(g, g.pk, group_present[g.pk]) for g in groups]
     idle = {
         slot.number: [
             g
-            for g in groups
-            if slot.number in there.group_rounds(g) and g.pk not in busy[slot.number]
+            for g, pk, present in present_of
+            if slot.number in present and pk not in busy[slot.number]
         ]
-        for slot in event.timetable()
+        for slot in timetable
     }
     shares = [s.share for s in group_summaries if s.possible]
     shown_ids = {t.pk for t in shown}
@@ -215,7 +247,7 @@ class MoveFacts:
     table, or None: there but at no table; ``there`` False: not there), and the free seats of
     each round at the tables the group's track may visit (every table with no group)."""
 
-    itinerary: list[tuple[object, Visit | None, bool]]
+    itinerary: list[tuple[object, CellVisit | None, bool]]
     free_seats: list[tuple[object, list[tuple[Table, int]]]]
 
 

@@ -272,8 +272,16 @@ class SolveRunCancelView(OrganizerMixin, EventScopedMixin, View):
         return redirect(run)
 
 
+# Up to this many groups and tables together the grid page carries the move form; a larger
+# event's page links to the form's own page instead (hundreds of choices on every request).
+MOVE_FORM_INLINE_CHOICES = 80
+# Past this many groups the grid page lists only the groups short of a visit.
+GROUPS_LISTED = 40
+
+
 class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
-    """The grid of a version: rounds × tables, with the figures and the move form."""
+    """The grid of a version: rounds × tables (a page of tables at a time), with the figures
+    and the move form (a link to it for a large event)."""
 
     permission_required = "rotations.view_schedule"
     template_name = "rotations/schedule_detail.html"
@@ -291,12 +299,21 @@ class ScheduleDetailView(OrganizerMixin, EventScopedMixin, DetailView):
         rounds_across = self.request.GET.get("view") == "rounds"
         compact = self.request.GET.get("compact") == "1"
         latest = Schedule.objects.filter(event=self.event).order_by("-version").first()
-        move_form = MoveForm(event=self.event)
-        move_form.helper.form_action = reverse(
-            "rotations:schedule_move", kwargs={"event_pk": self.event.pk, "pk": schedule.pk}
-        )
+        move_form = None
+        if len(grid.groups) + len(grid.tables) <= MOVE_FORM_INLINE_CHOICES:
+            move_form = MoveForm(event=self.event)
+            move_form.helper.form_action = reverse(
+                "rotations:schedule_move", kwargs={"event_pk": self.event.pk, "pk": schedule.pk}
+            )
+        # A large event lists the groups that miss a visit they could have (the rest on
+        # request, ?groups=all): hundreds of rows of "10 of 10" say nothing.
+        group_rows = grid.groups
+        if len(group_rows) > GROUPS_LISTED and self.request.GET.get("groups") != "all":
+            group_rows = [s for s in grid.groups if s.visits < s.possible or not s.possible]
         return super().get_context_data(
             grid=grid,
+            group_rows=group_rows,
+            groups_hidden=len(grid.groups) - len(group_rows),
             quality=quality_text(grid, schedule.solve_run),
             move_form=move_form,
             solve_form=SolveForm(submit_label="Re-solve keeping the pins"),
@@ -469,7 +486,8 @@ class BoardEditView(OrganizerMixin, EventScopedMixin, View):
             pk=edit.result.schedule.pk
         )
         schedule.event = self.event
-        grid = build_grid(schedule)
+        # Only the touched tables' cells are drawn again: the figures count every table.
+        grid = build_grid(schedule, table_ids=set(edit.table_ids))
         context = {"event": self.event, "schedule": schedule, "grid": grid}
         cells, idle = {}, {}
         for round_ in sorted(edit.rounds):

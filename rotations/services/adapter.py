@@ -147,6 +147,15 @@ class Availability:
             if self.present(anchor.clinician_id, number)
         }
 
+    def anchor_rounds_of(self, clinician_id: int, absent_rounds: Iterable[int]) -> set[int]:
+        """``anchor_rounds`` from an anchor's plain values (its clinician and absent rounds)."""
+        absent = set(absent_rounds)
+        return {
+            number
+            for number in range(1, self.total + 1)
+            if number not in absent and self.present(clinician_id, number)
+        }
+
     def table_rounds(self, table: Table) -> set[int]:
         """Rounds in which at least one anchor is at ``table`` (its anchors prefetched)."""
         present: set[int] = set()

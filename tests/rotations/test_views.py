@@ -337,6 +337,58 @@ def test_grid_page_size_does_not_grow_with_the_tables(organizer_client):
     assert first_of_three < one_page * 1.5
 
 
+def test_grid_of_a_large_event_links_to_the_move_form_and_lists_only_short_groups(
+    organizer_client,
+):
+    from rotations.views import GROUPS_LISTED, MOVE_FORM_INLINE_CHOICES
+
+    small = make_schedule(make_ready_event(groups=2, tables=3, rounds=3))
+    large = make_schedule(make_ready_event(groups=GROUPS_LISTED + 5, tables=40, rounds=4))
+    assert GROUPS_LISTED + 5 + 40 > MOVE_FORM_INLINE_CHOICES
+    short = large.event.groups.order_by("name")[3]
+    large.visits.filter(group=short, round=2).delete()
+
+    small_queries = _grid_queries(organizer_client, small)
+    with CaptureQueriesContext(connection) as queries:
+        response = organizer_client.get(large.get_absolute_url())
+
+    page = response.content.decode()
+    move_url = reverse(
+        "rotations:schedule_move", kwargs={"event_pk": large.event_id, "pk": large.pk}
+    )
+    # No form with a choice per group and table: a link to the move form's own page.
+    assert len(queries) <= small_queries
+    assert (response.context["move_form"], page.count("<option")) == (None, 4)
+    assert f'href="{move_url}">Open the move form</a>' in page
+    assert [s.group.name for s in response.context["group_rows"]] == [short.name]
+    assert f"The other {GROUPS_LISTED + 4} groups get every visit they can." in page
+    # The small event keeps the form on the page.
+    assert organizer_client.get(small.get_absolute_url()).context["move_form"] is not None
+
+    everyone = organizer_client.get(large.get_absolute_url() + "?tables=2&groups=all")
+    assert len(everyone.context["group_rows"]) == GROUPS_LISTED + 5
+    assert everyone.context["groups_hidden"] == 0
+
+
+def test_grid_chips_pin_through_the_pages_one_form(organizer_client):
+    schedule = make_schedule(make_ready_event(groups=2, tables=3, rounds=3))
+    visit = schedule.visits.select_related("group").order_by("round", "group__name").first()
+    pin_url = reverse(
+        "rotations:visit_pin",
+        kwargs={"event_pk": schedule.event_id, "schedule_pk": schedule.pk, "pk": visit.pk},
+    )
+
+    page = organizer_client.get(schedule.get_absolute_url()).content.decode()
+
+    assert page.count('<form id="board-pin" method="post" hidden>') == 1
+    assert page.count('form="board-pin"') == schedule.visits.count()
+    assert f'form="board-pin" formaction="{pin_url}"' in page
+    assert f'aria-label="Pin {visit.group.name} in round {visit.round}"' in page
+    organizer_client.post(pin_url)
+    visit.refresh_from_db()
+    assert visit.pinned
+
+
 def test_run_status_polled_again_within_a_second_reads_no_run(organizer_client):
     event = make_ready_event()
     run = SolveRun.objects.create(event=event, status=SolveRun.Status.RUNNING, progress=40)
