@@ -401,6 +401,10 @@ def clear_cache() -> None:
     cache.clear()
 
 
+# gunicorn's keep-alive for the run, longer than any user's reading time (--think-ms).
+KEEP_ALIVE_S = 10
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="connections at once")
@@ -506,6 +510,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{port}",
             "--workers", str(args.workers), "--threads", "2",
+            # Clinicians' phones keep their connection while they read (browsers keep it for
+            # a minute or more); gunicorn's default of 2 s closes it under a user who reads
+            # 1-3 s, and every such request pays a new connection (wrk counts it an error).
+            "--keep-alive", str(KEEP_ALIVE_S),
             "--log-level", "warning",
         ],
         cwd=BASE_DIR,
@@ -605,6 +613,17 @@ def measure_cpu(
     return lines
 
 
+# The runs with think time are measured after a ramp-up of this long, from a cold cache, as
+# Locust's --reset-stats does: wrk opens every connection and sends its first request at the
+# same instant, a burst no crowd of readers makes, and the ramp-up lets the users spread out.
+RAMP_UP = "5s"
+
+
+def ramp_up(options: dict) -> dict:
+    """``options`` of a wrk run with think time, for its unreported ramp-up."""
+    return {**options, "duration": RAMP_UP}
+
+
 def measure(
     wrk: str,
     args,
@@ -644,6 +663,7 @@ def measure(
         print(f"users: {args.users} clinicians reading {think} between random links")
         wait_until_idle(base_url)
         clear_cache()
+        run_wrk(wrk, **ramp_up(clinicians))
         users[f"{args.users} users: personal links"] = run_wrk(wrk, **clinicians)
     if "mixed" in runs:
         print(
@@ -663,6 +683,9 @@ def measure(
         }
         wait_until_idle(base_url)
         clear_cache()
+        run_wrk_together(
+            wrk, {"clinicians": ramp_up(clinicians), "organizers": ramp_up(organizers)}
+        )
         together = run_wrk_together(wrk, {"clinicians": clinicians, "organizers": organizers})
         users[f"mixed: {args.users} clinicians' links"] = together["clinicians"]
         users[f"mixed: {args.organizers} organizers' pages"] = together["organizers"]
