@@ -15,11 +15,9 @@ for each such thing (``instance.instance_warnings``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from pathlib import Path
 
+from rotations.solver.command import model_parser, output_refused, parse_model_args, write_result
 from rotations.solver.instance import (
     InstanceError,
     instance_strategy,
@@ -43,24 +41,18 @@ def main(argv: list[str] | None = None) -> int:
         from rotations.solver.dinners.cli import main as dinners_main
 
         return dinners_main(argv[1:])
-    parser = argparse.ArgumentParser(
+    parser = model_parser(
         prog="python -m rotations.solver",
         description="Schedule the rounds of a rotation instance (rotation-instance/1 JSON).",
+        input_name="instance",
+        input_help="the instance file",
     )
-    parser.add_argument("instance", help="the instance file")
-    parser.add_argument(
-        "--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)"
-    )
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed")
     parser.add_argument(
         "--strategy",
         choices=[strategy.value for strategy in Strategy],
         help="how a re-plan treats the rounds it plans again (default: the instance's, else best)",
     )
-    parser.add_argument("--output", metavar="OUT.json", help="write here instead of stdout")
-    args = parser.parse_args(argv)
-    if args.time_limit <= 0:
-        parser.error("--time-limit must be positive")
+    args = parse_model_args(parser, argv)
 
     try:
         document = load_document(args.instance)
@@ -69,11 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     except InstanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.output:
-        error = _unwritable(Path(args.output))
-        if error is not None:
-            print(f"error: {args.output}: cannot be written ({error})", file=sys.stderr)
-            return 2
+    if output_refused(args.output):
+        return 2
     for warning in instance_warnings(problem):
         print(f"warning: {warning}", file=sys.stderr)
     solution = solve(
@@ -82,30 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         time_limit_s=args.time_limit,
         seed=args.seed,
     )
-    text = json.dumps(solution_to_json(problem, solution), indent=1) + "\n"
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            print(f"error: {args.output}: cannot be written ({exc.strerror})", file=sys.stderr)
-            return 2
-    else:
-        sys.stdout.write(text)
+    if not write_result(solution_to_json(problem, solution), args.output):
+        return 2
     return 1 if solution.status is Status.INFEASIBLE else 0
-
-
-def _unwritable(path: Path) -> str | None:
-    """Why ``path`` cannot be written, found by opening it for writing without changing it
-    (a file made for the test is removed again); None if it can."""
-    existed = path.exists()
-    try:
-        with path.open("ab"):
-            pass
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    if not existed:
-        path.unlink()
-    return None
 
 
 if __name__ == "__main__":
