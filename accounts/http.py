@@ -1,6 +1,6 @@
 """Small request helpers shared by the apps' views."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -16,3 +16,13 @@ def safe_next_url(
     ):
         return target
     return default
+
+
+def personal_page(response: HttpResponse, *, posts_forms: bool = False) -> HttpResponse:
+    """Mark ``response`` as a page behind a personal link, whose URL is the credential: not
+    indexed by search engines, and the URL never sent to another site as a referrer. A page
+    that posts forms sends it to this site ("same-origin"): with no referrer at all browsers
+    post with "Origin: null", which Django's CSRF check refuses; other pages send none."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin" if posts_forms else "no-referrer"
+    return response

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.csv import safe_csv_row
+from accounts.http import personal_page
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
 
@@ -34,15 +35,6 @@ from .queries import season_stipends, stipend_csv_rows
 
 def _base_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # The URL is the credential: never sent to another site. Same-origin, not no-referrer:
-    # the page posts a form, and with no referrer browsers send "Origin: null", which the
-    # CSRF check refuses (as on the series' reply page).
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 class SeasonListView(OrganizerMixin, ListView):
@@ -282,7 +274,7 @@ class SignUpView(FormView):
         )
         season = self.sign_up.season
         self.closed = timezone.now() >= season.sign_up_by or season.status != season.Status.SIGN_UP
-        return _private(super().dispatch(request, *args, **kwargs))
+        return personal_page(super().dispatch(request, *args, **kwargs), posts_forms=True)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sign_up": self.sign_up}
@@ -356,7 +348,7 @@ class HostView(TemplateView):
             (d for d in self.dinners if d.date >= today), self.dinners[-1] if self.dinners else None
         )
         self.members = list(self.group.members.order_by("last_name", "first_name"))
-        return _private(super().dispatch(request, *args, **kwargs))
+        return personal_page(super().dispatch(request, *args, **kwargs), posts_forms=True)
 
     def _form(self, data=None):
         if self.dinner is None:

@@ -19,6 +19,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from accounts.http import personal_page
 from events.models import Attendance, Event
 from events.permissions import EventScopedMixin
 
@@ -48,14 +49,6 @@ SYNC_PDF_MAX_ATTENDEES = 12
 PDF_QUEUED_SECONDS = 15 * 60
 # How long a rendered personal page is kept for its token and published version.
 ITINERARY_CACHE_SECONDS = 60
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # Personal pages: not kept by shared caches, not indexed by search engines, no referrer.
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # The URL is the credential: never send it on to another page as a referrer.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 class PersonalLinkMixin:
@@ -119,7 +112,7 @@ class CachedByVersionMixin:
         content, headers = cached
         if by_group:
             content = _fill_slots(content, link=link)
-        return _private(HttpResponse(content, headers=headers))
+        return personal_page(HttpResponse(content, headers=headers))
 
     def render_fresh(self, request, *args, slots: bool = False, **kwargs) -> HttpResponse:
         """The response itself, rendered now (the view's template with its context, and no
@@ -188,7 +181,7 @@ class ItineraryCalendarView(CachedByVersionMixin, PersonalLinkMixin, View):
         )
         filename = f"{slugify(itinerary.event.name) or 'rounds'}.ics"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return _private(response)
+        return personal_page(response)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -205,7 +198,7 @@ class TableDetailView(TemplateView):
         return super().get_context_data(itinerary=get_table_itinerary(table=table), **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
-        return _private(super().render_to_response(context, **response_kwargs))
+        return personal_page(super().render_to_response(context, **response_kwargs))
 
 
 # Organizer pages -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
-from accounts.http import safe_next_url
+from accounts.http import personal_page, safe_next_url
 
 from .forms import EmailFilterForm
 from .models import Email
@@ -73,12 +73,7 @@ class OptOutView(TemplateView):
         self.address = address_from_token(kwargs["token"])
         if self.address is None:
             raise Http404("No such link.")
-        response = super().dispatch(request, *args, **kwargs)
-        # The URL is the credential: sent as a referrer only to this site (no-referrer would
-        # make the browser post "Origin: null", which the CSRF check refuses), not indexed.
-        response["Referrer-Policy"] = "same-origin"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return personal_page(super().dispatch(request, *args, **kwargs), posts_forms=True)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts.csv import safe_csv_row
+from accounts.http import personal_page
 from accounts.permissions import OrganizerMixin
 from events.models import Attendance
 from events.permissions import EventScopedMixin, allowed_regions
@@ -35,15 +36,6 @@ VIEW_OUTCOMES = "outcomes.view_surveyanswer"
 VIEW_COMMENTS = "outcomes.view_comments"
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # A personal page: the URL is the credential (as the itinerary's). It goes to no other
-    # site as a referrer; "same-origin", not "no-referrer", so that browsers post the forms
-    # with this site's origin and Django's CSRF check accepts them.
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
 @method_decorator(never_cache, name="dispatch")
 class SurveyMixin:
     """The attendance behind the link (an unknown or reissued token is a 404), whether the
@@ -56,7 +48,7 @@ class SurveyMixin:
         )
         self.state = survey_state(self.attendance.event)
         self.answer = SurveyAnswer.objects.filter(attendance=self.attendance).first()
-        return _private(super().dispatch(request, *args, **kwargs))
+        return personal_page(super().dispatch(request, *args, **kwargs), posts_forms=True)
 
     def get_context_data(self, **kwargs):
         kwargs.update(

@@ -5,7 +5,7 @@ service, redirect."""
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
+from accounts.http import personal_page
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Site
 
@@ -389,15 +390,6 @@ class ReissueView(OrganizerMixin, SeriesScopedMixin, View):
 # The clinician's reply page
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # The URL is the credential: never send it to another site as a referrer. Same-origin,
-    # not no-referrer: with no referrer browsers post the form with "Origin: null", which
-    # Django's CSRF check refuses (as on the outbox's opt-out page).
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
 REPLY_THANKS = {
     Invitation.Status.YES: "Thank you: you are coming. See you there!",
     Invitation.Status.PARTIAL: "Thank you: we have your times.",
@@ -425,7 +417,7 @@ class ReplyView(FormView):
         self.now = timezone.now()
         self.closed = self.now >= self.invitation.evening.reply_by
         self.others = services.other_evenings(invitation=self.invitation, now=self.now)
-        return _private(super().dispatch(request, *args, **kwargs))
+        return personal_page(super().dispatch(request, *args, **kwargs), posts_forms=True)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "invitation": self.invitation, "others": self.others}
