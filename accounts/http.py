@@ -26,3 +26,9 @@ def personal_page(response: HttpResponse, *, posts_forms: bool = False) -> HttpR
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "same-origin" if posts_forms else "no-referrer"
     return response
+
+
+def site_url(request: HttpRequest) -> str:
+    """This site's address as the request reached it, without a trailing slash: the base of
+    the links that emails carry."""
+    return request.build_absolute_uri("/").rstrip("/")

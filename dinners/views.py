@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.csv import safe_csv_row
-from accounts.http import personal_page
+from accounts.http import personal_page, site_url
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Clinician
 
@@ -31,10 +31,6 @@ from .permissions import (
     seasons_for_user,
 )
 from .queries import season_stipends, stipend_csv_rows
-
-
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 class SeasonListView(OrganizerMixin, ListView):
@@ -152,7 +148,7 @@ class SeasonActionView(OrganizerMixin, SeasonScopedMixin, View):
 class InviteView(SeasonActionView):
     def act(self, request) -> str:
         sent = services.send_sign_up_invitations(
-            season=self.season, base_url=_base_url(request), by=request.user
+            season=self.season, base_url=site_url(request), by=request.user
         )
         if not sent:
             return "Everyone eligible already has a sign-up link: nothing was sent."
@@ -168,7 +164,7 @@ class FormGroupsView(SeasonActionView):
 class AnnounceView(SeasonActionView):
     def act(self, request) -> str:
         sent = services.send_group_emails(
-            season=self.season, base_url=_base_url(request), by=request.user
+            season=self.season, base_url=site_url(request), by=request.user
         )
         if not sent:
             return "Every member already has their group's email: nothing was sent."
@@ -178,7 +174,7 @@ class AnnounceView(SeasonActionView):
 class RemindView(SeasonActionView):
     def act(self, request) -> str:
         sent = services.send_dinner_reminders(
-            base_url=_base_url(request), season=self.season, by=request.user
+            base_url=site_url(request), season=self.season, by=request.user
         )
         return f"{sent} reminder{'s' if sent != 1 else ''} sent for the dinners of the next days."
 

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from accounts.http import personal_page
+from accounts.http import personal_page, site_url
 from accounts.permissions import OrganizerMixin
 from clinicians.models import Site
 
@@ -29,10 +29,6 @@ from .permissions import (
     series_for_user,
 )
 from .queries import series_overview
-
-
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _error_text(error: ValidationError) -> str:
@@ -291,7 +287,7 @@ class EveningUpdateView(OrganizerMixin, EveningScopedMixin, FormView):
                 evening=self.evening,
                 reply_by=form.cleaned_data["reply_by"],
                 cap=form.cleaned_data["cap"],
-                base_url=_base_url(self.request),
+                base_url=site_url(self.request),
                 by=self.request.user,
             )
         except ValidationError as error:
@@ -318,7 +314,7 @@ class InvitePreviewView(OrganizerMixin, EveningScopedMixin, TemplateView):
             sample = Invitation(evening=self.evening, clinician=plan.new[0], token="…")
         if sample is not None:
             sample.evening = self.evening
-            subject, body = invitation_message(sample, base_url=_base_url(self.request))
+            subject, body = invitation_message(sample, base_url=site_url(self.request))
             context["sample"] = {"subject": subject, "body": body, "to": sample.clinician}
         context["closed"] = timezone.now() >= self.evening.reply_by
         return context
@@ -343,7 +339,7 @@ class EveningActionView(OrganizerMixin, EveningScopedMixin, View):
 class InviteSendView(EveningActionView):
     def act(self, request) -> str:
         sent = services.send_invitations(
-            evening=self.evening, base_url=_base_url(request), by=request.user
+            evening=self.evening, base_url=site_url(request), by=request.user
         )
         if not sent:
             return "Everyone eligible already has an invitation: nothing was sent."
@@ -353,7 +349,7 @@ class InviteSendView(EveningActionView):
 class RemindView(EveningActionView):
     def act(self, request) -> str:
         sent = services.remind_non_responders(
-            evening=self.evening, base_url=_base_url(request), by=request.user
+            evening=self.evening, base_url=site_url(request), by=request.user
         )
         return (
             f"{sent} reminder{'s' if sent != 1 else ''} sent to those who have not answered "
@@ -436,7 +432,7 @@ class ReplyView(FormView):
                 arrives_at=data.get("arrives_at"),
                 leaves_at=data.get("leaves_at"),
                 other_evening=data.get("other_evening"),
-                base_url=_base_url(self.request),
+                base_url=site_url(self.request),
                 now=self.now,
             )
         except ValidationError as error:
