@@ -3,8 +3,9 @@
 Creates (or reuses) the event with a published schedule in a PostgreSQL database (DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432/rounds_loadtest, migrated first), starts gunicorn on
 a free loopback port with production settings and Redis as the cache (REDIS_URL, a database of
-its own: it is cleared), then measures with wrk (a C load generator, installed with apt-get
-when missing), each run from a cold cache:
+its own: it is cleared), behind nginx as in production (--proxy none: without), then measures
+with wrk (a C load generator; wrk and nginx are installed with apt-get when missing), each run
+from a cold cache:
 
 1. saturation: the login page, then random personal links, each with --users connections that
    send their next request as soon as the last is answered; prints requests/s, p50/p95/p99,
@@ -20,7 +21,8 @@ With --think, Locust runs the login page and links instead, users reading betwee
 traffic stays on 127.0.0.1.
 
     python -m benchmarks.loadtest [--users 200] [--duration 30s] [--think-ms 1000,3000]
-        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed] [--cpu N]
+        [--organizers 10] [--poll-s 5] [--runs saturation,users,mixed] [--proxy nginx|none]
+        [--cpu N]
 
 --cpu N measures no throughput: the server's CPU time a request of each page, in this process.
 """
@@ -244,29 +246,96 @@ def read_summary(stats_csv: Path, name: str = "Aggregated") -> dict[str, str]:
     raise SystemExit(f"No {name} row in {stats_csv}")
 
 
-def ensure_wrk() -> str:
-    """The path of `wrk`, the C load generator (a few percent of a core where Locust needs
-    more than the server): installed from the OS packages when missing and we are root."""
-    found = shutil.which("wrk")
+def ensure_tool(name: str, *, package: str, why: str) -> str:
+    """The path of the program `name`, installed from the OS packages (Debian's `package`)
+    when missing and we are root; otherwise exit saying `why` it is needed."""
+    found = shutil.which(name)
     if found:
         return found
     apt = shutil.which("apt-get")
     if apt and os.geteuid() == 0:
-        print("wrk is missing: installing it with apt-get (Debian's package 'wrk') ...")
-        install = [apt, "install", "-y", "--no-install-recommends", "wrk"]
+        print(f"{name} is missing: installing it with apt-get (Debian's package '{package}') ...")
+        install = [apt, "install", "-y", "--no-install-recommends", package]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT, "check": False}
         if subprocess.run(install, **quiet).returncode != 0:
             subprocess.run([apt, "update"], **quiet)
             subprocess.run(install, **quiet)
-        found = shutil.which("wrk")
+        found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
         if found:
             return found
     raise SystemExit(
-        "make loadtest needs wrk, a C load generator that leaves the cores to the server, and "
-        "could not install it (not root, or no apt-get). Install it (Debian/Ubuntu: "
-        "`sudo apt-get install wrk`; macOS: `brew install wrk`) and run again, or use Locust "
-        "with --think MIN,MAX."
+        f"make loadtest needs {name}, {why}, and could not install it (not root, or no "
+        f"apt-get). Install it (Debian/Ubuntu: `sudo apt-get install {package}`; macOS: "
+        f"`brew install {name}`) and run again."
     )
+
+
+def ensure_wrk() -> str:
+    """wrk, the C load generator (a few percent of a core where Locust needs more than the
+    server)."""
+    return ensure_tool(
+        "wrk", package="wrk", why="a C load generator that leaves the cores to the server"
+    )
+
+
+def ensure_nginx() -> str:
+    """nginx, the proxy in front of gunicorn as in production (README, "Deploying")."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if found:
+        return found
+    return ensure_tool(
+        "nginx", package="nginx-light", why="the proxy in front of gunicorn, as in production"
+    )
+
+
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+{user}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/nginx-body;
+    proxy_temp_path {workdir}/nginx-proxy;
+    fastcgi_temp_path {workdir}/nginx-fastcgi;
+    uwsgi_temp_path {workdir}/nginx-uwsgi;
+    scgi_temp_path {workdir}/nginx-scgi;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    upstream rounds {{
+        server 127.0.0.1:{upstream_port};
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://rounds;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_conf(*, workdir: Path, port: int, upstream_port: int) -> str:
+    """nginx's configuration for the run: one worker on `port`, passing complete requests to
+    gunicorn on `upstream_port` over kept-alive connections; every file under `workdir`."""
+    # As root, nginx's workers would run as nobody, who cannot write under `workdir`.
+    user = "user root;" if os.geteuid() == 0 else ""
+    return NGINX_CONF.format(workdir=workdir, user=user, port=port, upstream_port=upstream_port)
+
+
+def start_nginx(nginx: str, *, workdir: Path, port: int, upstream_port: int):
+    """nginx in front of gunicorn, in the foreground (the caller terminates it)."""
+    conf = workdir / "nginx.conf"
+    conf.write_text(nginx_conf(workdir=workdir, port=port, upstream_port=upstream_port))
+    return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf)])
 
 
 def parse_wrk(output: str) -> dict[str, float]:
@@ -441,10 +510,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--spawn-rate", type=int, default=50, help="Locust only")
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument(
+        "--proxy",
+        choices=("nginx", "none"),
+        default="nginx",
+        help="what stands in front of gunicorn: nginx, as in production (default), or nothing",
+    )
     # One more than the cores, as gunicorn advises for a machine of its own.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
     wrk = None if args.think or args.cpu else ensure_wrk()
+    nginx = ensure_nginx() if args.proxy == "nginx" and not args.cpu else None
 
     workdir = Path(tempfile.mkdtemp(prefix="rounds-loadtest-"))
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -465,6 +541,8 @@ def main(argv: list[str] | None = None) -> None:
         # address, but sends without pause (wrk) where people read: the flood cap is raised
         # above what wrk sends, the failed-guess budget is the real one.
         "ROUNDS_RATE_LIMIT_LINKS": os.environ.get("ROUNDS_RATE_LIMIT_LINKS", "10000000/m"),
+        # Behind nginx the client's address is the one nginx adds to X-Forwarded-For.
+        "ROUNDS_TRUSTED_PROXY_COUNT": "1" if nginx else "0",
     }
     os.environ.update(env)
 
@@ -505,10 +583,18 @@ def main(argv: list[str] | None = None) -> None:
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    gunicorn_port, proxy = port, None
+    if nginx:
+        # As in production: gunicorn's threaded workers give a new connection a thread until
+        # its first request arrives (up to 5 s), and wrk opens every connection before its
+        # user's first think time is over, so without a proxy the first requests of a run
+        # queue behind idle connections. nginx passes gunicorn only complete requests.
+        gunicorn_port = free_port()
+        proxy = start_nginx(nginx, workdir=workdir, port=port, upstream_port=gunicorn_port)
     gunicorn = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}",
+            "--bind", f"127.0.0.1:{gunicorn_port}",
             "--workers", str(args.workers), "--threads", "2",
             # Clinicians' phones keep their connection while they read (browsers keep it for
             # a minute or more); gunicorn's default of 2 s closes it under a user who reads
@@ -522,7 +608,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         wait_until_up(f"{base_url}/healthz")
         warm_up(base_url, warm)
-        print(f"gunicorn at {base_url} ({args.workers} workers x 2 threads)")
+        in_front = "behind nginx" if proxy else "without a proxy"
+        print(f"gunicorn at {base_url} ({args.workers} workers x 2 threads, {in_front})")
         if wrk is None:
             results = run_locust(args, base_url=base_url, env=env, workdir=workdir)
             users = {}
@@ -537,11 +624,14 @@ def main(argv: list[str] | None = None) -> None:
                 cookie=cookie,
             )
     finally:
-        gunicorn.terminate()
-        try:
-            gunicorn.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            gunicorn.kill()
+        for server in (proxy, gunicorn):
+            if server is None:
+                continue
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
     print()
     for name, figures in results.items():
         print(format_figures(name, figures))

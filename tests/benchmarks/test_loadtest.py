@@ -161,3 +161,87 @@ def test_wrk_script_paces_users_and_sends_the_organizers_cookie(tmp_path):
     assert 0 < figures["requests"] <= 20
     assert {path for path, _ in seen} <= {"/grid/", "/status/"}
     assert {cookie for _, cookie in seen} == {"sessionid=abc"}
+
+
+def test_ensure_nginx_without_nginx_nor_root_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(loadtest.shutil, "which", lambda name, path=None: None)
+    monkeypatch.setattr(loadtest.os, "geteuid", lambda: 1000)
+
+    with pytest.raises(SystemExit) as exit:
+        loadtest.ensure_nginx()
+
+    assert "apt-get install nginx-light" in str(exit.value.code)
+
+
+def test_nginx_conf_passes_requests_to_gunicorn_over_kept_alive_connections(tmp_path):
+    conf = loadtest.nginx_conf(workdir=tmp_path, port=8001, upstream_port=8002)
+
+    assert "listen 127.0.0.1:8001;" in conf
+    assert "server 127.0.0.1:8002;" in conf
+    assert "proxy_http_version 1.1;" in conf and 'proxy_set_header Connection "";' in conf
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    # Every file nginx writes stays in the run's own folder.
+    for line in conf.splitlines():
+        if "_path " in line or line.startswith(("pid ", "error_log ")):
+            assert str(tmp_path) in line
+
+
+IDLE_CONNECTIONS = 4
+
+
+@pytest.mark.skipif(shutil.which("nginx", path="/usr/sbin:/usr/bin") is None, reason="no nginx")
+def test_behind_nginx_idle_connections_do_not_hold_gunicorns_threads(tmp_path):
+    """Why the README puts nginx in front and make loadtest measures through it: a gunicorn
+    thread waits up to 5 s for a new connection's first request, so a few connections opened
+    and left silent (a phone's speculative connection, wrk before a user's first think time
+    ends) stall the worker; nginx opens gunicorn's connections only with a request to pass."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    app = tmp_path / "hello.py"
+    app.write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'ok']\n"
+    )
+    gunicorn_port, nginx_port = loadtest.free_port(), loadtest.free_port()
+    gunicorn = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "hello:app", "--bind", f"127.0.0.1:{gunicorn_port}",
+         "--workers", "1", "--threads", "2", "--log-level", "warning"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    nginx = loadtest.start_nginx(
+        shutil.which("nginx", path="/usr/sbin:/usr/bin"),
+        workdir=tmp_path,
+        port=nginx_port,
+        upstream_port=gunicorn_port,
+    )
+    idle = []
+    try:
+        loadtest.wait_until_up(f"http://127.0.0.1:{nginx_port}/")
+
+        def seconds_for_a_request_behind_idle_connections(port: int) -> float:
+            idle.extend(
+                socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE_CONNECTIONS)
+            )
+            time.sleep(0.2)
+            started = time.monotonic()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+                assert response.read() == b"ok"
+            return time.monotonic() - started
+
+        through_nginx = seconds_for_a_request_behind_idle_connections(nginx_port)
+        straight_to_gunicorn = seconds_for_a_request_behind_idle_connections(gunicorn_port)
+    finally:
+        for connection in idle:
+            connection.close()
+        for server in (nginx, gunicorn):
+            server.terminate()
+            server.wait(timeout=15)
+
+    # Not a timing budget: gunicorn's data wait is 5 s, far beyond any noise here.
+    assert straight_to_gunicorn > 3
+    assert through_nginx < 3
