@@ -682,10 +682,11 @@ def _set_group_presence(*, event: Event, group_id: int, current: Invitation) -> 
         group.save(update_fields=["absent_rounds"])
 
 
-def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -> int:
-    """Apply every reply of ``evening`` to its event again (``bring_into_event``), e.g. after
-    anchors were seated or groups formed, in one transaction. Audited (REPLIES_BROUGHT_IN).
-    Returns how many replies need the organizer."""
+def apply_replies(*, evening: Evening) -> tuple[Evening, int]:
+    """Apply every reply of ``evening`` to its event (``bring_into_event``), in one
+    transaction (the caller's, if any), not audited: a step of a larger write that records
+    its own audit entry (``bring_replies_into_event``, ``preparing.prepare_evening``).
+    Returns the evening, locked, and how many replies need the organizer."""
     with transaction.atomic():
         locked = Evening.objects.select_for_update().select_related("event").get(pk=evening.pk)
         answered = locked.invitations.exclude(status=Invitation.Status.INVITED).select_related(
@@ -699,6 +700,15 @@ def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -
             if attention != invitation.attention:
                 invitation.attention = attention
                 invitation.save(update_fields=["attention"])
+    return locked, todo
+
+
+def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -> int:
+    """Apply every reply of ``evening`` to its event again (``apply_replies``), e.g. after
+    anchors were seated or groups formed, in one transaction. Audited (REPLIES_BROUGHT_IN,
+    one entry). Returns how many replies need the organizer."""
+    with transaction.atomic():
+        locked, todo = apply_replies(evening=evening)
         record_audit(
             actor=by,
             action=REPLIES_BROUGHT_IN,
