@@ -56,8 +56,6 @@ logger = logging.getLogger(__name__)
 PLAN_TASK = "series.plan"
 SOLVE_EVENING_TASK = "series.solve_evening"
 EVENINGS_SOLVED_TASK = "series.evenings_solved"
-# How many evenings a specialist anchors in a season, unless their replies say otherwise.
-SPECIALIST_MAX_EVENINGS = 1
 PLAN_TIME_LIMIT_S = 30
 PLAN_WORKERS = 2
 # A plan queued this long without a worker is lost (as rotations' QUEUED_TOO_LONG).
@@ -115,13 +113,14 @@ def _pk(solver_id: str) -> int:
 def build_series_problem(series: Series) -> SeriesProblem:
     """The series planner's problem for ``series``. Reads only; a fixed number of queries.
 
-    - Evenings: id "E<pk>", the sites they cover (by name), ``tables`` = the tables of the
-      evening's event, or when it has none yet as many as the specialists who may come.
+    - Evenings: id "E<pk>", the sites they cover (by name), ``tables`` = the organizer's
+      ``Evening.tables`` (how many the venue holds), else the tables of the evening's event,
+      or when it has none yet as many as the specialists who may come.
     - Specialists: the active specialists invited to an evening of the series (every active
       specialist practising at an evening's site when nobody is invited yet). Those who have
       answered may anchor the evenings they said yes (or late/early) to, and an evening they
       moved to; those who have not answered, every evening covering one of their sites. At
-      most ``SPECIALIST_MAX_EVENINGS`` each.
+      most ``Series.specialist_max_evenings`` each.
     - Groups: one per primary-care department at an evening's site, id "D<pk>", counting its
       active clinicians but those who said no to every invitation; it attends one of the
       evenings covering its site.
@@ -172,7 +171,7 @@ def build_series_problem(series: Series) -> SeriesProblem:
                 sites=tuple(sorted(site.name for site in clinician.sites.all())),
                 track=Track(clinician.specialty.track),
                 available_evenings=available,
-                max_evenings=SPECIALIST_MAX_EVENINGS,
+                max_evenings=series.specialist_max_evenings,
                 name=clinician.full_name,
             )
         )
@@ -223,7 +222,11 @@ def build_series_problem(series: Series) -> SeriesProblem:
         PlannerEvening(
             id=evening_id(evening),
             sites=tuple(sorted(site.name for site in evening.sites.all())),
-            tables=evening.table_count or len(specialists),
+            tables=(
+                evening.tables
+                if evening.tables is not None
+                else evening.table_count or len(specialists)
+            ),
             label=evening.event.name,
         )
         for evening in evenings
