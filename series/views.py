@@ -28,7 +28,7 @@ from .permissions import (
     get_series_for_user,
     series_for_user,
 )
-from .queries import series_overview
+from .queries import scheduled_pairs, series_overview
 
 
 def _error_text(error: ValidationError) -> str:
@@ -112,6 +112,8 @@ class SeriesDetailView(OrganizerMixin, SeriesScopedMixin, TemplateView):
         )
         context["plan"] = series_plan
         context["planned"] = planning.planned_evenings(series_plan) if series_plan else []
+        # The pairs the solved schedules seat together, beside the plan's figure.
+        context["scheduled"] = scheduled_pairs(self.series) if series_plan else None
         context["last_plan"] = last_plan
         context["progress"] = planning.series_progress(
             series=self.series, last_plan=last_plan, evenings=evenings
