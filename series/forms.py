@@ -1,27 +1,53 @@
-"""The series' forms: a series, an evening, the evening's deadline and cap, and the reply."""
+"""The series' forms: a series and its planning settings, an evening, the evening's
+deadline, cap and tables, and the reply."""
 
 import datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinicians.models import Region, Site
 from events.permissions import allowed_regions, events_for_user, may_leave_region_empty
 
 from .models import Evening, Invitation, Series
-from .services import Answer
+from .services import Answer, check_evening_tables, check_specialist_max_evenings
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def _specialist_max_evenings_field() -> forms.IntegerField:
+    field = Series._meta.get_field("specialist_max_evenings")
+    return forms.IntegerField(
+        label="Most evenings a specialist anchors",
+        initial=field.default,
+        min_value=1,
+        help_text=field.help_text,
+        error_messages={"min_value": "A specialist anchors at least 1 evening."},
+    )
+
+
+def _clean_specialist_max_evenings(form: forms.Form) -> int:
+    value = form.cleaned_data["specialist_max_evenings"]
+    if value is None and not form.fields["specialist_max_evenings"].required:
+        return form.fields["specialist_max_evenings"].initial
+    try:
+        check_specialist_max_evenings(value)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["specialist_max_evenings"]) from None
+    return value
+
+
 class SeriesForm(forms.ModelForm):
+    specialist_max_evenings = _specialist_max_evenings_field()
+
     class Meta:
         model = Series
-        fields = ["name", "starts_on", "ends_on", "regions"]
+        fields = ["name", "starts_on", "ends_on", "regions", "specialist_max_evenings"]
         widgets = {
             "starts_on": DATE,
             "ends_on": DATE,
@@ -31,6 +57,8 @@ class SeriesForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regions"].queryset = allowed_regions(user)
+        # Left out (or empty) on creation: the default, one evening.
+        self.fields["specialist_max_evenings"].required = False
         # An organizer limited to regions must place the series in theirs, or lose it.
         self.fields["regions"].required = not may_leave_region_empty(user)
         self.fields["name"].widget.attrs["placeholder"] = "e.g. Regional evenings 2026"
@@ -39,8 +67,12 @@ class SeriesForm(forms.ModelForm):
             "name",
             Row(Column("starts_on", css_class="col-6"), Column("ends_on", css_class="col-6")),
             "regions",
+            "specialist_max_evenings",
             Submit("save", "Create series"),
         )
+
+    def clean_specialist_max_evenings(self):
+        return _clean_specialist_max_evenings(self)
 
     def clean(self):
         data = super().clean()
@@ -134,10 +166,34 @@ class EveningForm(forms.Form):
         return data
 
 
+class SeriesUpdateForm(forms.ModelForm):
+    """A series' name and planning settings."""
+
+    specialist_max_evenings = _specialist_max_evenings_field()
+
+    class Meta:
+        model = Series
+        fields = ["name", "specialist_max_evenings"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("name", "specialist_max_evenings", Submit("save", "Save"))
+
+    def clean_specialist_max_evenings(self):
+        return _clean_specialist_max_evenings(self)
+
+
 class EveningUpdateForm(forms.ModelForm):
+    tables = forms.IntegerField(
+        required=False,
+        label="Tables",
+        help_text=Evening._meta.get_field("tables").help_text,
+    )
+
     class Meta:
         model = Evening
-        fields = ["reply_by", "cap"]
+        fields = ["reply_by", "cap", "tables"]
         widgets = {"reply_by": DATETIME}
 
     def __init__(self, *args, **kwargs):
@@ -147,8 +203,18 @@ class EveningUpdateForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("reply_by", css_class="col-md-6"), Column("cap", css_class="col-md-6")),
+            "tables",
             Submit("save", "Save"),
         )
+
+    def clean_tables(self):
+        tables = self.cleaned_data["tables"]
+        # The real minimum (at least 1, and the tables the event already has) in words.
+        try:
+            check_evening_tables(evening=self.instance, tables=tables)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["tables"]) from None
+        return tables
 
 
 class ReplyForm(forms.Form):

@@ -11,6 +11,7 @@ solved by the existing solver.
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -31,6 +32,14 @@ class Series(models.Model):
         blank=True,
         help_text="Organizers limited to regions see the series of their regions.",
     )
+    # The planner's limit for every specialist of the season (``planning``).
+    specialist_max_evenings = models.PositiveSmallIntegerField(
+        "most evenings a specialist anchors",
+        default=1,
+        validators=[MinValueValidator(1, "A specialist anchors at least 1 evening.")],
+        help_text="The planner seats each specialist at no more evenings than this, among "
+        "those they said yes to.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -44,6 +53,11 @@ class Series(models.Model):
         ordering = ["-starts_on", "name"]
         verbose_name_plural = "series"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(specialist_max_evenings__gte=1),
+                name="series_specialist_anchors_an_evening",
+                violation_error_message="A specialist anchors at least 1 evening.",
+            ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),
                 name="series_ends_after_it_starts",
@@ -71,6 +85,16 @@ class Evening(models.Model):
         blank=True,
         help_text="How many may come; those who say yes beyond it join the waiting list.",
     )
+    # The planner's tables for the evening (``planning.build_series_problem``); empty: the
+    # event's tables, or as many as the specialists who may come.
+    tables = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "The venue holds at least 1 table.")],
+        help_text="How many tables the venue holds: the planner seats at most this many "
+        "specialists here, one per table. Empty: the event's tables, or as many as the "
+        "specialists who may come.",
+    )
     # The event whose set-up this evening's event was copied from, if any.
     template = models.ForeignKey(
         Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -79,6 +103,13 @@ class Evening(models.Model):
 
     class Meta:
         ordering = ["event__date", "event__start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tables__isnull=True) | Q(tables__gte=1),
+                name="evening_holds_a_table",
+                violation_error_message="The venue holds at least 1 table.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.event.name

@@ -11,6 +11,11 @@
   ``register_met_before_source`` in ``SeriesConfig.ready``): a department met a specialty at
   an earlier evening of the same series when a published schedule there sent one of its
   groups to a table of that specialty.
+- ``evening_shared_patients``: the plan's purpose carried into each evening's solve
+  (registered with rotations' ``register_affinity_source``): on an evening of a series, a
+  visit that seats a group with a specialist who practises at its members' site is worth
+  one more per clinician x specialist pair (``SHARED_PATIENT_PAIR_WEIGHT``), the pairs the
+  plan counts. ``queries.scheduled_pairs`` then counts the pairs the solved schedules seat.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from django.utils import timezone
 
 from accounts.services import display_name, record_audit
 from clinicians.models import Clinician, Department, track_allows
-from events.models import Event
+from events.models import Anchor, Event, GroupMember
 from rotations import services as rotations
 from rotations.models import SolveRun, Visit
 from rotations.solver import Progress, Track
@@ -56,8 +61,6 @@ logger = logging.getLogger(__name__)
 PLAN_TASK = "series.plan"
 SOLVE_EVENING_TASK = "series.solve_evening"
 EVENINGS_SOLVED_TASK = "series.evenings_solved"
-# How many evenings a specialist anchors in a season, unless their replies say otherwise.
-SPECIALIST_MAX_EVENINGS = 1
 PLAN_TIME_LIMIT_S = 30
 PLAN_WORKERS = 2
 # A plan queued this long without a worker is lost (as rotations' QUEUED_TOO_LONG).
@@ -115,13 +118,14 @@ def _pk(solver_id: str) -> int:
 def build_series_problem(series: Series) -> SeriesProblem:
     """The series planner's problem for ``series``. Reads only; a fixed number of queries.
 
-    - Evenings: id "E<pk>", the sites they cover (by name), ``tables`` = the tables of the
-      evening's event, or when it has none yet as many as the specialists who may come.
+    - Evenings: id "E<pk>", the sites they cover (by name), ``tables`` = the organizer's
+      ``Evening.tables`` (how many the venue holds), else the tables of the evening's event,
+      or when it has none yet as many as the specialists who may come.
     - Specialists: the active specialists invited to an evening of the series (every active
       specialist practising at an evening's site when nobody is invited yet). Those who have
       answered may anchor the evenings they said yes (or late/early) to, and an evening they
       moved to; those who have not answered, every evening covering one of their sites. At
-      most ``SPECIALIST_MAX_EVENINGS`` each.
+      most ``Series.specialist_max_evenings`` each.
     - Groups: one per primary-care department at an evening's site, id "D<pk>", counting its
       active clinicians but those who said no to every invitation; it attends one of the
       evenings covering its site.
@@ -172,7 +176,7 @@ def build_series_problem(series: Series) -> SeriesProblem:
                 sites=tuple(sorted(site.name for site in clinician.sites.all())),
                 track=Track(clinician.specialty.track),
                 available_evenings=available,
-                max_evenings=SPECIALIST_MAX_EVENINGS,
+                max_evenings=series.specialist_max_evenings,
                 name=clinician.full_name,
             )
         )
@@ -223,7 +227,11 @@ def build_series_problem(series: Series) -> SeriesProblem:
         PlannerEvening(
             id=evening_id(evening),
             sites=tuple(sorted(site.name for site in evening.sites.all())),
-            tables=evening.table_count or len(specialists),
+            tables=(
+                evening.tables
+                if evening.tables is not None
+                else evening.table_count or len(specialists)
+            ),
             label=evening.event.name,
         )
         for evening in evenings
@@ -619,3 +627,48 @@ def earlier_evenings_met(
         if key not in met or met[key] < date:
             met[key] = date
     return met
+
+
+# --- The plan's purpose in each evening's solve ------------------------------------------------
+
+# The extra affinity, on an evening of a series, of a visit per primary-care clinician x
+# specialist pair it brings to one table (a member of the group and an anchor of the table who
+# practises at the site of the member's department: the pairs the season's plan counts), on
+# top of rotations' 1 per anchor at the group's department's site. Beside the met-before
+# weights (``rotations.services.adapter.MET_BEFORE_WEIGHTS``: a new table is worth 1, a
+# specialty met recently 0): a visit's value is 2 x affinity + that bonus, so a group of 6 at
+# the table of one specialist of its site is worth 2 x (1 + 6) + 1 = 15 at a series evening
+# (3 at a one-off event), a group of 2 there 7, a table without shared patients at most 1.
+# Among schedules with the most (and fairest) visits, the solver therefore seats the pairs
+# the plan counts, the most pairs first, also for a group formed of several small
+# departments (which has no site of its own); the season's memory then only chooses between
+# tables that bring the group as many pairs.
+SHARED_PATIENT_PAIR_WEIGHT = 1
+
+
+def evening_shared_patients(event: Event) -> dict[tuple[int, int], int]:
+    """For an evening's event: (travelling group pk, table pk) -> the extra affinity of that
+    visit, ``SHARED_PATIENT_PAIR_WEIGHT`` x the pairs of a member and an anchor who practises
+    at the site of the member's department. Other events: nothing. Four queries (one for
+    another event), whatever the evening's size."""
+    if not Evening.objects.filter(event=event).exists():
+        return {}
+    anchors: dict[int, list[int]] = defaultdict(list)
+    for table, clinician in Anchor.objects.filter(event=event).values_list(
+        "table_id", "clinician_id"
+    ):
+        anchors[clinician].append(table)
+    # site -> table -> how many of the table's anchors practise there
+    at_site: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for clinician, site in Clinician.sites.through.objects.filter(
+        clinician_id__in=anchors
+    ).values_list("clinician_id", "site_id"):
+        for table in anchors[clinician]:
+            at_site[site][table] += 1
+    extra: dict[tuple[int, int], int] = defaultdict(int)
+    for group, site in GroupMember.objects.filter(
+        event=event, clinician__department__site__in=list(at_site)
+    ).values_list("group_id", "clinician__department__site_id"):
+        for table, count in at_site[site].items():
+            extra[(group, table)] += SHARED_PATIENT_PAIR_WEIGHT * count
+    return dict(extra)

@@ -3,14 +3,15 @@
 The plan (``planning``) says which evening each specialist anchors. Preparing an evening
 turns that and the replies into the event's set-up, with the services of ``events``:
 
-1. the replies come into the event (``services.bring_replies_into_event``): attendance;
+1. the replies come into the event (``services.apply_replies``): attendance;
 2. each specialist the plan puts at this evening is seated at the table of their specialty,
    made if the event has none (``events.services.add_table``, ``add_anchor``); specialists
    who said yes here but are planned at another evening are not seated (they still attend);
 3. the travelling groups are formed from the attending primary-care clinicians
    (``events.services.form_groups``, the event's own size range);
-4. the replies come in again, now that anchors and groups exist: late arrivals and early
-   departures become the rounds each anchor and group is there.
+4. the replies come in again (``services.bring_replies_into_event``, the one audit entry
+   of the replies for the evening), now that anchors and groups exist: late arrivals and
+   early departures become the rounds each anchor and group is there.
 
 Each evening is prepared in its own transaction; an evening whose schedule is published is
 left as it is (its set-up is in clinicians' hands) and said so.
@@ -66,7 +67,9 @@ def prepare_evening(
             evening, 0, 0, 0, skipped="its schedule is published, so it was left as it is"
         )
     with transaction.atomic():
-        services.bring_replies_into_event(evening=evening, by=by)
+        # Attendance first, so the groups are formed from who is coming; the audit entry
+        # comes with the second pass below (one REPLIES_BROUGHT_IN per evening).
+        services.apply_replies(evening=evening)
         tables = {table.specialty_id: table for table in event.tables.all()}
         anchored = set(Anchor.objects.filter(event=event).values_list("clinician_id", flat=True))
         planned = (

@@ -9,9 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from clinicians.models import Clinician, Site, track_allows
+from events.models import Anchor, GroupMember
 from events.queries import TRACK_LABELS
+from rotations.models import Schedule, Visit
 
-from .models import Evening, Invitation
+from .models import Evening, Invitation, Series
 
 
 @dataclass(frozen=True)
@@ -288,3 +290,67 @@ def series_overview(evenings: Sequence[Evening]) -> list[EveningSummary]:
         summary.gaps = _gaps(evening, eligible, coming_specialties, invited_specialties)
         summaries.append(summary)
     return summaries
+
+
+@dataclass(frozen=True)
+class ScheduledPairs:
+    """The shared-patient pairs the evenings' schedules seat together (``scheduled_pairs``):
+    ``pairs`` primary-care clinician x specialist pairs, counted once for the season however
+    many visits bring them together, over the ``scheduled`` evenings (of ``evenings``) that
+    have a schedule."""
+
+    pairs: int
+    scheduled: int
+    evenings: int
+
+
+def scheduled_pairs(series: Series) -> ScheduledPairs:
+    """How many shared-patient pairs actually meet in the evenings' schedules: a primary-care
+    clinician and a specialist who practises at the site of the clinician's department meet
+    when a visit of the schedule seats the clinician's travelling group at a table the
+    specialist anchors, in a round the specialist is there. An evening's schedule is its
+    published version, else its newest (the one an organizer would publish); an evening with
+    none counts nothing. The plan's ``pairs_meeting`` counts the pairs it brings to the same
+    evening, what a schedule can seat at best; this counts what the schedules do seat, after
+    the evenings are set up and solved (they follow the schedules, not a newer plan). Five
+    queries, whatever the season's size."""
+    evenings = Evening.objects.filter(series=series).count()
+    chosen: dict[int, tuple[bool, int, int]] = {}
+    for pk, event_id, published, version in Schedule.objects.filter(
+        event__evening__series=series
+    ).values_list("pk", "event_id", "is_published", "version"):
+        rank = (published, version, pk)
+        if event_id not in chosen or chosen[event_id] < rank:
+            chosen[event_id] = rank
+    if not chosen:
+        return ScheduledPairs(pairs=0, scheduled=0, evenings=evenings)
+    visits = list(
+        Visit.objects.filter(schedule_id__in=[pk for *_, pk in chosen.values()]).values_list(
+            "round", "group_id", "table_id"
+        )
+    )
+    members: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for group, clinician, site in GroupMember.objects.filter(
+        group_id__in={group for _, group, _ in visits},
+        clinician__department__site__isnull=False,
+    ).values_list("group_id", "clinician_id", "clinician__department__site_id"):
+        members[group].append((clinician, site))
+    anchors: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)
+    for table, clinician, absent in Anchor.objects.filter(
+        table_id__in={table for *_, table in visits}
+    ).values_list("table_id", "clinician_id", "absent_rounds"):
+        anchors[table].append((clinician, absent or []))
+    practises: dict[int, set[int]] = defaultdict(set)
+    for clinician, site in Clinician.sites.through.objects.filter(
+        clinician_id__in={c for found in anchors.values() for c, _ in found}
+    ).values_list("clinician_id", "site_id"):
+        practises[clinician].add(site)
+    met = {
+        (clinician, specialist)
+        for round_, group, table in visits
+        for specialist, absent in anchors.get(table, ())
+        if round_ not in absent
+        for clinician, site in members.get(group, ())
+        if site in practises[specialist]
+    }
+    return ScheduledPairs(pairs=len(met), scheduled=len(chosen), evenings=evenings)

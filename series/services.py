@@ -1,8 +1,8 @@
 """Writes of the series, each in one transaction, raising ``ValidationError`` with a message
 for the organizer or the clinician when refused:
 
-- creating a series and adding evenings (the evening's event is a copy of a template event,
-  ``events.services.copy_event``, or a fresh one);
+- creating a series, its planning settings, and adding evenings (the evening's event is a
+  copy of a template event, ``events.services.copy_event``, or a fresh one);
 - inviting the eligible clinicians of an evening and reminding those who have not answered,
   by email, never twice (what was sent is recorded in the same transaction);
 - replies by personal link (``reply``), with the cap and its waiting list;
@@ -32,6 +32,7 @@ from .queries import eligible_clinician_ids
 
 # Audit log actions written by the series.
 SERIES_CREATED = "series.created"
+SERIES_CHANGED = "series.changed"
 EVENING_ADDED = "series.evening_added"
 EVENING_CHANGED = "series.evening_changed"
 INVITATIONS_SENT = "series.invited"
@@ -62,13 +63,21 @@ def create_series(
     ends_on: datetime.date,
     regions: Iterable[Region],
     by: AbstractBaseUser | None,
+    specialist_max_evenings: int = 1,
 ) -> Series:
     """Create a series (a season from ``starts_on`` to ``ends_on``) in ``regions``, audited
     (SERIES_CREATED), in one transaction."""
     if ends_on < starts_on:
         raise ValidationError("A series ends on or after the day it starts.")
+    check_specialist_max_evenings(specialist_max_evenings)
     user = by if by is not None and by.is_authenticated else None
-    series = Series.objects.create(name=name, starts_on=starts_on, ends_on=ends_on, created_by=user)
+    series = Series.objects.create(
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        specialist_max_evenings=specialist_max_evenings,
+        created_by=user,
+    )
     regions = list(regions)
     series.regions.set(regions)
     record_audit(
@@ -81,6 +90,62 @@ def create_series(
         + ").",
         details={"series": series.pk, "regions": [r.pk for r in regions]},
     )
+    return series
+
+
+def check_specialist_max_evenings(value: int | None) -> None:
+    """The planner's "most evenings a specialist anchors": at least 1 (the one rule; the
+    series forms and services call it)."""
+    if value is None or value < 1:
+        raise ValidationError(
+            {"specialist_max_evenings": "A specialist anchors at least 1 evening."}
+        )
+
+
+def check_evening_tables(*, evening: Evening, tables: int | None) -> None:
+    """How many tables an evening's venue holds: empty (the planner counts the event's tables,
+    or the specialists), or at least 1 and at least the tables the event already has (a venue
+    cannot hold fewer than are set up)."""
+    if tables is None:
+        return
+    existing = evening.event.tables.count()
+    if tables < max(1, existing):
+        message = (
+            f"The event already has {existing} tables, so the venue holds at least {existing}; "
+            "remove tables from the event first, or leave this empty to count them."
+            if existing > 1
+            else "The venue holds at least 1 table; leave this empty to count the event's tables."
+        )
+        raise ValidationError({"tables": message})
+
+
+def update_series(
+    *, series: Series, name: str, specialist_max_evenings: int, by: AbstractBaseUser | None
+) -> Series:
+    """Rename ``series`` and set its planning settings (``specialist_max_evenings``), in one
+    transaction, audited (SERIES_CHANGED) when something changed. The plan in force keeps
+    the settings it was made with until the season is planned again."""
+    check_specialist_max_evenings(specialist_max_evenings)
+    with transaction.atomic():
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        before = (locked.name, locked.specialist_max_evenings)
+        locked.name, locked.specialist_max_evenings = name, specialist_max_evenings
+        locked.save(update_fields=["name", "specialist_max_evenings"])
+        if before != (name, specialist_max_evenings):
+            record_audit(
+                actor=by,
+                action=SERIES_CHANGED,
+                target=locked.name,
+                message=f"{display_name(by)} set {locked.name}: a specialist anchors at most "
+                f"{_plural(specialist_max_evenings, 'evening')}"
+                + (f" (renamed from {before[0]})" if before[0] != name else "")
+                + ".",
+                details={
+                    "series": locked.pk,
+                    "specialist_max_evenings": specialist_max_evenings,
+                },
+            )
+    series.name, series.specialist_max_evenings = name, specialist_max_evenings
     return series
 
 
@@ -170,12 +235,14 @@ def update_evening(
     evening: Evening,
     reply_by: datetime.datetime,
     cap: int | None,
+    tables: int | None,
     base_url: str,
     by: AbstractBaseUser | None,
 ) -> list[Invitation]:
-    """Change an evening's reply deadline and cap, in one transaction, audited
-    (EVENING_CHANGED). A larger cap (or none) promotes the first on the waiting list, who get
-    an email. Returns those promoted."""
+    """Change an evening's reply deadline, cap and tables (how many the venue holds, for the
+    planner; ``check_evening_tables``), in one transaction, audited (EVENING_CHANGED). A
+    larger cap (or none) promotes the first on the waiting list, who get an email. Returns
+    those promoted."""
     with transaction.atomic():
         locked = Evening.objects.select_for_update().select_related("event").get(pk=evening.pk)
         start = timezone.make_aware(
@@ -183,11 +250,12 @@ def update_evening(
         )
         if reply_by >= start:
             raise ValidationError("The reply deadline must come before the evening starts.")
-        before = (locked.reply_by, locked.cap)
-        locked.reply_by, locked.cap = reply_by, cap
-        locked.save(update_fields=["reply_by", "cap"])
+        check_evening_tables(evening=locked, tables=tables)
+        before = (locked.reply_by, locked.cap, locked.tables)
+        locked.reply_by, locked.cap, locked.tables = reply_by, cap, tables
+        locked.save(update_fields=["reply_by", "cap", "tables"])
         promoted = _promote_waiting(locked, base_url=base_url)
-        if before != (reply_by, cap):
+        if before != (reply_by, cap, tables):
             record_audit(
                 actor=by,
                 action=EVENING_CHANGED,
@@ -195,15 +263,21 @@ def update_evening(
                 message=f"{display_name(by)} set the reply deadline of {locked.event.name} to "
                 f"{timezone.localtime(reply_by):%-d %B %Y %H:%M} and its cap to "
                 f"{cap if cap else 'none'}"
+                + f"; the venue holds {_plural(tables, 'table') if tables else 'the tables set up'}"
                 + (
                     f"; {_plural(len(promoted), 'person', 'people')} left the waiting list"
                     if promoted
                     else ""
                 )
                 + ".",
-                details={"evening": locked.pk, "cap": cap, "promoted": [i.pk for i in promoted]},
+                details={
+                    "evening": locked.pk,
+                    "cap": cap,
+                    "tables": tables,
+                    "promoted": [i.pk for i in promoted],
+                },
             )
-    evening.reply_by, evening.cap = reply_by, cap
+    evening.reply_by, evening.cap, evening.tables = reply_by, cap, tables
     return promoted
 
 
@@ -682,10 +756,11 @@ def _set_group_presence(*, event: Event, group_id: int, current: Invitation) -> 
         group.save(update_fields=["absent_rounds"])
 
 
-def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -> int:
-    """Apply every reply of ``evening`` to its event again (``bring_into_event``), e.g. after
-    anchors were seated or groups formed, in one transaction. Audited (REPLIES_BROUGHT_IN).
-    Returns how many replies need the organizer."""
+def apply_replies(*, evening: Evening) -> tuple[Evening, int]:
+    """Apply every reply of ``evening`` to its event (``bring_into_event``), in one
+    transaction (the caller's, if any), not audited: a step of a larger write that records
+    its own audit entry (``bring_replies_into_event``, ``preparing.prepare_evening``).
+    Returns the evening, locked, and how many replies need the organizer."""
     with transaction.atomic():
         locked = Evening.objects.select_for_update().select_related("event").get(pk=evening.pk)
         answered = locked.invitations.exclude(status=Invitation.Status.INVITED).select_related(
@@ -699,6 +774,15 @@ def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -
             if attention != invitation.attention:
                 invitation.attention = attention
                 invitation.save(update_fields=["attention"])
+    return locked, todo
+
+
+def bring_replies_into_event(*, evening: Evening, by: AbstractBaseUser | None) -> int:
+    """Apply every reply of ``evening`` to its event again (``apply_replies``), e.g. after
+    anchors were seated or groups formed, in one transaction. Audited (REPLIES_BROUGHT_IN,
+    one entry). Returns how many replies need the organizer."""
+    with transaction.atomic():
+        locked, todo = apply_replies(evening=evening)
         record_audit(
             actor=by,
             action=REPLIES_BROUGHT_IN,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("series/", views.SeriesListView.as_view(), name="list"),
     path("series/new/", views.SeriesCreateView.as_view(), name="create"),
     path("series/<int:pk>/", views.SeriesDetailView.as_view(), name="detail"),
+    path("series/<int:pk>/edit/", views.SeriesUpdateView.as_view(), name="update"),
     path("series/<int:pk>/plan/", views.SeriesPlanView.as_view(), name="plan"),
     path("series/<int:pk>/prepare/", views.SeriesPrepareView.as_view(), name="prepare"),
     path("series/<int:pk>/solve/", views.SeriesSolveView.as_view(), name="solve"),

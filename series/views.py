@@ -19,7 +19,7 @@ from clinicians.models import Site
 
 from . import planning, preparing, services
 from .emails import invitation_message
-from .forms import EveningForm, EveningUpdateForm, ReplyForm, SeriesForm
+from .forms import EveningForm, EveningUpdateForm, ReplyForm, SeriesForm, SeriesUpdateForm
 from .models import Invitation
 from .permissions import (
     evenings_for_user,
@@ -28,7 +28,7 @@ from .permissions import (
     get_series_for_user,
     series_for_user,
 )
-from .queries import series_overview
+from .queries import scheduled_pairs, series_overview
 
 
 def _error_text(error: ValidationError) -> str:
@@ -58,6 +58,7 @@ class SeriesCreateView(OrganizerMixin, FormView):
             starts_on=form.cleaned_data["starts_on"],
             ends_on=form.cleaned_data["ends_on"],
             regions=form.cleaned_data["regions"],
+            specialist_max_evenings=form.cleaned_data["specialist_max_evenings"],
             by=self.request.user,
         )
         messages.success(self.request, f"{series.name} is created. Next: add its evenings.")
@@ -111,11 +112,42 @@ class SeriesDetailView(OrganizerMixin, SeriesScopedMixin, TemplateView):
         )
         context["plan"] = series_plan
         context["planned"] = planning.planned_evenings(series_plan) if series_plan else []
+        # The pairs the solved schedules seat together, beside the plan's figure.
+        context["scheduled"] = scheduled_pairs(self.series) if series_plan else None
         context["last_plan"] = last_plan
         context["progress"] = planning.series_progress(
             series=self.series, last_plan=last_plan, evenings=evenings
         )
         return context
+
+
+class SeriesUpdateView(OrganizerMixin, SeriesScopedMixin, FormView):
+    """A series' name and planning settings."""
+
+    permission_required = "series.change_series"
+    series_for_update = True
+    series_kwarg = "pk"
+    form_class = SeriesUpdateForm
+    template_name = "series/series_update.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.series}
+
+    def form_valid(self, form):
+        try:
+            services.update_series(
+                series=self.series,
+                name=form.cleaned_data["name"],
+                specialist_max_evenings=form.cleaned_data["specialist_max_evenings"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, "Saved. Plan the season again for the plan to follow the new settings."
+        )
+        return redirect(self.series)
 
 
 class SeriesPlanView(OrganizerMixin, SeriesScopedMixin, View):
@@ -287,6 +319,7 @@ class EveningUpdateView(OrganizerMixin, EveningScopedMixin, FormView):
                 evening=self.evening,
                 reply_by=form.cleaned_data["reply_by"],
                 cap=form.cleaned_data["cap"],
+                tables=form.cleaned_data["tables"],
                 base_url=site_url(self.request),
                 by=self.request.user,
             )
@@ -294,7 +327,7 @@ class EveningUpdateView(OrganizerMixin, EveningScopedMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         note = f" {len(promoted)} left the waiting list and were emailed." if promoted else ""
-        messages.success(self.request, f"The deadline and cap are saved.{note}")
+        messages.success(self.request, f"The deadline, cap and tables are saved.{note}")
         return redirect(self.evening)
 
 

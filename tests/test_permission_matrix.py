@@ -191,6 +191,7 @@ MATRIX = {
     "series:list": (ORGANIZER_PAGE, {}),
     "series:create": (ORGANIZER_PAGE, {}),
     "series:detail": (EVENT_PAGE, {"pk": "series"}),
+    "series:update": (EVENT_PAGE, {"pk": "series"}),
     "series:plan": (EVENT_POST, {"pk": "series"}),
     "series:prepare": (EVENT_POST, {"pk": "series"}),
     "series:solve": (EVENT_POST, {"pk": "series"}),

@@ -227,6 +227,27 @@ def register_met_before_source(source: MetBeforeSource) -> None:
         _met_before_sources.append(source)
 
 
+# The value of a visit (docs/solver-format.md, "Value"): 2 x its affinity, plus the new-table
+# bonus of 1 that a meeting of weight w (``MET_BEFORE_WEIGHTS``) cuts to (4 - w) / 4. Affinity
+# is 1 for each of the table's anchors who practises at the site of the group's department
+# (they share patients), so such a visit (2) always beats a new table without (1), whatever
+# was met before. Other apps may add affinity (rotations may not import them: layers): each
+# source is called by ``build_problem`` with the event and returns {(group id, table id):
+# extra weight}; the extras of all sources add up, for the visits the tracks allow. The
+# series app registers its evenings (``series.planning.SHARED_PATIENT_PAIR_WEIGHT``: one more
+# per clinician x specialist pair who share patients, which also reaches a group formed of
+# several departments).
+AffinitySource = Callable[[Event], Mapping[tuple[int, int], int]]
+_affinity_sources: list[AffinitySource] = []
+
+
+def register_affinity_source(source: AffinitySource) -> None:
+    """Add ``source`` to the extra affinity ``build_problem`` reads (once; registering it
+    again does nothing)."""
+    if source not in _affinity_sources:
+        _affinity_sources.append(source)
+
+
 def _last_met(
     event: Event, departments: set[int], specialties: set[int]
 ) -> dict[tuple[int, int], datetime.date]:
@@ -257,7 +278,9 @@ def build_problem(
     - Groups: id "G<pk>", size = number of members (at least 1: an empty group still takes a
       seat), site = the department's site, available in every round but its absent rounds.
     - Affinity: weight 1 for each anchor of the table who practises at the group's site (the
-      specialist already shares patients with that site), for tables the group may visit.
+      specialist already shares patients with that site), for tables the group may visit,
+      plus what a registered ``AffinitySource`` adds (the evenings of a series: one per
+      clinician x specialist pair who share patients that the visit brings together).
     - Met before, graded by how long ago (``met_before_weight``): a group whose department met
       the table's specialty before the event's date, from the connection ledger (clinicians of
       the department who sat with a specialist of the specialty at a finished event, or any
@@ -320,19 +343,23 @@ def build_problem(
         for group in rows.groups
     )
 
+    extra: dict[tuple[int, int], int] = defaultdict(int)
+    for source in _affinity_sources:
+        for key, value in source(event).items():
+            extra[key] += max(0, value)
     affinity = []
     for group in rows.groups:
-        if group.department is None:
-            continue
-        site_id = group.department.site_id
+        site_id = group.department.site_id if group.department is not None else None
         for table in rows.tables:
             if not track_allows(Track(group.track), Track(table.specialty.track)):
                 continue
-            weight = sum(
-                1
-                for anchor in there.anchors_there(table)
-                if any(site.pk == site_id for site in anchor.clinician.sites.all())
-            )
+            weight = extra.get((group.pk, table.pk), 0)
+            if site_id is not None:
+                weight += sum(
+                    1
+                    for anchor in there.anchors_there(table)
+                    if any(site.pk == site_id for site in anchor.clinician.sites.all())
+                )
             if weight:
                 affinity.append((group_id(group), table_id(table), weight))
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import AuditEntry
 from events.models import Anchor, Table, TravelGroup
 from rotations import services as rotations
-from series import planning, preparing
+from series import planning, preparing, services
 from series.models import PlannedPlace
 from series.tasks import plan_task
 
@@ -58,6 +58,13 @@ def test_every_evening_is_set_up_as_planned_and_ready_to_solve(world, invite, an
     assert Anchor.objects.filter(clinician=world.heart).count() == 1
     assert [str(item).split(":")[0] for item in done] == ["North evening", "South evening"]
     assert AuditEntry.objects.filter(action=preparing.EVENINGS_PREPARED).count() == 1
+    # The replies come into each evening twice (attendance, then presence) but are recorded
+    # once per evening.
+    brought_in = AuditEntry.objects.filter(action=services.REPLIES_BROUGHT_IN)
+    assert sorted(brought_in.values_list("target", flat=True)) == [
+        "North evening",
+        "South evening",
+    ]
 
     # Setting up again adds nothing twice.
     preparing.prepare_evenings(series=world.series, by=world.user)

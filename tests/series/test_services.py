@@ -142,7 +142,12 @@ def test_no_removes_an_attendance_not_yet_published(world, invite, answer):
 def test_a_yes_beyond_the_cap_joins_the_waiting_list(world, invite, answer):
     evening = world.north_evening
     services.update_evening(
-        evening=evening, reply_by=evening.reply_by, cap=1, base_url=BASE_URL, by=world.user
+        evening=evening,
+        reply_by=evening.reply_by,
+        cap=1,
+        tables=None,
+        base_url=BASE_URL,
+        by=world.user,
     )
     invitations = invite(evening)
 
@@ -156,7 +161,12 @@ def test_a_yes_beyond_the_cap_joins_the_waiting_list(world, invite, answer):
 def test_a_no_frees_the_place_for_the_first_waiting_who_gets_an_email(world, invite, answer):
     evening = world.north_evening
     services.update_evening(
-        evening=evening, reply_by=evening.reply_by, cap=1, base_url=BASE_URL, by=world.user
+        evening=evening,
+        reply_by=evening.reply_by,
+        cap=1,
+        tables=None,
+        base_url=BASE_URL,
+        by=world.user,
     )
     invitations = invite(evening)
     answer(invitations[world.ann], Answer.YES)
@@ -179,14 +189,24 @@ def test_a_no_frees_the_place_for_the_first_waiting_who_gets_an_email(world, inv
 def test_raising_the_cap_promotes_the_waiting(world, invite, answer):
     evening = world.north_evening
     services.update_evening(
-        evening=evening, reply_by=evening.reply_by, cap=1, base_url=BASE_URL, by=world.user
+        evening=evening,
+        reply_by=evening.reply_by,
+        cap=1,
+        tables=None,
+        base_url=BASE_URL,
+        by=world.user,
     )
     invitations = invite(evening)
     answer(invitations[world.ann], Answer.YES)
     answer(invitations[world.bob], Answer.YES)
 
     promoted = services.update_evening(
-        evening=evening, reply_by=evening.reply_by, cap=None, base_url=BASE_URL, by=world.user
+        evening=evening,
+        reply_by=evening.reply_by,
+        cap=None,
+        tables=None,
+        base_url=BASE_URL,
+        by=world.user,
     )
 
     assert [i.clinician for i in promoted] == [world.bob]

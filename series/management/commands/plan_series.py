@@ -1,5 +1,12 @@
 """``manage.py plan_series SERIES [--wait] [--json] [--time-limit S]``: plan a season through
-Celery, exactly as the series page's "Plan the season" button does."""
+Celery, exactly as the series page's "Plan the season" button does.
+
+``--json`` prints the plan's figures (``pairs_meeting``: shared-patient pairs the plan brings
+to the same evening) and, from the evenings' schedules as they are when the plan ends,
+``pairs_meeting_scheduled`` (the pairs a schedule seats at the same table,
+``queries.scheduled_pairs``; null while no evening has a schedule) and
+``evenings_scheduled``. Those follow the schedules: after a new plan, set up and solve the
+evenings again for them to catch up."""
 
 import json
 import time
@@ -8,11 +15,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from series import planning
 from series.models import Series, SeriesPlan
+from series.queries import scheduled_pairs
 
 POLL_EVERY_S = 0.5
 # After this long still queued, say that a worker is needed.
 WORKER_HINT_AFTER_S = 10.0
-# The figures --json prints, in this order.
+# The plan's figures --json prints, in this order; then pairs_meeting_scheduled and
+# evenings_scheduled, from the evenings' schedules.
 JSON_KEYS = (
     "evenings",
     "specialists",
@@ -80,10 +89,20 @@ class Command(BaseCommand):
         if status["status"] != SeriesPlan.Status.SUCCEEDED:
             raise CommandError(f"The plan failed: {status['error']}", returncode=1)
         figures = status["figures"]
+        scheduled = scheduled_pairs(series)
         if quiet:
-            self.stdout.write(json.dumps({key: figures.get(key) for key in JSON_KEYS}, indent=2))
+            out = {key: figures.get(key) for key in JSON_KEYS}
+            out["pairs_meeting_scheduled"] = scheduled.pairs if scheduled.scheduled else None
+            out["evenings_scheduled"] = scheduled.scheduled
+            self.stdout.write(json.dumps(out, indent=2))
         else:
             self.stdout.write(f"Planned: {figures['summary']}.")
+            if scheduled.scheduled:
+                self.stdout.write(
+                    f"In the schedules of {scheduled.scheduled} of the {scheduled.evenings} "
+                    f"evenings, {scheduled.pairs} of the {figures['shared_patient_pairs']} "
+                    "shared-patient pairs sit at the same table."
+                )
 
     def poll(self, series_plan: SeriesPlan, *, quiet: bool) -> dict:
         shown = None
