@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.services import display_name, record_audit
 from events.links import reissue_token
