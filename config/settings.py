@@ -336,6 +336,10 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {"task": "outcomes.send_due_survey_reminders", "schedule": 3600.0},
     # dinners.services.send_dinner_reminders: members of the dinners of the next days.
     "dinner-reminders": {"task": "dinners.send_due_reminders", "schedule": 3600.0 * 6},
+    # dinners.services.send_sign_up_reminders: those not answered, days before the deadline.
+    "dinner-sign-up-reminders": {"task": "dinners.send_sign_up_reminders", "schedule": 3600.0},
+    # dinners.services.finish_past_seasons: seasons whose last dinner is past are finished.
+    "finish-past-dinner-seasons": {"task": "dinners.finish_past_seasons", "schedule": 3600.0},
     # outbox.services.WATCHDOG_EVERY_S: emails whose worker or message was lost go again.
     "outbox-watchdog": {"task": "outbox.requeue_stalled", "schedule": 60.0},
 }

@@ -44,9 +44,25 @@ class SeasonForm(forms.ModelForm):
             "regions": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, fixed=(), **kwargs):
+        """``instance`` given: the edit of a season, where ``fixed`` names the fields that can
+        no longer change (``services.fixed_fields``): shown, not editable."""
         super().__init__(*args, **kwargs)
-        self.fields["regions"].queryset = allowed_regions(user)
+        self.editing = self.instance.pk is not None
+        allowed = allowed_regions(user)
+        self.fields["regions"].queryset = allowed
+        self.kept_regions = []
+        if self.editing:
+            # Regions of the season outside the user's stay as they are.
+            self.kept_regions = list(self.instance.regions.exclude(pk__in=allowed.values("pk")))
+            if self.kept_regions:
+                self.fields["regions"].help_text = "Also taking part (not yours to change): " + (
+                    ", ".join(r.name for r in self.kept_regions)
+                )
+        for name in fixed:
+            self.fields[name].disabled = True
+            if name == "regions":
+                self.fields[name].queryset = self.instance.regions.all()
         self.fields["name"].widget.attrs["placeholder"] = "e.g. Facilitated Dinners, spring 2027"
         self.helper = FormHelper()
         self.helper.layout = Layout(
@@ -64,13 +80,24 @@ class SeasonForm(forms.ModelForm):
             ),
             "regions",
             "sign_up_by",
-            Submit("save", "Create season"),
+            Submit("save", "Save changes" if self.editing else "Create season"),
         )
+
+    def clean_sign_up_by(self):
+        value = self.cleaned_data["sign_up_by"]
+        old = self.instance.sign_up_by if self.editing else None
+        minute = {"second": 0, "microsecond": 0}
+        if old and value and value.replace(**minute) == old.replace(**minute):
+            # The form shows minutes: the same minute is the deadline unchanged.
+            return old
+        if value and value <= timezone.now():
+            raise forms.ValidationError("The sign-up deadline must be in the future.")
+        return value
 
     def clean(self):
         data = super().clean()
-        if data.get("sign_up_by") and data["sign_up_by"] <= timezone.now():
-            self.add_error("sign_up_by", "The sign-up deadline must be in the future.")
+        if "regions" in data and not self.fields["regions"].disabled:
+            data["regions"] = list(data["regions"]) + self.kept_regions
         starts_on, sign_up_by = data.get("starts_on"), data.get("sign_up_by")
         if starts_on and sign_up_by and starts_on < timezone.localdate(sign_up_by):
             self.add_error("starts_on", "The dinners start after the sign-up deadline.")

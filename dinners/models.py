@@ -159,6 +159,8 @@ class SignUp(models.Model):
     not_with = models.ManyToManyField(Clinician, related_name="+", blank=True)
     sent_at = models.DateTimeField("invitation sent", null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
+    # The reminder before the sign-up deadline (one per sign-up: services.send_sign_up_reminders).
+    reminded_at = models.DateTimeField("reminded to sign up", null=True, blank=True)
 
     class Meta:
         ordering = ["clinician__last_name", "clinician__first_name"]

@@ -1,4 +1,5 @@
-"""Background work of the dinners: forming a season's groups, and the dinner reminders."""
+"""Background work of the dinners: forming a season's groups, the dinner reminders, the
+reminders to sign up before the deadline, and finishing past seasons."""
 
 from celery import shared_task
 from django.conf import settings
@@ -29,3 +30,18 @@ def send_due_reminders_task() -> int:
     """Remind the members of dinners in the next days (idempotent: a dinner is reminded
     once). Celery beat runs it daily."""
     return services.send_dinner_reminders(base_url=settings.ROUNDS_BASE_URL)
+
+
+@shared_task(name="dinners.send_sign_up_reminders")
+def send_sign_up_reminders_task() -> int:
+    """Remind those invited who have not answered, a few days before a season's sign-up
+    deadline (once each: the sign-up records it and the outbox key holds it). Hourly from
+    beat."""
+    return services.send_sign_up_reminders(base_url=settings.ROUNDS_BASE_URL)
+
+
+@shared_task(name="dinners.finish_past_seasons")
+def finish_past_seasons_task() -> int:
+    """Seasons whose last dinner is past are finished, their recorded dinners in the
+    connection ledger (idempotent). Hourly from beat."""
+    return services.finish_past_seasons()

@@ -12,6 +12,18 @@ urlpatterns = [
     path("dinners/", views.SeasonListView.as_view(), name="list"),
     path("dinners/new/", views.SeasonCreateView.as_view(), name="create"),
     path("dinners/<int:pk>/", views.SeasonDetailView.as_view(), name="detail"),
+    path("dinners/<int:pk>/edit/", views.SeasonUpdateView.as_view(), name="update"),
+    path("dinners/<int:season_pk>/sign-ups/", views.SignUpListView.as_view(), name="sign_ups"),
+    path(
+        "dinners/<int:season_pk>/sign-ups/<int:pk>/new-link/",
+        views.ReissueSignUpLinkView.as_view(),
+        name="sign_up_reissue",
+    ),
+    path(
+        "dinners/<int:season_pk>/groups/<int:pk>/new-link/",
+        views.ReissueHostLinkView.as_view(),
+        name="host_reissue",
+    ),
     path("dinners/<int:season_pk>/invite/", views.InviteView.as_view(), name="invite"),
     path("dinners/<int:season_pk>/form/", views.FormGroupsView.as_view(), name="form"),
     path("dinners/<int:season_pk>/announce/", views.AnnounceView.as_view(), name="announce"),

@@ -88,6 +88,47 @@ class SeasonScopedMixin:
         return super().get_context_data(**kwargs)
 
 
+class SeasonUpdateView(OrganizerMixin, SeasonScopedMixin, FormView):
+    """Edit a season: everything before the groups are formed; after, the name and the
+    budget (until a stipend is paid), the rest shown as fixed with the reason
+    (``services.update_season``)."""
+
+    permission_required = "dinners.change_dinnerseason"
+    season_for_update = True
+    season_kwarg = "pk"
+    form_class = SeasonForm
+    template_name = "dinners/season_form.html"
+
+    def get_form_kwargs(self):
+        self.fixed = services.fixed_fields(self.season)
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "instance": self.season,
+            "fixed": self.fixed,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.fixed:
+            context["fixed_note"] = services.fixed_message(self.season, self.fixed)
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.update_season(
+                season=self.season,
+                by=self.request.user,
+                **{field: data[field] for field in services.SEASON_FIELDS},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "The season is saved.")
+        return redirect(self.season)
+
+
 class SeasonDetailView(OrganizerMixin, SeasonScopedMixin, TemplateView):
     """The season: sign-up progress, the figure of the grouping, the groups with their
     dinners, and the actions."""
@@ -221,6 +262,79 @@ class MarkPaidView(OrganizerMixin, SeasonScopedMixin, View):
         else:
             messages.success(request, f"Marked {'paid' if paid else 'unpaid'}.")
         return redirect("dinners:stipends", season_pk=dinner.group.season_id)
+
+
+class SignUpListView(OrganizerMixin, SeasonScopedMixin, TemplateView):
+    """Who is invited and what they answered, to find one clinician (``?q=``) and send them a
+    new link."""
+
+    permission_required = "dinners.view_dinnerseason"
+    template_name = "dinners/sign_up_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sign_ups = self.season.sign_ups.select_related("clinician")
+        query = self.request.GET.get("q", "").strip()[:100]
+        for word in query.split()[:3]:
+            sign_ups = sign_ups.filter(
+                Q(clinician__first_name__icontains=word)
+                | Q(clinician__last_name__icontains=word)
+                | Q(clinician__email__icontains=word)
+            )
+        context["sign_ups"] = list(sign_ups[:200])
+        context["q"] = query
+        context["sign_up_open"] = (
+            self.season.status == self.season.Status.SIGN_UP
+            and timezone.now() < self.season.sign_up_by
+        )
+        return context
+
+
+class ReissueSignUpLinkView(OrganizerMixin, SeasonScopedMixin, View):
+    """A new sign-up link for one clinician, emailed while sign-up is open; the old stops."""
+
+    permission_required = "dinners.change_signup"
+    season_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        sign_up = get_object_or_404(
+            SignUp.objects.select_related("clinician", "season"),
+            season=self.season,
+            pk=kwargs["pk"],
+        )
+        emailed = services.reissue_sign_up_link(
+            sign_up=sign_up, base_url=site_url(request), by=request.user
+        )
+        name = sign_up.clinician.full_name
+        messages.success(
+            request,
+            f"{name} has a new sign-up link, emailed to them; the old one no longer works."
+            if emailed
+            else f"{name}'s old sign-up link no longer works. Sign-up is closed, so the new "
+            "link was not emailed.",
+        )
+        return redirect("dinners:sign_ups", season_pk=self.season.pk)
+
+
+class ReissueHostLinkView(OrganizerMixin, SeasonScopedMixin, View):
+    """A new host link for one group, emailed to its host; the old one stops working."""
+
+    permission_required = "dinners.change_dinnergroup"
+    season_for_update = True
+
+    def post(self, request, *args, **kwargs):
+        group = get_object_or_404(
+            DinnerGroup.objects.select_related("host", "season"),
+            season=self.season,
+            pk=kwargs["pk"],
+        )
+        services.reissue_host_link(group=group, base_url=site_url(request), by=request.user)
+        messages.success(
+            request,
+            f"{group.host.full_name} has a new host link for group {group.number}, emailed to "
+            "them; the old one no longer works.",
+        )
+        return redirect(f"{self.season.get_absolute_url()}#groups")
 
 
 class QuestionListView(OrganizerMixin, ListView):

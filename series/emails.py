@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from events.links import link_email_key
 from outbox.services import EmailDraft, opt_out_url, queue_emails
 
 from .models import Invitation
@@ -47,7 +48,7 @@ def invitation_message(invitation: Invitation, *, base_url: str) -> tuple[str, s
 def invitation_draft(invitation: Invitation, *, base_url: str) -> EmailDraft:
     subject, body = invitation_message(invitation, base_url=base_url)
     return EmailDraft(
-        key=f"series:invitation:{invitation.pk}:{invitation.token[:12]}",
+        key=link_email_key("series:invitation", invitation.pk, invitation.token),
         to=invitation.clinician.email,
         subject=subject,
         body=body,

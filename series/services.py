@@ -24,7 +24,8 @@ from accounts.services import display_name, record_audit
 from clinicians.models import Clinician, Region, Site
 from events import rules
 from events import services as event_services
-from events.models import Anchor, Attendance, Event, GroupMember, TravelGroup, new_link_token
+from events.links import reissue_token
+from events.models import Anchor, Attendance, Event, GroupMember, TravelGroup
 
 from . import emails
 from .models import Evening, Invitation, Series
@@ -435,21 +436,21 @@ def send_due_reminders(*, base_url: str, now: datetime.datetime | None = None) -
 def reissue_link(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
     """Give the invitation a new reply link; the old one is a 404 at once. The invitation
     counts as not sent, so the next ``send_invitations`` emails the new link. Audited
-    (LINK_REISSUED), in one transaction."""
-    with transaction.atomic():
-        invitation.token = new_link_token()
-        invitation.token_issued_at = timezone.now()
-        invitation.sent_at = None
-        invitation.save(update_fields=["token", "token_issued_at", "sent_at"])
-        record_audit(
-            actor=by,
-            action=LINK_REISSUED,
-            target=str(invitation),
-            message=f"{display_name(by)} reissued the reply link of "
-            f"{invitation.clinician.full_name} for {invitation.evening.event.name}; the old "
-            "link stopped working.",
-            details={"evening": invitation.evening_id, "invitation": invitation.pk},
-        )
+    (LINK_REISSUED), in one transaction (``events.links.reissue_token``, the rule every
+    personal link follows)."""
+    reissue_token(
+        invitation,
+        token_field="token",
+        issued_at_field="token_issued_at",
+        reset={"sent_at": None},
+        by=by,
+        action=LINK_REISSUED,
+        target=str(invitation),
+        message=f"{display_name(by)} reissued the reply link of "
+        f"{invitation.clinician.full_name} for {invitation.evening.event.name}; the old "
+        "link stopped working.",
+        details={"evening": invitation.evening_id, "invitation": invitation.pk},
+    )
     return invitation
 
 
