@@ -79,6 +79,6 @@ def load_demo_dinners(*, seed: int, created_by=None) -> str:
     season.refresh_from_db()
     return (
         f"Dinners: {season.name}, {len(sign_ups)} signed up, {season.groups.count()} groups; "
-        f"{season.new_pairs} of {season.pairs} pairs are new colleagues (random: "
-        f"{season.random_new_pairs})"
+        f"{season.new_pairs} of {season.pairs} pairs are new colleagues (a random grouping: "
+        f"{season.random_new_pairs} of {season.random_pairs})"
     )

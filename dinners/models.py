@@ -59,6 +59,12 @@ class DinnerQuestion(models.Model):
         return self.text
 
 
+def _percent(part: int | None, whole: int | None) -> int | None:
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole)
+
+
 class DinnerSeason(models.Model):
     class Status(models.TextChoices):
         SIGN_UP = "sign-up", "Sign-up"
@@ -97,6 +103,9 @@ class DinnerSeason(models.Model):
     pairs = models.PositiveIntegerField(null=True, blank=True)
     new_pairs = models.PositiveIntegerField(null=True, blank=True)
     random_new_pairs = models.PositiveIntegerField(null=True, blank=True)
+    # A random valid grouping's pairs, beside its new pairs: groups of other sizes hold
+    # another number of pairs, so the page compares shares, not counts alone.
+    random_pairs = models.PositiveIntegerField(null=True, blank=True)
     unplaced = models.JSONField(default=list, blank=True)
     forming = models.BooleanField(default=False)
     created_by = models.ForeignKey(
@@ -120,6 +129,16 @@ class DinnerSeason(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dinners:detail", kwargs={"pk": self.pk})
+
+    @property
+    def new_pairs_percent(self) -> int | None:
+        """The share of the groups' pairs who are new colleagues, in whole percent."""
+        return _percent(self.new_pairs, self.pairs)
+
+    @property
+    def random_new_pairs_percent(self) -> int | None:
+        """The same share for a random valid grouping of the same people."""
+        return _percent(self.random_new_pairs, self.random_pairs)
 
     def dinner_weeks(self) -> list[datetime.date]:
         """The first day of each dinner week: ``starts_on`` every ``every_weeks`` weeks."""

@@ -443,6 +443,7 @@ def form_dinner_groups(
         season.pairs = grouping.pairs
         season.new_pairs = grouping.new_pairs
         season.random_new_pairs = grouping.random_new_pairs
+        season.random_pairs = grouping.random_pairs
         season.unplaced = [
             {"clinician": int(u.person), "reason": u.reason} for u in grouping.unplaced
         ]
@@ -457,6 +458,7 @@ def form_dinner_groups(
             pairs=grouping.pairs,
             new_pairs=grouping.new_pairs,
             random_new_pairs=grouping.random_new_pairs,
+            random_pairs=grouping.random_pairs,
         )
     return result
 

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -94,6 +95,13 @@ def test_forming_makes_groups_dinners_and_seats_within_the_rules(world):
     together = any({ann, bob} <= set(g.members.all()) for g in groups)
     assert (sizes, together, season.status) == ([4, 4], False, "formed")
     assert (season.pairs, season.new_pairs) == (12, 12)
+    # The random baseline is kept whole, so the page can compare shares.
+    assert (season.random_pairs, season.random_new_pairs) == (
+        result.grouping.random_pairs,
+        result.grouping.random_new_pairs,
+    )
+    assert season.random_pairs > 0
+    assert season.new_pairs_percent == 100
     assert result.grouping.members == 8
     assert Dinner.objects.filter(group__season=season).count() == 8
     assert {d.date.weekday() for d in Dinner.objects.all()} == {1}  # Tuesdays
@@ -288,3 +296,19 @@ def test_group_emails_go_once_and_hosts_get_their_link(world):
         e for e in Email.objects.filter(kind="dinners.group") if f"{BASE_URL}/dh/" in e.body
     ]
     assert (sent, again, len(host_links)) == (8, 0, 2)
+
+
+def test_season_page_compares_new_pairs_as_shares(world, client):
+    """Groups of other sizes hold another number of pairs: a random grouping of larger groups
+    can hold more new pairs and still a smaller share, so the page gives both."""
+    world.season.pairs, world.season.new_pairs = 154, 154
+    world.season.random_pairs, world.season.random_new_pairs = 175, 162
+    world.season.status = DinnerSeason.Status.FORMED
+    world.season.save()
+    admin = User.objects.create_superuser("boss", password="pw")
+    client.force_login(admin)
+
+    page = client.get(world.season.get_absolute_url()).content.decode()
+
+    assert "154 of 154</strong> pairs in your groups are new colleagues (100%)" in page
+    assert "a random grouping under the same rules gives 162 of 175 (93%)" in page
