@@ -460,9 +460,10 @@ def _alternate(ix: SeriesIndex, part: _Part) -> int:
                         bonus[kind] += need_weight
         _, taken = flow.solve(weights, bonus)
         anchored: dict[int, list[int]] = {}
-        for arc in np.flatnonzero(taken):
-            p, e = flow.arcs[arc]
-            if weights[arc] > 0 or bonus[flow.kind_at[e, ix.problem.specialists[p].specialty]]:
+        for taken_arc in np.flatnonzero(taken).tolist():
+            p, e = flow.arcs[taken_arc]
+            specialty = ix.problem.specialists[p].specialty
+            if weights[taken_arc] > 0 or bonus[flow.kind_at[e, specialty]] > 0:
                 anchored.setdefault(p, []).append(e)
         specialties_at = _specialties_at(ix, anchored)
         attended = {
