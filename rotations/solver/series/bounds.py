@@ -10,6 +10,13 @@ smallest of them and of CP-SAT's own bound:
   assignment (a min-cost flow, exact and fast) in which a specialist at an evening is worth
   every pair whose group may attend it. It counts a group twice when a specialist anchors
   two of its evenings, so neither bound is always the smaller.
+- ``lagrangian_bound``: the flow bound where a group that chooses is no longer at every
+  evening it may attend: its pairs' link to its evening is priced instead (Lagrangian
+  relaxation), so the bound falls towards the LP relaxation's value, which on seasons with
+  overlapping evenings is far below the flow's.
+
+``Assignment`` is the flow's graph built once and solved with new weights, for the
+Lagrangian bound and the planner's starting plan.
 """
 
 from __future__ import annotations

@@ -22,8 +22,17 @@ needs as the plan found brings more than ``B - weight * needs met`` pairs togeth
 structural bounds of ``bounds.py`` (which ignore needs) are true for every plan and often
 tighter when the time runs out; the reported bound is the smallest.
 
-The search is hinted with the max-weight assignment of ``bounds.flow_bound`` and each group at
-its best evenings for it, which is also the plan of a part the time left no room to search.
+The search is hinted with a starting plan, which is also the plan of a part the time left no
+room to search: the max-weight assignment of ``bounds.flow_bound`` with each group at its best
+evenings for it. Where groups choose (evenings that share sites), that start is poor -- the
+flow counts a choosing group at every evening it may attend -- and the joint model is too
+large for CP-SAT to improve much in its time, so the start is first improved by
+``_alternate``: anchors by an assignment that knows where the groups are (needs included),
+groups to their best evenings for those anchors, and again while the figures grow (for
+groups that attend one evening each half is exact). There CP-SAT gets three quarters of the
+part's time (``BOUND_SHARE``) and, unless it proved the part, ``bounds.lagrangian_bound``
+the rest: the flow bound with each choosing group's pairs priced by Lagrange multipliers,
+near the LP relaxation's value.
 """
 
 from __future__ import annotations
