@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -174,7 +175,8 @@ class Assignment:
         kind_node = {kind: 2 + len(evenings) + i for i, kind in enumerate(self.kinds)}
         first = 2 + len(evenings) + len(self.kinds)
         specialist_node = {p: first + i for i, p in enumerate(owners)}
-        caps = [min(ix.max_evenings[p], sum(1 for q, _ in arcs if q == p)) for p in owners]
+        per_owner = Counter(p for p, _ in arcs)
+        caps = [min(ix.max_evenings[p], per_owner[p]) for p in owners]
         supply = sum(caps)
         # Specialist -> kind arcs first (arc i is the i-th of ``arcs``), then the bonus arcs.
         tails = [specialist_node[p] for p, _ in arcs] + [kind_node[k] for k in self.kinds]
