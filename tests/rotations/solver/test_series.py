@@ -211,14 +211,19 @@ def overlapping_season(rng: random.Random) -> SeriesProblem:
         )
         for p in range(rng.randint(2, 3))
     )
-    # The first group is at B or C: at least one group chooses.
-    groups = tuple(
-        Group(
-            f"G{g}",
-            rng.choice(["IM", "FM"]),
-            ((rng.choice("BC") if g == 0 else rng.choice("ABCD"), rng.randint(1, 4)),),
-        )
-        for g in range(rng.randint(2, 3))
+    # The first group is at B or C and attends one evening: at least one group chooses. The
+    # others may span two sites (up to three evenings) and attend two.
+    groups = (
+        Group("G0", rng.choice(["IM", "FM"]), ((rng.choice("BC"), rng.randint(1, 4)),)),
+        *(
+            Group(
+                f"G{g}",
+                rng.choice(["IM", "FM"]),
+                tuple((site, rng.randint(1, 4)) for site in rng.sample("ABCD", rng.randint(1, 2))),
+                evenings=rng.randint(1, 2),
+            )
+            for g in range(1, rng.randint(2, 3))
+        ),
     )
     departments = (
         Department("IM", tuple(rng.sample(specialties, rng.randint(0, 2)))),
