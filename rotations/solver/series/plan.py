@@ -22,8 +22,17 @@ needs as the plan found brings more than ``B - weight * needs met`` pairs togeth
 structural bounds of ``bounds.py`` (which ignore needs) are true for every plan and often
 tighter when the time runs out; the reported bound is the smallest.
 
-The search is hinted with the max-weight assignment of ``bounds.flow_bound`` and each group at
-its best evenings for it, which is also the plan of a part the time left no room to search.
+The search is hinted with a starting plan, which is also the plan of a part the time left no
+room to search: the max-weight assignment of ``bounds.flow_bound`` with each group at its best
+evenings for it. Where groups choose (evenings that share sites), that start is poor -- the
+flow counts a choosing group at every evening it may attend -- and the joint model is too
+large for CP-SAT to improve much in its time, so the start is first improved by
+``_alternate``: anchors by an assignment that knows where the groups are (needs included),
+groups to their best evenings for those anchors, and again while the figures grow (for
+groups that attend one evening each half is exact). There CP-SAT gets three quarters of the
+part's time (``BOUND_SHARE``) and, unless it proved the part, ``bounds.lagrangian_bound``
+the rest: the flow bound with each choosing group's pairs priced by Lagrange multipliers,
+near the LP relaxation's value.
 """
 
 from __future__ import annotations
@@ -33,14 +42,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from rotations.solver.cpsat import run
 from rotations.solver.problem import Progress
 from rotations.solver.series.bounds import (
+    Assignment,
     components,
     evening_weights,
     flow_bound,
+    lagrangian_bound,
     specialist_bound,
 )
 from rotations.solver.series.limits import check_series_size
@@ -61,6 +73,12 @@ ONE_WORKER_VARIABLES = 20_000
 # With less time than this left for a part, its starting plan is kept without a search.
 MIN_SEARCH_S = 0.05
 
+# The starting plan's rounds of "anchors for these groups, then groups for these anchors".
+MAX_ALTERNATIONS = 50
+
+# The share of a part's time the Lagrangian bound may take (only parts whose groups choose).
+BOUND_SHARE = 0.25
+
 Literal = cp_model.IntVar | bool
 
 
@@ -79,6 +97,8 @@ class _Part:
     objective_bound: int | None = None
     need_weight: int = 1
     stopped: bool = False
+    # CP-SAT proved the part's plan best.
+    proved: bool = False
 
 
 def plan_series(
@@ -220,8 +240,54 @@ def _plan_part(
     )
     part.anchored = {p: sorted(evenings) for p, evenings in flow_choice.items()}
     part.attended = {g: _best_evenings(ix, g, part.anchored) for g in part.groups}
+    choosing = any(0 < ix.attends[g] < len(ix.attend_options[g]) for g in part.groups)
+    if choosing:
+        _alternate(ix, part)
     if not search or deadline - time.monotonic() < MIN_SEARCH_S:
         return False
+    if _figures(ix, part, part.anchored, part.attended) == (
+        part.needs_structural,
+        part.structural_bound,
+    ):
+        return False  # the starting plan meets its bounds: nothing to search
+    stopped = _search(
+        ix,
+        part,
+        deadline=deadline,
+        seed=seed,
+        num_workers=num_workers,
+        should_stop=should_stop,
+        bound_share=BOUND_SHARE if choosing else 0.0,
+    )
+    if choosing and not stopped and not part.proved and deadline - time.monotonic() > 0:
+        # Where groups choose, the flow bound counts them at every evening they may attend
+        # and CP-SAT's bound closes slowly: the Lagrangian bound takes the time left.
+        part.structural_bound = min(
+            part.structural_bound,
+            lagrangian_bound(
+                ix,
+                part.specialists,
+                part.groups,
+                lower=_figures(ix, part, part.anchored, part.attended)[1],
+                deadline=deadline,
+            ),
+        )
+    return stopped
+
+
+def _search(
+    ix: SeriesIndex,
+    part: _Part,
+    *,
+    deadline: float,
+    seed: int,
+    num_workers: int,
+    should_stop: Callable[[], bool] | None,
+    bound_share: float,
+) -> bool:
+    """Search the part's CP-SAT model from its starting plan, leaving ``bound_share`` of the
+    time to ``deadline`` unused; True if ``should_stop`` stopped it."""
+    deadline -= bound_share * max(0.0, deadline - time.monotonic())
 
     m = _Model()
     model = m.model
@@ -328,6 +394,7 @@ def _plan_part(
     part.stopped = stopped
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return stopped
+    part.proved = status == cp_model.OPTIMAL
     part.objective_bound = constant + math.floor(solver.best_objective_bound + 1e-6)
     if status == cp_model.OPTIMAL:
         part.objective_bound = constant + round(solver.objective_value)
@@ -342,9 +409,92 @@ def _plan_part(
     return stopped
 
 
-def _best_evenings(ix: SeriesIndex, g: int, anchored: dict[int, list[int]]) -> list[int]:
+def _figures(
+    ix: SeriesIndex, part: _Part, anchored: dict[int, list[int]], attended: dict[int, list[int]]
+) -> tuple[int, int]:
+    """The part's (needs met, pairs meeting) under this plan."""
+    specialties_at = _specialties_at(ix, anchored)
+    needs = sum(
+        1
+        for g in part.groups
+        for specialty in ix.needs[g]
+        if any(specialty in specialties_at.get(e, ()) for e in attended.get(g, ()))
+    )
+    pairs = sum(
+        weight
+        for g in part.groups
+        for p, weight in ix.pairs[g].items()
+        if not set(attended.get(g, ())).isdisjoint(anchored.get(p, ()))
+    )
+    return needs, pairs
+
+
+def _specialties_at(ix: SeriesIndex, anchored: dict[int, list[int]]) -> dict[int, set[str]]:
+    at: dict[int, set[str]] = {}
+    for p, evenings in anchored.items():
+        for e in evenings:
+            at.setdefault(e, set()).add(ix.problem.specialists[p].specialty)
+    return at
+
+
+def _alternate(ix: SeriesIndex, part: _Part) -> int:
+    """Improve the part's starting plan, needs met first and then pairs meeting: with the
+    groups where they are, anchor the specialists by a max-weight assignment (each pair a
+    specialist would meet is worth its clinicians, the first specialist of a specialty at an
+    evening is worth a need for each group there that needs it); with the anchors where they
+    are, send each group to its best evenings; again until the figures stop growing. For
+    groups that attend one evening each half is exact, so a round never makes the plan worse
+    (``MAX_ALTERNATIONS`` rounds at most). Returns the pairs meeting.
+
+    With the groups fixed the planner's model is an assignment and CP-SAT solves it fast;
+    with groups that choose, neither half alone is hard but the two together are, and a
+    search that starts from the flow's anchors alone (which counts a choosing group at every
+    evening it may attend) stays far from good plans in its time."""
+    flow = Assignment(ix, part.specialists)
+    need_weight = 1 + sum(sum(ix.pairs[g].values()) for g in part.groups)
+    best = _figures(ix, part, part.anchored, part.attended)
+    for _ in range(MAX_ALTERNATIONS):
+        weights = np.zeros(len(flow.arcs), dtype=np.int64)
+        bonus = np.zeros(len(flow.kinds), dtype=np.int64)
+        for g, evenings in part.attended.items():
+            for p, weight in ix.pairs[g].items():
+                for e in evenings:
+                    arc = flow.arc_at.get((p, e))
+                    if arc is not None:
+                        weights[arc] += weight
+            for specialty in ix.needs[g]:
+                for e in evenings:
+                    kind = flow.kind_at.get((e, specialty))
+                    if kind is not None:
+                        bonus[kind] += need_weight
+        _, taken = flow.solve(weights, bonus)
+        anchored: dict[int, list[int]] = {}
+        for taken_arc in np.flatnonzero(taken).tolist():
+            p, e = flow.arcs[taken_arc]
+            specialty = ix.problem.specialists[p].specialty
+            if weights[taken_arc] > 0 or bonus[flow.kind_at[e, specialty]] > 0:
+                anchored.setdefault(p, []).append(e)
+        specialties_at = _specialties_at(ix, anchored)
+        attended = {
+            g: _best_evenings(ix, g, anchored, specialties_at, need_weight) for g in part.groups
+        }
+        figures = _figures(ix, part, anchored, attended)
+        if figures <= best:
+            break
+        best, part.anchored, part.attended = figures, anchored, attended
+    return best[1]
+
+
+def _best_evenings(
+    ix: SeriesIndex,
+    g: int,
+    anchored: dict[int, list[int]],
+    specialties_at: dict[int, set[str]] | None = None,
+    need_weight: int = 0,
+) -> list[int]:
     """The group's evenings where the most of its pairs meet, given the anchors (ties: the
-    earlier evening)."""
+    earlier evening); with ``specialties_at``, each of its needs met there is worth
+    ``need_weight`` pairs."""
     options = ix.attend_options[g]
     if ix.attends[g] == len(options):
         return list(options)
@@ -353,6 +503,9 @@ def _best_evenings(ix: SeriesIndex, g: int, anchored: dict[int, list[int]]) -> l
         for e in anchored.get(p, []):
             if e in score:
                 score[e] += weight
+    if specialties_at is not None:
+        for e in options:
+            score[e] += need_weight * len(specialties_at.get(e, set()).intersection(ix.needs[g]))
     ranked = sorted(options, key=lambda e: (-score[e], e))
     return sorted(ranked[: ix.attends[g]])
 

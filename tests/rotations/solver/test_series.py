@@ -26,6 +26,7 @@ from rotations.solver.series import (
     plan_series,
     plan_violations,
 )
+from rotations.solver.series.bounds import evening_weights, flow_bound, lagrangian_bound
 
 # Two evenings over sites A and B, A covered by both: group G1 (at A) chooses.
 TINY = SeriesProblem(
@@ -191,6 +192,91 @@ def test_plan_series_equals_brute_force_optimum(seed):
     assert (plan.needs_met, plan.pairs_meeting) == brute_force(problem)
     assert plan.status is PlanStatus.OPTIMAL
     assert (plan.needs_upper_bound, plan.upper_bound) == (plan.needs_met, plan.pairs_meeting)
+
+
+def overlapping_season(rng: random.Random) -> SeriesProblem:
+    """A tiny season whose evenings overlap along a line of sites (E0: A-B, E1: B-C, E2: C-D),
+    so groups at B or C choose between two evenings; small enough to enumerate."""
+    covers = [("A", "B"), ("B", "C"), ("C", "D")]
+    evenings = tuple(
+        Evening(f"E{e}", sites, tables=rng.randint(1, 2)) for e, sites in enumerate(covers)
+    )
+    specialties = ["Cardiology", "Dermatology"]
+    specialists = tuple(
+        Specialist(
+            f"S{p}",
+            rng.choice(specialties),
+            tuple(sorted(rng.sample("ABCD", rng.randint(1, 2)))),
+            max_evenings=rng.randint(1, 2),
+        )
+        for p in range(rng.randint(2, 3))
+    )
+    # The first group is at B or C and attends one evening: at least one group chooses. The
+    # others may span two sites (up to three evenings) and attend two.
+    groups = (
+        Group("G0", rng.choice(["IM", "FM"]), ((rng.choice("BC"), rng.randint(1, 4)),)),
+        *(
+            Group(
+                f"G{g}",
+                rng.choice(["IM", "FM"]),
+                tuple((site, rng.randint(1, 4)) for site in rng.sample("ABCD", rng.randint(1, 2))),
+                evenings=rng.randint(1, 2),
+            )
+            for g in range(1, rng.randint(2, 3))
+        ),
+    )
+    departments = (
+        Department("IM", tuple(rng.sample(specialties, rng.randint(0, 2)))),
+        Department("FM", ()),
+    )
+    return SeriesProblem("Overlapping", evenings, specialists, groups, departments)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_plan_series_with_overlapping_evenings_equals_brute_force_optimum(seed):
+    problem = overlapping_season(random.Random(seed))
+    ix = SeriesIndex(problem)
+    assert any(len(options) > ix.attends[g] for g, options in enumerate(ix.attend_options))
+
+    plan = plan_series(problem, time_limit_s=20, seed=seed)
+
+    assert plan_violations(problem, plan.anchors, plan.attendance) == []
+    assert (plan.needs_met, plan.pairs_meeting) == brute_force(problem)
+    assert plan.status is PlanStatus.OPTIMAL
+    assert (plan.needs_upper_bound, plan.upper_bound) == (plan.needs_met, plan.pairs_meeting)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_lagrangian_bound_is_at_least_the_most_pairs_and_at_most_the_flow(seed):
+    problem = overlapping_season(random.Random(seed))
+    # Without needs, brute force finds the most pairs any plan brings together.
+    no_needs = SeriesProblem("No needs", problem.evenings, problem.specialists, problem.groups)
+    ix = SeriesIndex(no_needs)
+    everyone = range(len(no_needs.specialists))
+    flow, _ = flow_bound(ix, everyone, evening_weights(ix, everyone))
+
+    bound = lagrangian_bound(
+        ix, everyone, range(len(no_needs.groups)), lower=0, deadline=float("inf")
+    )
+
+    assert brute_force(no_needs)[1] <= bound <= flow
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plan_series_comes_close_to_its_bound_when_groups_choose(seed):
+    # A third of the groups choose between two evenings: the flow bound counts them at both.
+    problem = series_season(seed, clinicians=600, sites=12, evenings=4, overlap=1)
+    ix = SeriesIndex(problem)
+    everyone = range(len(problem.specialists))
+    flow, _ = flow_bound(ix, everyone, evening_weights(ix, everyone))
+
+    plan = plan_series(problem, time_limit_s=10, seed=seed)
+
+    assert plan_violations(problem, plan.anchors, plan.attendance) == []
+    assert plan.needs_met == plan.needs_upper_bound
+    assert plan.upper_bound < flow
+    assert plan.pairs_meeting <= plan.upper_bound
+    assert plan.pairs_meeting >= 0.9 * plan.upper_bound
 
 
 @pytest.mark.parametrize("seed", range(3))
