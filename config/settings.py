@@ -329,6 +329,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # rotations.services.solving.WATCHDOG_EVERY_S
     "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 10.0},
+    # The same rule for the plans of a season (series.planning.fail_stalled_plans).
+    "plan-watchdog": {"task": "series.fail_stalled_plans", "schedule": 10.0},
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
     # series.services.send_due_reminders: reminders before an evening's reply deadline.
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},

@@ -15,11 +15,20 @@ def send_due_reminders_task() -> int:
     return services.send_due_reminders(base_url=settings.ROUNDS_BASE_URL)
 
 
-@shared_task(name=planning.PLAN_TASK, acks_late=True, ignore_result=True)
+@shared_task(
+    name=planning.PLAN_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
 def plan_task(plan_id: int) -> None:
-    """Plan the season of the plan ``plan_id`` (``planning.run_plan``: a redelivered message
-    for a plan already claimed does nothing)."""
+    """Plan the season of the plan ``plan_id`` (``planning.run_plan``: idempotent, so a
+    redelivered message is harmless; a plan whose worker died is planned again, once)."""
     planning.run_plan(plan_id=plan_id)
+
+
+@shared_task(name=planning.PLAN_WATCHDOG_TASK, ignore_result=True)
+def fail_stalled_plans_task() -> int:
+    """The plans' watchdog, every 10 seconds from beat: a plan whose worker went silent is
+    queued again once, then failed (``planning.fail_stalled_plans``)."""
+    return planning.fail_stalled_plans()
 
 
 @shared_task(
