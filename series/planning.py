@@ -58,6 +58,10 @@ PLAN_TASK = "series.plan"
 SOLVE_EVENING_TASK = "series.solve_evening"
 EVENINGS_SOLVED_TASK = "series.evenings_solved"
 PLAN_WATCHDOG_TASK = "series.fail_stalled_plans"
+# How often an evening's task of the chord looks again at a run solved elsewhere, and for how
+# long at most (past it the callback hears the run's status as it then is).
+EVENING_RECHECK_S = 5
+EVENING_RECHECKS = 3600 // EVENING_RECHECK_S
 # How many evenings a specialist anchors in a season, unless their replies say otherwise.
 SPECIALIST_MAX_EVENINGS = 1
 PLAN_TIME_LIMIT_S = 30
@@ -566,11 +570,17 @@ def _record_queued(*, series: Series, by: AbstractBaseUser | None, runs: list[So
     )
 
 
-def solve_evening(*, run_id: int) -> str:
-    """The body of ``series.solve_evening``: rotations' solve of the run (idempotent); returns
-    the run's status for the chord's callback."""
-    run = rotations.run_solve(run_id=run_id)
-    return run.status if run is not None else "gone"
+def solve_evening(*, run_id: int, last_try: bool = False) -> str | None:
+    """The body of ``series.solve_evening``: rotations' solve of the run (idempotent). Returns
+    the run's status once it has ended, for the chord's callback; None while it is still
+    queued or running elsewhere (a duplicate delivery while another worker solves it, or its
+    worker died and the watchdog queued it again): the task asks again a little later, so the
+    callback hears how every evening really ended. ``last_try``: the status as it is."""
+    rotations.run_solve(run_id=run_id)
+    run = SolveRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "gone"
+    return None if run.is_active and not last_try else run.status
 
 
 def evenings_solved(*, series_id: int, statuses: list[str]) -> None:

@@ -33,17 +33,25 @@ def fail_stalled_plans_task() -> int:
 
 @shared_task(
     name=planning.SOLVE_EVENING_TASK,
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     # The chord's callback needs every evening's result.
     ignore_result=False,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    max_retries=None,
 )
-def solve_evening_task(run_id: int) -> str:
+def solve_evening_task(self, run_id: int) -> str:
     """One evening of a series' chord: rotations' solve of the run ``run_id`` (idempotent);
-    returns the run's status for ``evenings_solved_task``."""
-    return planning.solve_evening(run_id=run_id)
+    returns the run's status for ``evenings_solved_task``. While the run is solved elsewhere
+    (another delivery, or the next worker after this one's died) it asks again every
+    ``EVENING_RECHECK_S`` rather than report an evening that has not ended."""
+    last_try = self.request.retries >= planning.EVENING_RECHECKS
+    status = planning.solve_evening(run_id=run_id, last_try=last_try)
+    if status is None:
+        raise self.retry(countdown=planning.EVENING_RECHECK_S)
+    return status
 
 
 @shared_task(name=planning.EVENINGS_SOLVED_TASK, ignore_result=True)
