@@ -544,7 +544,7 @@ def solve_every_evening(
         EVENINGS_SOLVED_TASK, kwargs={"series_id": series.pk}, time_limit=limit + 60
     )
     try:
-        chord(header)(body)
+        _stop_listening(chord(header)(body))
     except Exception:
         logger.exception("Series %s: the broker refused the evenings' solves", series.pk)
         SolveRun.objects.filter(
@@ -557,6 +557,21 @@ def solve_every_evening(
         )
         raise QueueUnavailable() from None
     return runs
+
+
+def _stop_listening(result: Any) -> None:
+    """This process never reads the evenings' results (the page reads the runs), yet Celery's
+    Redis result backend keeps every header result of a chord it sent pending, subscribed to
+    in Redis, for the life of the process: a web process would gather one subscription per
+    evening ever solved, and their messages. Let them go."""
+    backend = result.backend
+    pending = getattr(backend, "_pending_results", ())
+    consumer = getattr(backend, "result_consumer", None)
+    for child in getattr(result.parent, "results", None) or []:
+        for waiting in pending:
+            waiting.pop(child.id, None)
+        if consumer is not None:
+            consumer.cancel_for(child.id)
 
 
 def _record_queued(*, series: Series, by: AbstractBaseUser | None, runs: list[SolveRun]) -> None:
