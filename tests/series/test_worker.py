@@ -20,7 +20,7 @@ from config.celery import app as celery_app
 from rotations.models import Schedule, SolveRun
 from rotations.services import jobs
 from series import planning
-from series.models import Evening, Series
+from series.models import Evening, Series, SeriesPlan
 from tests.rotations.helpers import event_from_problem, hard_problem
 from tests.rotations.test_faults import RedisServer
 from tests.rotations.test_worker import Worker, _use_broker, database_url
@@ -189,3 +189,138 @@ def test_a_worker_killed_mid_chord_its_evening_is_solved_by_the_other(workers):
     # again within its time limit.
     limit = jobs.STALLED_AFTER.total_seconds() + jobs.WATCHDOG_EVERY_S + 8 + 15
     assert finished_after < limit
+
+
+def load_season(problem) -> Series:
+    """A synthetic season (``benchmarks.series_synthetic``) as rows: sites, departments and
+    their clinicians, specialists and their sites, evenings with their tables, and the
+    specialists' replies; big enough that planning it takes a few seconds."""
+    from clinicians.models import Clinician, Department, Region, Site, Specialty
+    from events.models import Event, Table
+    from series.models import Invitation
+
+    today = datetime.date.today()
+    region = Region.objects.create(name="Synthetic")
+    names = {site for e in problem.evenings for site in e.sites}
+    names |= {site for s in problem.specialists for site in s.sites}
+    names |= {site for g in problem.groups for site, _ in g.clinicians}
+    Site.objects.bulk_create([Site(name=name, region=region) for name in sorted(names)])
+    sites = {site.name: site for site in Site.objects.filter(region=region)}
+    specialties = {}
+    for specialist in problem.specialists:
+        if specialist.specialty not in specialties:
+            specialties[specialist.specialty] = Specialty.objects.get_or_create(
+                name=specialist.specialty, defaults={"track": specialist.track.value}
+            )[0]
+    departments = Department.objects.bulk_create(
+        [
+            Department(name=g.id, site=sites[g.clinicians[0][0]], track=g.track.value)
+            for g in problem.groups
+        ]
+    )
+    people = [
+        Clinician(
+            first_name="Pc",
+            last_name=f"{group.id}-{n}",
+            email=f"{group.id}-{n}@synthetic.example.org",
+            role=Clinician.Role.PRIMARY_CARE,
+            department=department,
+        )
+        for group, department in zip(problem.groups, departments, strict=True)
+        for n in range(sum(count for _, count in group.clinicians))
+    ]
+    Clinician.objects.bulk_create(people)
+    specialists = Clinician.objects.bulk_create(
+        [
+            Clinician(
+                first_name="Sp",
+                last_name=s.id,
+                email=f"{s.id}@synthetic.example.org",
+                role=Clinician.Role.SPECIALIST,
+                specialty=specialties[s.specialty],
+            )
+            for s in problem.specialists
+        ]
+    )
+    Clinician.sites.through.objects.bulk_create(
+        [
+            Clinician.sites.through(clinician_id=row.pk, site_id=sites[name].pk)
+            for s, row in zip(problem.specialists, specialists, strict=True)
+            for name in s.sites
+        ]
+    )
+    series = Series.objects.create(
+        name="Synthetic season", starts_on=today, ends_on=today + datetime.timedelta(days=200)
+    )
+    any_specialty = next(iter(specialties.values()))
+    evenings = {}
+    for number, item in enumerate(problem.evenings, start=1):
+        event = Event.objects.create(
+            name=item.label or item.id,
+            date=today + datetime.timedelta(days=number),
+            venue="Hall",
+            start_time=datetime.time(18, 0),
+        )
+        Table.objects.bulk_create(
+            [
+                Table(event=event, number=n, specialty=any_specialty, capacity=8)
+                for n in range(1, item.tables + 1)
+            ]
+        )
+        evening = Evening.objects.create(
+            series=series, event=event, reply_by=timezone.now() + datetime.timedelta(days=1)
+        )
+        evening.sites.set([sites[name] for name in item.sites])
+        evenings[item.id] = (evening, set(item.sites))
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                evening=evening,
+                clinician=row,
+                status=Invitation.Status.YES
+                if s.available_evenings is None or key in s.available_evenings
+                else Invitation.Status.NO,
+                replied_at=timezone.now(),
+            )
+            for s, row in zip(problem.specialists, specialists, strict=True)
+            for key, (evening, covered) in evenings.items()
+            if covered & set(s.sites)
+        ]
+    )
+    return series
+
+
+def test_a_plan_whose_worker_is_killed_is_planned_by_the_next_worker(workers):
+    from benchmarks.series_synthetic import series_season
+
+    series = load_season(series_season(1, clinicians=2000, sites=20, evenings=6))
+    doomed = workers()
+    series_plan = planning.start_plan(series=series, by=None, time_limit_s=30)
+
+    def planning_it():
+        series_plan.refresh_from_db()
+        return series_plan.status != SeriesPlan.Status.QUEUED
+
+    wait_until(planning_it, timeout=60, what="no worker took the plan", logs=[doomed.log])
+    doomed.kill()
+    killed_at = time.monotonic()
+    series_plan.refresh_from_db()
+    assert (series_plan.status, claimed_by_pid(series_plan)) == ("running", doomed.process.pid)
+    # The next worker, with beat's watchdog: the plan is queued again once its heartbeat is
+    # STALLED_AFTER old, and planned from the start.
+    survivor = workers(beat=True)
+
+    def planned():
+        series_plan.refresh_from_db()
+        return not series_plan.is_active
+
+    wait_until(planned, timeout=120, what="the plan did not end", logs=[doomed.log, survivor.log])
+    finished_after = time.monotonic() - killed_at
+
+    assert (series_plan.status, series_plan.error) == ("succeeded", "")
+    assert (
+        series_plan.claimed_by.endswith(jobs.RETRY_CLAIM_SUFFIX),
+        claimed_by_pid(series_plan),
+    ) == (True, survivor.process.pid)
+    assert series_plan.places.exists()
+    assert finished_after < jobs.STALLED_AFTER.total_seconds() + jobs.WATCHDOG_EVERY_S + 60
