@@ -382,3 +382,21 @@ def test_a_plan_taken_from_its_worker_writes_nothing(world):
         "another:2:xyz",
         0,
     )
+
+
+def test_an_evenings_task_waits_for_a_run_another_worker_holds(world):
+    # A second delivery of an evening's task (its first worker's child was killed, and Celery
+    # re-queued the message) while the worker that took the run over is solving it.
+    run = SolveRun.objects.create(
+        event=world.north_evening.event,
+        status=SolveRun.Status.RUNNING,
+        claimed_by="other:1:abc",
+        heartbeat_at=timezone.now(),
+    )
+
+    waiting = planning.solve_evening(run_id=run.pk)
+    last_try = planning.solve_evening(run_id=run.pk, last_try=True)
+    SolveRun.objects.filter(pk=run.pk).update(status=SolveRun.Status.SUCCEEDED)
+    ended = planning.solve_evening(run_id=run.pk)
+
+    assert (waiting, last_try, ended) == (None, "running", "succeeded")
