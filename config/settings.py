@@ -314,7 +314,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 # Results, for the series' chord (one solve per evening, then a callback): Redis beside a Redis
-# broker, files under var/ otherwise. Only tasks that say ignore_result=False keep one.
+# broker, files under var/ otherwise. Every worker writes its evening's result there and the
+# last one starts the callback, so on many machines it must be a store they all share (Redis;
+# `check --deploy` refuses a folder). Only tasks that say ignore_result=False keep one.
 CELERY_RESULT_BACKEND = os.environ.get(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL
@@ -322,6 +324,10 @@ CELERY_RESULT_BACKEND = os.environ.get(
     else f"file://{VAR_DIR / 'celery-results'}",
 )
 CELERY_RESULT_EXPIRES = 24 * 3600
+# A Redis blip while an evening stores its result is waited out (retried with backoff for about
+# two minutes) rather than losing that evening from the chord, which would never call back.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 20
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -329,6 +335,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # rotations.services.solving.WATCHDOG_EVERY_S
     "watchdog": {"task": "rotations.fail_stalled_runs", "schedule": 10.0},
+    # The same rule for the plans of a season (series.planning.fail_stalled_plans).
+    "plan-watchdog": {"task": "series.fail_stalled_plans", "schedule": 10.0},
     "finish-past-events": {"task": "events.finish_past_events", "schedule": 3600.0},
     # series.services.send_due_reminders: reminders before an evening's reply deadline.
     "series-reminders": {"task": "series.send_due_reminders", "schedule": 3600.0},

@@ -204,6 +204,10 @@ class SeriesPlan(models.Model):
     message = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
     time_limit_s = models.PositiveIntegerField(default=30)
+    # Which worker is planning, and when it last said so (rotations.services.jobs: a plan
+    # whose worker died is planned again by the next one, once).
+    claimed_by = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     figures = models.JSONField(default=dict, blank=True)

@@ -36,6 +36,7 @@ from clinicians.models import Clinician, Department, track_allows
 from events.models import Anchor, Event, GroupMember
 from rotations import services as rotations
 from rotations.models import SolveRun, Visit
+from rotations.services import jobs
 from rotations.solver import Progress, Track
 from rotations.solver.series import (
     Department as PlannerDepartment,
@@ -61,10 +62,21 @@ logger = logging.getLogger(__name__)
 PLAN_TASK = "series.plan"
 SOLVE_EVENING_TASK = "series.solve_evening"
 EVENINGS_SOLVED_TASK = "series.evenings_solved"
+PLAN_WATCHDOG_TASK = "series.fail_stalled_plans"
+# How often an evening's task of the chord looks again at a run solved elsewhere, and for how
+# long at most (past it the callback hears the run's status as it then is).
+EVENING_RECHECK_S = 5
+EVENING_RECHECKS = 3600 // EVENING_RECHECK_S
 PLAN_TIME_LIMIT_S = 30
 PLAN_WORKERS = 2
-# A plan queued this long without a worker is lost (as rotations' QUEUED_TOO_LONG).
-PLAN_QUEUED_TOO_LONG = datetime.timedelta(minutes=30)
+# A plan whose worker dies is planned again by the next worker, once, as a solve is
+# (rotations.services.jobs: the heartbeat, the watchdog, the claim), in these words.
+PLAN_WORDS = jobs.Words(
+    requeued="The worker stopped; waiting for another worker to plan it again",
+    stalled="The worker stopped while planning. Retry the plan.",
+    lost="No worker picked up the plan within 30 minutes. Check that the worker is running, "
+    "then retry the plan.",
+)
 
 PLANNED = "series.planned"
 PLAN_STARTED = "series.plan_started"
@@ -313,7 +325,7 @@ def start_plan(
     Raises ``PlanAlreadyRunning`` when one is queued or running, ``QueueUnavailable`` (the
     plan failed, nothing queued) when the broker refuses the task. Creates the plan row in
     its own transaction."""
-    _fail_lost_plans(series)
+    fail_stalled_plans(series=series)
     try:
         with transaction.atomic():
             series_plan = SeriesPlan.objects.create(
@@ -332,6 +344,14 @@ def start_plan(
             )
     except IntegrityError:
         raise PlanAlreadyRunning() from None
+    _dispatch_plan(series_plan)
+    return series_plan
+
+
+def _dispatch_plan(series_plan: SeriesPlan, *, raise_error: bool = True) -> bool:
+    """Send the ``series.plan`` task for a committed plan row; when the broker refuses it the
+    plan (if still queued) fails with the queue's error, and ``QueueUnavailable`` is raised
+    (or False returned)."""
     try:
         current_app.tasks[PLAN_TASK].apply_async(
             args=[series_plan.pk],
@@ -346,76 +366,88 @@ def start_plan(
             message="The task queue is unavailable",
             finished_at=timezone.now(),
         )
-        raise QueueUnavailable() from None
-    return series_plan
+        if raise_error:
+            raise QueueUnavailable() from None
+        return False
+    return True
 
 
-def _fail_lost_plans(series: Series) -> None:
-    """A plan queued for too long (no worker), or running far past its time limit (its worker
-    died), is failed so it no longer blocks the next one."""
-    now = timezone.now()
-    SeriesPlan.objects.filter(
-        series=series,
-        status=SeriesPlan.Status.QUEUED,
-        created_at__lt=now - PLAN_QUEUED_TOO_LONG,
-    ).update(
-        status=SeriesPlan.Status.FAILED,
-        error="No worker picked up the plan. Check that the worker is running, then retry.",
-        finished_at=now,
+def fail_stalled_plans(
+    *, series: Series | None = None, now: datetime.datetime | None = None
+) -> int:
+    """The watchdog of plans, from beat every ``jobs.WATCHDOG_EVERY_S`` (the same rule as
+    solves: ``jobs.requeue_or_fail_stalled``). A plan whose worker went silent is queued again
+    for the next free worker, once, then failed ("The worker stopped while planning. Retry the
+    plan."); a plan queued for 30 minutes is failed. Limit to one ``series`` if given. Returns
+    how many plans were queued again or failed."""
+    plans = SeriesPlan.objects.all()
+    if series is not None:
+        plans = plans.filter(series=series)
+    return jobs.requeue_or_fail_stalled(
+        plans,
+        words=PLAN_WORDS,
+        dispatch=lambda plan: _dispatch_plan(plan, raise_error=False),
+        now=now,
     )
-    for stale in SeriesPlan.objects.filter(series=series, status=SeriesPlan.Status.RUNNING):
-        if stale.started_at and stale.started_at < now - datetime.timedelta(
-            seconds=stale.time_limit_s + 120
-        ):
-            SeriesPlan.objects.filter(pk=stale.pk, status=SeriesPlan.Status.RUNNING).update(
-                status=SeriesPlan.Status.FAILED,
-                error="The worker stopped while planning. Retry the plan.",
-                finished_at=now,
-            )
+
+
+def _plan_progress(progress: Progress) -> dict[str, Any]:
+    return {
+        "progress": max(0, min(99, int(100 * progress.fraction))),
+        "message": (progress.message or "Planning the season")[:300],
+    }
 
 
 def run_plan(*, plan_id: int) -> SeriesPlan | None:
-    """The body of the ``series.plan`` task: claim the queued plan (a redelivered message for
-    a plan already claimed or finished does nothing), plan the season, write the result
-    (``write_plan``) or the error."""
-    now = timezone.now()
-    claimed = SeriesPlan.objects.filter(pk=plan_id, status=SeriesPlan.Status.QUEUED).update(
-        status=SeriesPlan.Status.RUNNING, started_at=now, message="Planning the season"
-    )
-    if not claimed:
+    """The body of the ``series.plan`` task: claim the queued plan (``jobs.claim``: a
+    redelivered message for a plan that a live worker holds, or that is over, does nothing; one
+    whose worker died is planned again, once), plan the season while a heartbeat writes its
+    progress, then write the result (``write_plan``, only if the plan is still ours) or the
+    error."""
+    plans = SeriesPlan.objects.select_related("series", "created_by")
+    claimed = jobs.claim(plans, plan_id, words=PLAN_WORDS, message="Planning the season")
+    if claimed is None:
         return SeriesPlan.objects.filter(pk=plan_id).first()
-    series_plan = SeriesPlan.objects.select_related("series", "created_by").get(pk=plan_id)
-
-    def on_progress(progress: Progress) -> None:
-        SeriesPlan.objects.filter(pk=plan_id, status=SeriesPlan.Status.RUNNING).update(
-            progress=max(0, min(99, int(100 * progress.fraction))),
-            message=progress.message or "Planning the season",
-        )
-
+    series_plan, claim = claimed
+    heartbeat = jobs.Heartbeat(plans, plan_id, claim, fields=_plan_progress)
     try:
         problem = build_series_problem(series_plan.series)
+        heartbeat.start()
         plan = plan_series(
             problem,
             time_limit_s=series_plan.time_limit_s,
             num_workers=PLAN_WORKERS,
-            on_progress=on_progress,
+            on_progress=heartbeat.on_progress,
         )
-        write_plan(series_plan=series_plan, problem=problem, plan=plan)
+        heartbeat.stop()
+        with transaction.atomic():
+            if jobs.still_ours(plans, plan_id, claim) is None:
+                logger.warning("Series plan %s was taken from this worker; dropped", plan_id)
+            else:
+                write_plan(series_plan=series_plan, problem=problem, plan=plan)
     except Exception as exc:
         logger.exception("Series plan %s failed", plan_id)
-        SeriesPlan.objects.filter(pk=plan_id).update(
+        jobs.finish(
+            plans,
+            plan_id,
+            claim,
             status=SeriesPlan.Status.FAILED,
             error=str(exc) or exc.__class__.__name__,
             message="The plan failed",
-            finished_at=timezone.now(),
         )
+    finally:
+        heartbeat.stop()
     series_plan.refresh_from_db()
     return series_plan
 
 
 def plan_status(*, series_plan: SeriesPlan) -> dict[str, Any]:
-    """What the poll endpoint and the command read of a plan, JSON-ready."""
+    """What the poll endpoint and the command read of a plan, JSON-ready. Reads only: a plan
+    whose worker went silent shows what the watchdog (``fail_stalled_plans``) will write."""
     series_plan.refresh_from_db()
+    stall = jobs.stall(series_plan, now=timezone.now(), words=PLAN_WORDS)
+    if stall is not None:
+        series_plan.status, series_plan.message, series_plan.error = stall
     return {
         "kind": "plan",
         "id": series_plan.pk,
@@ -520,7 +552,7 @@ def solve_every_evening(
         EVENINGS_SOLVED_TASK, kwargs={"series_id": series.pk}, time_limit=limit + 60
     )
     try:
-        chord(header)(body)
+        _stop_listening(chord(header)(body))
     except Exception:
         logger.exception("Series %s: the broker refused the evenings' solves", series.pk)
         SolveRun.objects.filter(
@@ -535,6 +567,21 @@ def solve_every_evening(
     return runs
 
 
+def _stop_listening(result: Any) -> None:
+    """This process never reads the evenings' results (the page reads the runs), yet Celery's
+    Redis result backend keeps every header result of a chord it sent pending, subscribed to
+    in Redis, for the life of the process: a web process would gather one subscription per
+    evening ever solved, and their messages. Let them go."""
+    backend = result.backend
+    pending = getattr(backend, "_pending_results", ())
+    consumer = getattr(backend, "result_consumer", None)
+    for child in getattr(result.parent, "results", None) or []:
+        for waiting in pending:
+            waiting.pop(child.id, None)
+        if consumer is not None:
+            consumer.cancel_for(child.id)
+
+
 def _record_queued(*, series: Series, by: AbstractBaseUser | None, runs: list[SolveRun]) -> None:
     record_audit(
         actor=by,
@@ -546,11 +593,17 @@ def _record_queued(*, series: Series, by: AbstractBaseUser | None, runs: list[So
     )
 
 
-def solve_evening(*, run_id: int) -> str:
-    """The body of ``series.solve_evening``: rotations' solve of the run (idempotent); returns
-    the run's status for the chord's callback."""
-    run = rotations.run_solve(run_id=run_id)
-    return run.status if run is not None else "gone"
+def solve_evening(*, run_id: int, last_try: bool = False) -> str | None:
+    """The body of ``series.solve_evening``: rotations' solve of the run (idempotent). Returns
+    the run's status once it has ended, for the chord's callback; None while it is still
+    queued or running elsewhere (a duplicate delivery while another worker solves it, or its
+    worker died and the watchdog queued it again): the task asks again a little later, so the
+    callback hears how every evening really ended. ``last_try``: the status as it is."""
+    rotations.run_solve(run_id=run_id)
+    run = SolveRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "gone"
+    return None if run.is_active and not last_try else run.status
 
 
 def evenings_solved(*, series_id: int, statuses: list[str]) -> None:

@@ -15,26 +15,43 @@ def send_due_reminders_task() -> int:
     return services.send_due_reminders(base_url=settings.ROUNDS_BASE_URL)
 
 
-@shared_task(name=planning.PLAN_TASK, acks_late=True, ignore_result=True)
+@shared_task(
+    name=planning.PLAN_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
 def plan_task(plan_id: int) -> None:
-    """Plan the season of the plan ``plan_id`` (``planning.run_plan``: a redelivered message
-    for a plan already claimed does nothing)."""
+    """Plan the season of the plan ``plan_id`` (``planning.run_plan``: idempotent, so a
+    redelivered message is harmless; a plan whose worker died is planned again, once)."""
     planning.run_plan(plan_id=plan_id)
+
+
+@shared_task(name=planning.PLAN_WATCHDOG_TASK, ignore_result=True)
+def fail_stalled_plans_task() -> int:
+    """The plans' watchdog, every 10 seconds from beat: a plan whose worker went silent is
+    queued again once, then failed (``planning.fail_stalled_plans``)."""
+    return planning.fail_stalled_plans()
 
 
 @shared_task(
     name=planning.SOLVE_EVENING_TASK,
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     # The chord's callback needs every evening's result.
     ignore_result=False,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    max_retries=None,
 )
-def solve_evening_task(run_id: int) -> str:
+def solve_evening_task(self, run_id: int) -> str:
     """One evening of a series' chord: rotations' solve of the run ``run_id`` (idempotent);
-    returns the run's status for ``evenings_solved_task``."""
-    return planning.solve_evening(run_id=run_id)
+    returns the run's status for ``evenings_solved_task``. While the run is solved elsewhere
+    (another delivery, or the next worker after this one's died) it asks again every
+    ``EVENING_RECHECK_S`` rather than report an evening that has not ended."""
+    last_try = self.request.retries >= planning.EVENING_RECHECKS
+    status = planning.solve_evening(run_id=run_id, last_try=last_try)
+    if status is None:
+        raise self.retry(countdown=planning.EVENING_RECHECK_S)
+    return status
 
 
 @shared_task(name=planning.EVENINGS_SOLVED_TASK, ignore_result=True)

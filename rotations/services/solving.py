@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +14,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Event
 from rotations.models import Schedule, SolveRun, replan_note
-from rotations.services import replanning
+from rotations.services import jobs, replanning
 from rotations.services.adapter import apply_solution, build_problem, readiness_problems
 from rotations.services.advising import ADVISE_TASK
 from rotations.solver import Progress, Status, solve
@@ -33,21 +27,14 @@ logger = logging.getLogger(__name__)
 
 # CP-SAT workers; fixed so that the same event and seed give the same schedule everywhere.
 SOLVER_WORKERS = 2
-# The solving worker writes a heartbeat this often; a run silent for STALLED_AFTER is dead:
-# the watchdog (every WATCHDOG_EVERY_S, from beat) queues it again once, for the next free
-# worker, and fails it if it goes silent a second time.
-HEARTBEAT_EVERY_S = 2.0
-PROGRESS_EVERY_S = 0.5
-CANCEL_CHECK_EVERY_S = 1.0
 # The Celery task that runs ``run_solve`` (rotations.tasks.solve_task).
 SOLVE_TASK = "rotations.solve"
-STALLED_AFTER = timedelta(seconds=20)
-WATCHDOG_EVERY_S = 10.0
-# The claim of a run solved again after its first worker died ends with this; such a run is
-# not queued a third time.
-RETRY_CLAIM_SUFFIX = "/again"
-# A queued run waits for a free worker; only after this long is it considered lost.
-QUEUED_TOO_LONG = timedelta(minutes=30)
+# A dead worker's run is queued again once, then failed: the rule of every job (``jobs``).
+HEARTBEAT_EVERY_S = jobs.HEARTBEAT_EVERY_S
+STALLED_AFTER = jobs.STALLED_AFTER
+WATCHDOG_EVERY_S = jobs.WATCHDOG_EVERY_S
+RETRY_CLAIM_SUFFIX = jobs.RETRY_CLAIM_SUFFIX
+QUEUED_TOO_LONG = jobs.QUEUED_TOO_LONG
 STALLED_ERROR = "The worker stopped while solving. Retry the solve."
 REQUEUED_MESSAGE = "The worker stopped; waiting for another worker to solve it again"
 QUEUE_UNAVAILABLE_ERROR = (
@@ -58,6 +45,7 @@ LOST_ERROR = (
     "No worker picked up the solve within 30 minutes. Check that the worker is running, "
     "then retry the solve."
 )
+WORDS = jobs.Words(requeued=REQUEUED_MESSAGE, stalled=STALLED_ERROR, lost=LOST_ERROR)
 
 
 class SolveAlreadyRunning(Exception):
@@ -241,162 +229,55 @@ def cancel_solve(*, run: SolveRun, by: AbstractBaseUser | None) -> SolveRun:
     return run
 
 
-class _Watch:
-    """The link between a solve and its run row while the solver works.
+def _progress_fields(progress: Progress) -> dict[str, Any]:
+    fields = jobs.progress_message(progress)
+    if progress.visits is not None:
+        fields["visits"] = progress.visits
+    if progress.visits_upper_bound is not None:
+        fields["visits_upper_bound"] = progress.visits_upper_bound
+    return fields
 
-    The solver calls ``on_progress`` and ``should_stop`` possibly from a CP-SAT thread, so
-    they touch no database: progress goes into memory and the cancel flag is a
-    ``threading.Event``. A helper thread (``tick``) writes progress and the heartbeat and reads
-    ``cancel_requested``, on its own connection, closed when the thread ends.
-    """
+
+class _Watch(jobs.Heartbeat):
+    """A run's heartbeat (``jobs.Heartbeat``): progress with the visits found and their bound,
+    and the organizer's cancel flag."""
 
     def __init__(self, run_id: int, claim: str):
-        self.run_id = run_id
-        self.claim = claim
-        self.cancelled = threading.Event()
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._progress: Progress | None = None
-        self._written: Progress | None = None
-        self._last_beat = time.monotonic()
-        self._last_cancel_check = 0.0
-        self._thread = threading.Thread(target=self._loop, name=f"solve-{run_id}", daemon=True)
-
-    def on_progress(self, progress: Progress) -> None:
-        with self._lock:
-            self._progress = progress
-
-    def should_stop(self) -> bool:
-        return self.cancelled.is_set()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        try:
-            while not self._done.wait(PROGRESS_EVERY_S):
-                try:
-                    self.tick()
-                except Exception:
-                    # A missed heartbeat is not worth stopping a solve for; the watchdog
-                    # allows a minute of silence.
-                    logger.warning("Solve run %s: heartbeat failed", self.run_id, exc_info=True)
-        finally:
-            connection.close()
-
-    def tick(self, now: float | None = None) -> None:
-        """Write progress if it changed (and the heartbeat at least every few seconds), and
-        read the cancel flag at most once a second."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            progress = self._progress
-        fields: dict[str, Any] = {}
-        if progress is not None and progress != self._written:
-            fields.update(
-                progress=max(0, min(100, round(progress.fraction * 100))),
-                message=progress.message[:200],
-            )
-            if progress.visits is not None:
-                fields["visits"] = progress.visits
-            if progress.visits_upper_bound is not None:
-                fields["visits_upper_bound"] = progress.visits_upper_bound
-        if fields or now - self._last_beat >= HEARTBEAT_EVERY_S:
-            fields["heartbeat_at"] = timezone.now()
-            # filter().update(): never overwrites cancel_requested, and a run taken over by
-            # another worker (a different claim) is not written by this one.
-            SolveRun.objects.filter(
-                pk=self.run_id, status=SolveRun.Status.RUNNING, claimed_by=self.claim
-            ).update(**fields)
-            self._written = progress
-            self._last_beat = now
-        if now - self._last_cancel_check >= CANCEL_CHECK_EVERY_S:
-            self._last_cancel_check = now
-            if SolveRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
-                self.cancelled.set()
+        super().__init__(
+            SolveRun.objects.all(),
+            run_id,
+            claim,
+            fields=_progress_fields,
+            cancel_field="cancel_requested",
+        )
 
 
 def _claim(run_id: int) -> tuple[SolveRun, str] | None:
-    """Mark the run running for this worker, in one transaction; None when it is not ours to
-    solve (gone, finished, cancelled, or running with a live heartbeat elsewhere: a duplicate
-    delivery, which the watchdog makes unnecessary). A queued run that the watchdog queued
-    again after its worker died, or a running one whose worker went silent, is solved again
-    under a claim ending in ``RETRY_CLAIM_SUFFIX``; a retry whose worker went silent too is
-    failed instead."""
-    now = timezone.now()
-    with transaction.atomic():
-        run = (
-            SolveRun.objects.select_for_update(of=("self",))
-            .select_related("event", "pinned_from")
-            .filter(pk=run_id)
-            .first()
-        )
-        if run is None:
-            logger.info("Solve run %s is gone; nothing to do", run_id)
-            return None
-        if run.status == SolveRun.Status.RUNNING:
-            beat = run.heartbeat_at or run.started_at
-            if beat is not None and now - beat < STALLED_AFTER:
-                logger.warning(
-                    "Solve run %s is being solved by %s; this delivery is ignored",
-                    run_id,
-                    run.claimed_by,
-                )
-                return None
-            if run.claimed_by.endswith(RETRY_CLAIM_SUFFIX):
-                run.status = SolveRun.Status.FAILED
-                run.error = STALLED_ERROR
-                run.message = "The worker stopped"
-                run.finished_at = now
-                run.save(update_fields=["status", "error", "message", "finished_at"])
-                return None
-            # acks_late redelivery after a worker died mid-solve: start over.
-            logger.warning("Solve run %s: %s went silent; solving again", run_id, run.claimed_by)
-        elif run.status != SolveRun.Status.QUEUED:
-            logger.info("Solve run %s is already %s; nothing to do", run_id, run.status)
-            return None
-        if run.cancel_requested:
-            run.status = SolveRun.Status.CANCELLED
-            run.finished_at = now
-            run.save(update_fields=["status", "finished_at"])
-            return None
-        claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        if run.claimed_by:  # it was claimed before: its first worker died
-            claim += RETRY_CLAIM_SUFFIX
-        run.status = SolveRun.Status.RUNNING
-        run.claimed_by = claim
-        run.started_at = now
-        run.heartbeat_at = now
-        run.progress = 0
-        run.message = "Reading the event"
-        run.save(
-            update_fields=[
-                "status",
-                "claimed_by",
-                "started_at",
-                "heartbeat_at",
-                "progress",
-                "message",
-            ]
-        )
-    return run, claim
+    """Mark the run running for this worker (``jobs.claim``: one transaction); None when it is
+    not ours to solve (gone, finished, or running with a live heartbeat elsewhere: a duplicate
+    delivery). A run whose worker died is solved again, once; a run cancelled before a worker
+    took it ends cancelled."""
+
+    def cancelled(run: SolveRun, now: datetime) -> bool:
+        if not run.cancel_requested:
+            return False
+        run.status = SolveRun.Status.CANCELLED
+        run.finished_at = now
+        run.save(update_fields=["status", "finished_at"])
+        return True
+
+    return jobs.claim(
+        SolveRun.objects.select_related("event", "pinned_from"),
+        run_id,
+        words=WORDS,
+        message="Reading the event",
+        before_claim=cancelled,
+    )
 
 
 def _finish(run_id: int, claim: str, **fields: Any) -> bool:
-    """Set a claimed run's final fields, unless it is no longer ours (the watchdog failed it,
-    another worker took it over). Call inside a transaction that locked the row, or alone."""
-    now = timezone.now()
-    fields.setdefault("finished_at", now)
-    fields.setdefault("heartbeat_at", now)
-    return bool(
-        SolveRun.objects.filter(pk=run_id, status=SolveRun.Status.RUNNING, claimed_by=claim).update(
-            **fields
-        )
-    )
+    """Set a claimed run's final fields, unless it is no longer ours (``jobs.finish``)."""
+    return jobs.finish(SolveRun.objects.all(), run_id, claim, **fields)
 
 
 def run_solve(*, run_id: int) -> SolveRun | None:
@@ -496,8 +377,8 @@ def run_solve(*, run_id: int) -> SolveRun | None:
         watch.stop()
 
     with transaction.atomic():
-        locked = SolveRun.objects.select_for_update().filter(pk=run.pk).first()
-        if locked is None or locked.status != SolveRun.Status.RUNNING or locked.claimed_by != claim:
+        locked = jobs.still_ours(SolveRun.objects.all(), run.pk, claim)
+        if locked is None:
             logger.warning("Solve run %s was taken from this worker; its result is dropped", run.pk)
             return _reload(run)
         if locked.cancel_requested:
@@ -574,88 +455,28 @@ def fail_stalled_runs(
     event: Event | None = None,
     run: SolveRun | None = None,
 ) -> int:
-    """The watchdog, from beat every WATCHDOG_EVERY_S. A running run silent for longer than
-    ``max_silence`` lost its worker (killed, out of memory, machine gone): the first time it
-    is queued again (status queued, its old claim kept, a new task sent) so that the next free
-    worker solves it from the start; a run that was already solved again (its claim ends in
-    ``RETRY_CLAIM_SUFFIX``) becomes failed with ``STALLED_ERROR``. A queued run nobody picked
-    up within ``max_queued`` becomes failed with ``LOST_ERROR``. The event's schedules are
-    untouched (a solve writes its schedule in the transaction that ends the run). Limit to
-    one ``event`` or ``run`` if given. Each change is one UPDATE that re-checks the silence,
-    so a run whose worker just wrote its heartbeat is left alone; a re-queued run whose task
-    the broker refuses is failed (``QUEUE_UNAVAILABLE_ERROR``). Returns how many runs were
-    re-queued or failed."""
-    now = now or timezone.now()
+    """The watchdog, from beat every WATCHDOG_EVERY_S (``jobs.requeue_or_fail_stalled``). A
+    running run silent for longer than ``max_silence`` lost its worker (killed, out of memory,
+    machine gone): the first time it is queued again (a new task sent) so that the next free
+    worker solves it from the start; a run that was already solved again becomes failed with
+    ``STALLED_ERROR``. A queued run nobody picked up within ``max_queued`` becomes failed with
+    ``LOST_ERROR``. The event's schedules are untouched (a solve writes its schedule in the
+    transaction that ends the run). Limit to one ``event`` or ``run`` if given; a re-queued
+    run whose task the broker refuses is failed (``QUEUE_UNAVAILABLE_ERROR``). Returns how
+    many runs were re-queued or failed."""
     runs = SolveRun.objects.all()
     if event is not None:
         runs = runs.filter(event=event)
     if run is not None:
         runs = runs.filter(pk=run.pk)
-    silent_since = now - max_silence
-    stalled = runs.filter(status=SolveRun.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=silent_since)
-        | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
-        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=silent_since)
+    return jobs.requeue_or_fail_stalled(
+        runs,
+        words=WORDS,
+        dispatch=lambda run: _dispatch(run, raise_error=False),
+        now=now,
+        max_silence=max_silence,
+        max_queued=max_queued,
     )
-    count = stalled.filter(claimed_by__endswith=RETRY_CLAIM_SUFFIX).update(
-        status=SolveRun.Status.FAILED,
-        error=STALLED_ERROR,
-        message="The worker stopped",
-        finished_at=now,
-    )
-    requeued = []
-    for candidate in stalled.exclude(claimed_by__endswith=RETRY_CLAIM_SUFFIX).exclude(
-        claimed_by=""
-    ):
-        if stalled.filter(pk=candidate.pk).update(
-            status=SolveRun.Status.QUEUED,
-            progress=0,
-            message=REQUEUED_MESSAGE,
-            heartbeat_at=None,
-        ):
-            logger.warning(
-                "Watchdog: solve run %s lost its worker (%s); queued again",
-                candidate.pk,
-                candidate.claimed_by,
-            )
-            requeued.append(candidate)
-    # A running run with no claim is not one a worker wrote: nothing to retry.
-    count += stalled.filter(claimed_by="").update(
-        status=SolveRun.Status.FAILED,
-        error=STALLED_ERROR,
-        message="The worker stopped",
-        finished_at=now,
-    )
-    for candidate in requeued:
-        candidate.status = SolveRun.Status.QUEUED
-        transaction.on_commit(lambda candidate=candidate: _dispatch(candidate, raise_error=False))
-    count += len(requeued)
-    lost = runs.filter(status=SolveRun.Status.QUEUED, created_at__lt=now - max_queued)
-    count += lost.update(
-        status=SolveRun.Status.FAILED,
-        error=LOST_ERROR,
-        message="No worker picked it up",
-        finished_at=now,
-    )
-    if count:
-        logger.warning("Watchdog: %s stalled solve run(s) re-queued or failed", count)
-    return count
-
-
-def _stall(
-    run: SolveRun, *, now: datetime, max_silence: timedelta, max_queued: timedelta
-) -> tuple[str, str, str] | None:
-    """The (status, message, error) the watchdog gives ``run`` at ``now``, or None: the same
-    rule as ``fail_stalled_runs``'s queries, for one run in memory."""
-    if run.status == SolveRun.Status.RUNNING:
-        last_sign = run.heartbeat_at or run.started_at or run.created_at
-        if last_sign is not None and last_sign < now - max_silence:
-            if run.claimed_by and not run.claimed_by.endswith(RETRY_CLAIM_SUFFIX):
-                return SolveRun.Status.QUEUED, REQUEUED_MESSAGE, ""
-            return SolveRun.Status.FAILED, "The worker stopped", STALLED_ERROR
-    if run.status == SolveRun.Status.QUEUED and run.created_at < now - max_queued:
-        return SolveRun.Status.FAILED, "No worker picked it up", LOST_ERROR
-    return None
 
 
 def run_status(*, run: SolveRun, now: datetime | None = None) -> dict[str, Any]:
@@ -665,9 +486,7 @@ def run_status(*, run: SolveRun, now: datetime | None = None) -> dict[str, Any]:
     (a gone run keeps what it had)."""
     with contextlib.suppress(SolveRun.DoesNotExist):
         run.refresh_from_db()
-    stall = _stall(
-        run, now=now or timezone.now(), max_silence=STALLED_AFTER, max_queued=QUEUED_TOO_LONG
-    )
+    stall = jobs.stall(run, now=now or timezone.now(), words=WORDS)
     if stall is not None:
         run.status, run.message, run.error = stall
     schedule_id = (

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_INHERITED = {
     "DATABASE_URL",
     "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
     "REDIS_URL",
     "CACHE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -108,6 +109,31 @@ def test_deploy_check_fails_without_a_real_broker():
 
     assert result.returncode != 0
     assert "rounds.E001" in result.stderr
+
+
+def test_the_chords_results_go_to_the_brokers_redis_unless_told_otherwise():
+    show = "from django.conf import settings; print(settings.CELERY_RESULT_BACKEND)"
+
+    beside_redis = run_python(show, CELERY_BROKER_URL="redis://redis.example.org:6379/0")
+    own = run_python(
+        show,
+        CELERY_BROKER_URL="redis://redis.example.org:6379/0",
+        CELERY_RESULT_BACKEND="redis://results.example.org:6379/2",
+    )
+
+    assert (beside_redis.stdout.strip(), own.stdout.strip()) == (
+        "redis://redis.example.org:6379/0",
+        "redis://results.example.org:6379/2",
+    )
+
+
+def test_deploy_check_fails_with_results_in_a_folder_of_one_machine():
+    env = {**PRODUCTION, "CELERY_RESULT_BACKEND": "file:///srv/rounds/results"}
+
+    result = run_manage("check", "--deploy", **env)
+
+    assert result.returncode != 0
+    assert "rounds.E003" in result.stderr
 
 
 def test_production_refuses_the_development_secret_key():

@@ -209,16 +209,18 @@ def test_run_status_silent_first_attempt_shows_waiting_for_another_worker():
 
 
 class RedisServer:
-    """A throwaway redis-server on a free port, no persistence: ``stop`` and ``start`` it to
-    play an outage or a restart (which, like a real one without persistence, loses the
-    queue)."""
+    """A throwaway redis-server on a free port (or ROUNDS_TEST_REDIS_PORT, on a machine that
+    hands out ports), no persistence: ``stop`` and ``start`` it to play an outage or a restart
+    (which, like a real one without persistence, loses the queue)."""
 
     def __init__(self, log: Path):
         if shutil.which("redis-server") is None:
             missing("redis-server is not installed")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = int(os.environ.get("ROUNDS_TEST_REDIS_PORT", "0"))
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = log
         self.process = None

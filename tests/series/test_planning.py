@@ -1,15 +1,18 @@
 """Planning a season (series.planning): the planner's problem read from a hand-made series,
 the plan task writing the plan, the chord over the evenings, the memory across the season."""
 
+import datetime
 import io
 from unittest import mock
 
 import pytest
 from celery import current_app
+from django.test import TestCase
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from rotations.models import SolveRun
-from rotations.services import build_problem, group_id, table_id
+from rotations.services import build_problem, group_id, jobs, table_id
 from rotations.solver import solve
 from series import planning
 from series.models import PlannedPlace, SeriesPlan
@@ -255,3 +258,145 @@ def test_the_demo_season_has_every_reply_state_and_a_plan(db):
     plan = planning.plan_in_force(series)
     assert 0 < plan.figures["pairs_meeting"] <= plan.figures["upper_bound"]
     assert plan.figures["upper_bound"] <= plan.figures["shared_patient_pairs"]
+
+
+# --- A plan whose worker dies (the solves' rule: rotations.services.jobs) -------------------
+
+
+def test_the_plan_task_survives_a_worker_crash_and_beat_runs_its_watchdog(settings):
+    from series.tasks import fail_stalled_plans_task
+
+    assert (plan_task.acks_late, plan_task.reject_on_worker_lost) == (True, True)
+    assert settings.CELERY_BEAT_SCHEDULE["plan-watchdog"] == {
+        "task": fail_stalled_plans_task.name,
+        "schedule": jobs.WATCHDOG_EVERY_S,
+    }
+
+
+def test_a_plan_held_by_a_live_worker_is_left_to_it(world):
+    beat = timezone.now() - datetime.timedelta(seconds=5)
+    series_plan = SeriesPlan.objects.create(
+        series=world.series, status="running", claimed_by="other:1:abc", heartbeat_at=beat
+    )
+
+    plan_task(series_plan.pk)  # a duplicate delivery
+
+    series_plan.refresh_from_db()
+    assert (series_plan.status, series_plan.claimed_by, series_plan.heartbeat_at) == (
+        "running",
+        "other:1:abc",
+        beat,
+    )
+
+
+def test_a_plan_whose_worker_died_is_queued_again_and_planned_by_the_next_worker(world):
+    now = timezone.now()
+    series_plan = SeriesPlan.objects.create(
+        series=world.series,
+        status="running",
+        claimed_by="dead:1:abc",
+        progress=40,
+        time_limit_s=5,
+        heartbeat_at=now - datetime.timedelta(seconds=25),
+    )
+    shown = planning.plan_status(series_plan=series_plan)
+
+    with (
+        mock.patch("series.tasks.plan_task.apply_async") as apply_async,
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        count = planning.fail_stalled_plans(now=now)
+    queued = SeriesPlan.objects.get(pk=series_plan.pk)
+    plan_task(*apply_async.call_args.kwargs["args"])
+
+    series_plan.refresh_from_db()
+    assert (shown["status"], shown["is_active"], shown["message"]) == (
+        "queued",
+        True,
+        "The worker stopped; waiting for another worker to plan it again",
+    )
+    assert (count, queued.status, queued.progress, queued.message) == (
+        1,
+        "queued",
+        0,
+        "The worker stopped; waiting for another worker to plan it again",
+    )
+    assert (series_plan.status, series_plan.claimed_by.endswith(jobs.RETRY_CLAIM_SUFFIX)) == (
+        "succeeded",
+        True,
+    )
+    assert series_plan.figures["pairs_meeting"] == 4
+
+
+def test_a_plan_whose_second_worker_died_too_fails_and_the_button_plans_again(world):
+    now = timezone.now()
+    series_plan = SeriesPlan.objects.create(
+        series=world.series,
+        status="running",
+        claimed_by="dead:2:def" + jobs.RETRY_CLAIM_SUFFIX,
+        heartbeat_at=now - datetime.timedelta(seconds=25),
+    )
+
+    with mock.patch("series.tasks.plan_task.apply_async") as apply_async:
+        count = planning.fail_stalled_plans(now=now)
+        series_plan.refresh_from_db()
+        again = planning.start_plan(series=world.series, by=world.user)
+
+    assert (count, series_plan.status, series_plan.error, apply_async.call_count) == (
+        1,
+        "failed",
+        "The worker stopped while planning. Retry the plan.",
+        1,
+    )
+    assert again.status == "queued"
+
+
+def test_a_plan_nobody_picked_up_for_half_an_hour_fails(world):
+    series_plan = SeriesPlan.objects.create(series=world.series, status="queued")
+
+    count = planning.fail_stalled_plans(now=timezone.now() + datetime.timedelta(minutes=31))
+
+    series_plan.refresh_from_db()
+    assert (count, series_plan.status, series_plan.error) == (
+        1,
+        "failed",
+        planning.PLAN_WORDS.lost,
+    )
+
+
+def test_a_plan_taken_from_its_worker_writes_nothing(world):
+    series_plan = SeriesPlan.objects.create(series=world.series, status="queued", time_limit_s=5)
+    real_plan_series = planning.plan_series
+
+    def plan_then_lose_it(problem, **kwargs):
+        # The watchdog gave the plan to another worker while this one was planning.
+        SeriesPlan.objects.filter(pk=series_plan.pk).update(claimed_by="another:2:xyz")
+        return real_plan_series(problem, **kwargs)
+
+    with mock.patch.object(planning, "plan_series", side_effect=plan_then_lose_it):
+        planning.run_plan(plan_id=series_plan.pk)
+
+    series_plan.refresh_from_db()
+    assert (series_plan.status, series_plan.claimed_by, series_plan.places.count()) == (
+        "running",
+        "another:2:xyz",
+        0,
+    )
+
+
+def test_an_evenings_task_waits_for_a_run_another_worker_holds(world):
+    # A second delivery of an evening's task (its first worker's child was killed, and Celery
+    # re-queued the message) while the worker that took the run over is solving it.
+    run = SolveRun.objects.create(
+        event=world.north_evening.event,
+        status=SolveRun.Status.RUNNING,
+        claimed_by="other:1:abc",
+        heartbeat_at=timezone.now(),
+    )
+
+    waiting = planning.solve_evening(run_id=run.pk)
+    last_try = planning.solve_evening(run_id=run.pk, last_try=True)
+    SolveRun.objects.filter(pk=run.pk).update(status=SolveRun.Status.SUCCEEDED)
+    ended = planning.solve_evening(run_id=run.pk)
+
+    assert (waiting, last_try, ended) == (None, "running", "succeeded")
