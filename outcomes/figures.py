@@ -41,7 +41,7 @@ from series.models import Invitation, Series
 from series.queries import eligible_at
 
 from .models import SurveyAnswer
-from .survey import was_there
+from .survey import closing_dates, was_there
 
 MIN_ANSWERS = 5
 RECOMMEND_FROM = 7
@@ -137,6 +137,7 @@ class EventRow:
     responses: int = 0
     recommend_share: float | None = None
     nps: int | None = None
+    survey_closes_on: datetime.date | None = None  # the last day the survey takes answers
 
 
 @dataclass
@@ -241,12 +242,14 @@ def net_promoter_score(scores: Counter) -> int | None:
 
 def compute(scope: Scope, *, comments: bool = False) -> Outcomes:
     """Every figure of ``scope`` (see the module's definitions). With ``comments``, the free
-    text of the answers too (when shown at all). Fifteen queries at most."""
+    text of the answers too (when shown at all). Sixteen queries at most."""
     events = list(scope.events.order_by("date", "pk").values_list("pk", "name", "date"))
     event_ids = [pk for pk, _, _ in events]
     rows = {pk: EventRow(event_id=pk, name=name, date=date) for pk, name, date in events}
     result = Outcomes(since=scope.since, until=scope.until)
     result.events = list(rows.values())
+    for event_id, closes in closing_dates([(pk, date) for pk, _, date in events]).items():
+        rows[event_id].survey_closes_on = closes
 
     # Who is eligible, and who was there.
     if scope.site_ids is None:

@@ -1,6 +1,7 @@
 """The survey behind the personal link, and the outcomes page with its files."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -253,3 +254,44 @@ def test_pdf_report_has_comments_only_for_an_admin_who_asks(client, answered):
 
     assert ("HYPERLINK" in organizer_asks, "HYPERLINK" in admin_default) == (False, False)
     assert "HYPERLINK" in admin_asks
+
+
+def test_organizer_changes_the_close_date_and_the_survey_follows(client, world):
+    from outcomes.models import SurveySettings
+
+    spring = world.spring.event  # 20 days ago: closed after the default 14 days
+    client.force_login(make_organizer(world.north))
+    url = reverse("outcomes:survey_settings", kwargs={"event_pk": spring.pk})
+
+    page = client.get(url)
+    refused = client.post(url, {"closes_on": (spring.date - datetime.timedelta(days=2))})
+    saved = client.post(url, {"closes_on": days_ago(-3).isoformat()}, follow=True)
+    survey = client.get(link(spring, world.people.abe))
+
+    assert page.context["form"]["closes_on"].value() == days_ago(6)
+    assert 'id="survey-state"' in page.content.decode()
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {
+        "closes_on": [
+            f"The survey cannot close before the event: choose {spring.date:%-d %B %Y} "
+            "(the event's day) or later."
+        ]
+    }
+    assert list(SurveySettings.objects.values_list("event", "closes_on")) == [
+        (spring.pk, days_ago(-3))
+    ]
+    assert f"closes at the end of {days_ago(-3):%A %-d %B %Y}; it is open." in (
+        saved.content.decode()
+    )
+    assert 'id="survey-closed"' not in survey.content.decode()
+    assert f"Open until the end of {days_ago(-3):%A %-d %B}" in survey.content.decode()
+
+
+def test_outcomes_page_lists_each_events_close_date_with_a_link_to_change_it(client, world):
+    client.force_login(make_organizer(world.north))
+
+    page = client.get(reverse("outcomes:page")).content.decode()
+
+    spring = world.spring.event
+    assert f"closed {days_ago(6):%-d %b %Y}" in page
+    assert reverse("outcomes:survey_settings", kwargs={"event_pk": spring.pk}) in page
