@@ -176,8 +176,11 @@ class OutcomesMixin(OrganizerMixin):
         return self.may_read_comments() and self.request.GET.get("comments") == "1"
 
 
-def chart_set(result: figures.Outcomes) -> dict:
-    """Every chart of the page and the report (its CSV file: the name with a hyphen)."""
+def chart_set(result: figures.Outcomes, *, all_departments: bool = False) -> dict:
+    """Every chart of the page and the report (its CSV file: the name with a hyphen). The
+    coverage heatmap has the ``charts.COVERAGE_ROWS`` departments with the most gaps unless
+    ``all_departments``."""
+    coverage = result.coverage.first(None if all_departments else charts.COVERAGE_ROWS)
     found = {
         "reach_role": charts.reach_bars(result.by_role, title="Reach by role"),
         "reach_site": charts.reach_bars(result.by_site, title="Reach by site"),
@@ -185,7 +188,7 @@ def chart_set(result: figures.Outcomes) -> dict:
         "attendance": charts.attendance_bars(result.events, title="Invited, said yes, were there"),
         "connections": charts.connections_columns(result.events, title="New connections"),
         "coverage": charts.coverage_heatmap(
-            result.coverage, since=result.since, title="Which departments met which specialty"
+            coverage, since=result.since, title="Which departments met which specialty"
         ),
     }
     if result.answers_shown:
@@ -200,12 +203,18 @@ class OutcomesView(OutcomesMixin, TemplateView):
         form, scope = self.get_scope()
         comments = self.may_read_comments()
         result = figures.compute(scope, comments=comments)
-        query = self.request.GET.urlencode()
+        query = self.request.GET.copy()
+        all_departments = query.pop("coverage", None) == ["all"]
+        # The heatmap's two views differ by ``coverage=all`` only; the filters stay.
         return super().get_context_data(
             form=form,
+            scope=scope,
             result=result,
-            charts=chart_set(result),
-            query=query,
+            charts=chart_set(result, all_departments=all_departments),
+            query=self.request.GET.urlencode(),
+            coverage_query=query.urlencode(),
+            all_departments=all_departments,
+            coverage_rows=charts.COVERAGE_ROWS,
             may_read_comments=comments,
             min_answers=figures.MIN_ANSWERS,
             hidden_notice=figures.HIDDEN_NOTICE,
