@@ -109,10 +109,17 @@ def survey_state(event: Event, *, now: datetime.datetime | None = None) -> Surve
     last = closes_on(event)
     if local.date() > last:
         return SurveyState("closed", last)
-    ended = datetime.datetime.combine(event.date, event.end_time) <= local
-    if event.status == Event.Status.FINISHED or ended:
+    if is_over(event, now=now):
         return SurveyState("open", last)
     return SurveyState("opens", last)
+
+
+def is_over(event: Event, *, now: datetime.datetime | None = None) -> bool:
+    """The event is finished or its last round has ended (the event's local time); no
+    query, so pages of upcoming events can skip ``survey_state``'s."""
+    local = timezone.localtime(now or timezone.now()).replace(tzinfo=None)
+    ended = datetime.datetime.combine(event.date, event.end_time) <= local
+    return event.status == Event.Status.FINISHED or ended
 
 
 def check_in_used(event: Event) -> bool:
