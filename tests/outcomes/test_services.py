@@ -166,3 +166,22 @@ def test_reminders_follow_the_organizers_close_date(world):
     assert all(key.endswith(":1") for _, key, _ in _reminded())
     abe = Email.objects.get(kind="outcomes.survey_reminder", to=p.abe.email)
     assert f"the survey closes on {days_ago(-10):%A %-d %B}." in " ".join(abe.body.split())
+
+
+def test_close_date_more_than_a_year_on_is_refused_and_one_the_event_moved_past_lapses(world):
+    from django.core.exceptions import ValidationError
+
+    from outcomes.services import set_survey_close_date
+    from outcomes.survey import closes_on
+    from tests.accounts.helpers import make_organizer
+
+    organizer, spring = make_organizer(world.north), world.spring.event
+    with pytest.raises(ValidationError, match="more than a year after the event"):
+        set_survey_close_date(
+            event=spring, closes_on=spring.date + datetime.timedelta(days=367), by=organizer
+        )
+    set_survey_close_date(event=spring, closes_on=days_ago(15), by=organizer)
+
+    spring.date = days_ago(10)  # the event moved past the chosen day: the default applies
+
+    assert closes_on(spring) == days_ago(-4)
