@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -282,7 +282,9 @@ class RemindView(PermissionRequiredMixin, EventScopedMixin, View):
             )
         if request.POST.get("back") == "survey":
             return redirect("outcomes:survey_settings", event_pk=self.event.pk)
-        return redirect("outcomes:page")
+        # Back to the outcomes page with the filters it had (re-encoded: only a query string).
+        query = QueryDict(request.POST.get("query", "")).urlencode()
+        return redirect(reverse("outcomes:page") + (f"?{query}" if query else "") + "#oc-events")
 
 
 class SurveySettingsView(OrganizerMixin, EventScopedMixin, FormView):

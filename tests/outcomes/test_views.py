@@ -363,3 +363,20 @@ def test_coverage_heatmap_shows_the_departments_with_most_gaps_and_links_to_all(
     # The filters keep the choice when they are applied again.
     assert '<input type="hidden" name="coverage" value="all">' in page
     assert "1 department–specialty pair could meet and never have; 16 never will" in page
+
+
+def test_remind_button_returns_to_the_page_with_its_filters_or_to_the_survey_page(
+    client, world, recent
+):
+    client.force_login(make_organizer(world.north))
+    url = reverse("outcomes:remind", kwargs={"event_pk": recent.event.pk})
+
+    filtered = client.post(url, {"query": f"region={world.north.pk}&since=2026-01-01"})
+    from_survey = client.post(url, {"back": "survey"})
+
+    assert filtered["Location"] == (
+        reverse("outcomes:page") + f"?region={world.north.pk}&since=2026-01-01#oc-events"
+    )
+    assert from_survey["Location"] == reverse(
+        "outcomes:survey_settings", kwargs={"event_pk": recent.event.pk}
+    )
