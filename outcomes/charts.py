@@ -13,9 +13,12 @@ import re
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .figures import Coverage, EventRow, ReachRow
+from .figures import NEVER, NOT_APPLICABLE, Coverage, EventRow, ReachRow
 
 WIDTH = 640
+# The coverage heatmap shows this many departments (those with the most gaps) unless all are
+# asked for: a readable chart on the page and the one-page report.
+COVERAGE_ROWS = 15
 ROW = 22
 LABEL = 210
 # The colours, as presentation attributes beside the classes: WeasyPrint applies no
@@ -31,12 +34,29 @@ PAINT = {
     "oc-never": 'fill="#e76f51"',
     "oc-old": 'fill="#f4c95d"',
     "oc-recent": 'fill="#2a9d8f"',
+    "oc-na": 'fill="#f8f9fa" stroke="#ced4da" stroke-width="1"',
+    "oc-na-mark": 'stroke="#adb5bd" stroke-width="1"',
+    # Text sizes too: without them WeasyPrint draws the small legend text at the page's
+    # size, and the legend's words ran into each other in the PDF.
+    "oc-label": 'font-size="11" fill="#333"',
+    "oc-value": 'font-size="11" fill="#333"',
+    "oc-small": 'font-size="9"',
 }
-_CLASS = re.compile(r'class="(oc-[a-z-]+)"')
+_CLASS = re.compile(r'class="(oc-[a-z -]+)"')
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def _attributes(classes: str) -> str:
+    """The presentation attributes of ``classes``, later classes winning (as in the
+    stylesheet: "oc-label oc-small" is small)."""
+    found: dict[str, str] = {}
+    for name in classes.split():
+        found.update(_ATTRIBUTE.findall(PAINT.get(name, "")))
+    return "".join(f' {key}="{value}"' for key, value in found.items())
 
 
 def _paint(markup: str) -> str:
-    return _CLASS.sub(lambda m: f'class="{m[1]}" {PAINT[m[1]]}' if m[1] in PAINT else m[0], markup)
+    return _CLASS.sub(lambda m: f'class="{m[1]}"{_attributes(m[1])}', markup)
 
 
 def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> SafeString:
@@ -50,6 +70,12 @@ def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> SafeSt
     )
     # Only constant attributes are added to markup format_html has already escaped.
     return mark_safe(_paint(head + "".join(body) + "</svg>"))
+
+
+def _short(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut (the cell's or bar's
+    title keeps the whole name)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _percent(value: float | None) -> str:
@@ -71,7 +97,7 @@ def reach_bars(rows: list[ReachRow], *, title: str) -> SafeString:
                 '<text class="oc-value" x="{}" y="{}">{} ({} / {})</text>',
                 LABEL - 8,
                 y + 11,
-                row.label[:34],
+                _short(row.label, 34),
                 LABEL,
                 y,
                 span,
@@ -107,7 +133,7 @@ def attendance_bars(rows: list[EventRow], *, title: str) -> SafeString:
                 '<text class="oc-label oc-small" x="{}" y="{}" text-anchor="end">{}</text>',
                 LABEL - 8,
                 y + 10,
-                row.name[:38],
+                _short(row.name, 38),
                 LABEL - 8,
                 y + 21,
                 f"{row.date:%d %b %Y}",
@@ -209,10 +235,12 @@ def connections_columns(rows: list[EventRow], *, title: str) -> SafeString:
 
 
 def coverage_heatmap(coverage: Coverage, *, since: datetime.date, title: str) -> SafeString:
-    """Departments (rows) × specialties (columns): never met, met before the period, met in
-    the period."""
-    cell, left, head = 18, LABEL, 130
-    width = max(WIDTH, left + cell * len(coverage.specialties) + 10)
+    """Departments (rows, in ``coverage``'s order: most gaps first) × specialties: never met,
+    met before the period, met in the period, or not applicable (the track rule keeps the
+    department's groups from that specialty's tables: a pale cell with a slash)."""
+    cell, left, head = 18, LABEL, 150
+    # Wide enough for the columns' slanted names and for the legend's four entries.
+    width = max(WIDTH, left + 500, left + cell * len(coverage.specialties) + 40)
     body = []
     for col, (_, name) in enumerate(coverage.specialties):
         x = left + col * cell + 12
@@ -222,7 +250,7 @@ def coverage_heatmap(coverage: Coverage, *, since: datetime.date, title: str) ->
                 'transform="translate({} {}) rotate(-60)">{}</text>',
                 x,
                 head - 4,
-                name[:24],
+                _short(name, 28),
             )
         )
     for row_index, (department, label) in enumerate(coverage.departments):
@@ -232,12 +260,33 @@ def coverage_heatmap(coverage: Coverage, *, since: datetime.date, title: str) ->
                 '<text class="oc-label oc-small" x="{}" y="{}" text-anchor="end">{}</text>',
                 left - 6,
                 y + 13,
-                label[:36],
+                _short(label, 36),
             )
         )
         for col, (specialty, name) in enumerate(coverage.specialties):
-            last = coverage.last_met.get((department, specialty))
-            if last is None:
+            state, last = coverage.state(department, specialty)
+            x = left + col * cell
+            if state == NOT_APPLICABLE:
+                body.append(
+                    format_html(
+                        '<rect class="oc-na" x="{}" y="{}" width="{}" height="{}">'
+                        "<title>{} × {}: not applicable (the track rule keeps them apart)"
+                        '</title></rect><line class="oc-na-mark" x1="{}" y1="{}" x2="{}" '
+                        'y2="{}"/>',
+                        x + 0.5,
+                        y + 0.5,
+                        cell - 3,
+                        cell - 3,
+                        label,
+                        name,
+                        x + 4,
+                        y + cell - 6,
+                        x + cell - 6,
+                        y + 4,
+                    )
+                )
+                continue
+            if state == NEVER:
                 css, words = "oc-never", "never met"
             elif last < since:
                 css, words = "oc-old", f"last met {last:%d %b %Y}"
@@ -248,7 +297,7 @@ def coverage_heatmap(coverage: Coverage, *, since: datetime.date, title: str) ->
                     '<rect class="{}" x="{}" y="{}" width="{}" height="{}">'
                     "<title>{} × {}: {}</title></rect>",
                     css,
-                    left + col * cell,
+                    x,
                     y,
                     cell - 2,
                     cell - 2,
@@ -264,18 +313,29 @@ def coverage_heatmap(coverage: Coverage, *, since: datetime.date, title: str) ->
         '<rect class="oc-old" x="{}" y="{}" width="12" height="12"/>'
         '<text class="oc-value oc-small" x="{}" y="{}">met before the period</text>'
         '<rect class="oc-recent" x="{}" y="{}" width="12" height="12"/>'
-        '<text class="oc-value oc-small" x="{}" y="{}">met in the period</text>',
+        '<text class="oc-value oc-small" x="{}" y="{}">met in the period</text>'
+        '<rect class="oc-na" x="{}" y="{}" width="11" height="11"/>'
+        '<line class="oc-na-mark" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+        '<text class="oc-value oc-small" x="{}" y="{}">not applicable (adult / pediatric)</text>',
         left,
         y,
         left + 16,
         y + 10,
-        left + 90,
+        left + 75,
         y,
-        left + 106,
+        left + 91,
         y + 10,
-        left + 260,
+        left + 200,
         y,
-        left + 276,
+        left + 216,
+        y + 10,
+        left + 305,
+        y + 0.5,
+        left + 308,
+        y + 9,
+        left + 314,
+        y + 3,
+        left + 321,
         y + 10,
     )
     return _svg(y + 20, title, [*body, legend], width=width)

@@ -8,6 +8,7 @@ import datetime
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from .charts import COVERAGE_ROWS
 from .figures import HIDDEN_NOTICE, MIN_ANSWERS, RECOMMEND_FROM, Outcomes, Scope
 
 # The report's own sheet only: the charts carry their colours as attributes (outcomes.charts).
@@ -29,6 +30,7 @@ def render_report_pdf(*, result: Outcomes, charts: dict, scope: Scope) -> bytes:
             "min_answers": MIN_ANSWERS,
             "hidden_notice": HIDDEN_NOTICE,
             "recommend_from": RECOMMEND_FROM,
+            "coverage_rows": COVERAGE_ROWS,
         },
     )
     stylesheets = [CSS(filename=finders.find(name)) for name in STYLESHEETS]

@@ -56,14 +56,21 @@ def chart_rows(result: Outcomes, chart: str) -> Iterator[list]:
                 row.responses, _share(row.recommend_share), "" if row.nps is None else row.nps,
             ]  # fmt: skip
     elif chart == "coverage":
+        # The heatmap's cells, every department (most gaps first, as the chart): "never", the
+        # last date they met, or "n/a" where the track rule keeps them apart.
         coverage = result.coverage
-        yield ["department", *[name for _, name in coverage.specialties]]
+        yield ["department", "track", "never met", *[name for _, name in coverage.specialties]]
         for department, label in coverage.departments:
             cells = []
             for specialty, _ in coverage.specialties:
-                last = coverage.last_met.get((department, specialty))
-                cells.append("never" if last is None else last.isoformat())
-            yield [label, *cells]
+                state, last = coverage.state(department, specialty)
+                cells.append(last.isoformat() if last is not None else state)
+            yield [
+                label,
+                coverage.department_tracks[department],
+                coverage.gaps(department),
+                *cells,
+            ]
     elif chart == "scores":
         yield ["score", "answers"]
         if not result.answers_shown:

@@ -27,11 +27,11 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Q, QuerySet
 
-from clinicians.models import Clinician, Department, Region, Site
+from clinicians.models import Clinician, Department, Region, Site, Track, track_allows
 from connections.models import Meeting
 from connections.queries import last_met_by_department_and_specialty
 from dinners.queries import participants_since
@@ -41,7 +41,7 @@ from series.models import Invitation, Series
 from series.queries import eligible_at
 
 from .models import SurveyAnswer
-from .survey import was_there
+from .survey import closing_dates, was_there
 
 MIN_ANSWERS = 5
 RECOMMEND_FROM = 7
@@ -49,6 +49,8 @@ PROMOTER_FROM = 9
 DETRACTOR_UP_TO = 6
 HIDDEN_NOTICE = "Fewer than 5 answers — hidden so no one can be singled out."
 PERIOD_DAYS = 365
+# The states of a coverage cell (the CSV writes them as they are, dates for "met").
+NEVER, MET, NOT_APPLICABLE = "never", "met", "n/a"
 
 
 @dataclass(frozen=True)
@@ -137,21 +139,56 @@ class EventRow:
     responses: int = 0
     recommend_share: float | None = None
     nps: int | None = None
+    survey_closes_on: datetime.date | None = None  # the last day the survey takes answers
 
 
 @dataclass
 class Coverage:
     """Primary-care departments × specialties: the last date a clinician of the department
-    met one of the specialty (None: never), over the whole ledger up to the period's end."""
+    met one of the specialty (None: never), over the whole ledger up to the period's end.
+
+    A pair the track rule keeps apart (``clinicians.models.track_allows``, the rule the
+    solver's adapter applies: a pediatric department's groups never visit an adult-only
+    table, nor an adult department's a pediatric one) is *not applicable*, never a gap.
+    ``departments`` come most gaps first (then by name), which is the order an organizer
+    reads them in: the departments to bring to the next evening come first."""
 
     departments: list[tuple[int, str]]
     specialties: list[tuple[int, str]]
     last_met: dict[tuple[int, int], datetime.date]
+    department_tracks: dict[int, str] = field(default_factory=dict)
+    specialty_tracks: dict[int, str] = field(default_factory=dict)
+
+    def applies(self, department: int, specialty: int) -> bool:
+        """Whether the department's groups may ever meet the specialty (the track rule)."""
+        return track_allows(
+            self.department_tracks.get(department, Track.ALL_AGES),
+            self.specialty_tracks.get(specialty, Track.ALL_AGES),
+        )
+
+    def state(self, department: int, specialty: int) -> tuple[str, datetime.date | None]:
+        """("n/a", None), ("never", None) or ("met", the last date)."""
+        if not self.applies(department, specialty):
+            return NOT_APPLICABLE, None
+        last = self.last_met.get((department, specialty))
+        return (NEVER, None) if last is None else (MET, last)
+
+    def gaps(self, department: int) -> int:
+        """How many specialties the department may meet and never has."""
+        return sum(self.state(department, s)[0] == NEVER for s, _ in self.specialties)
 
     def never(self) -> int:
-        return sum(
-            (d, s) not in self.last_met for d, _ in self.departments for s, _ in self.specialties
-        )
+        """Department–specialty pairs that may meet and never have."""
+        return sum(self.gaps(d) for d, _ in self.departments)
+
+    def not_applicable(self) -> int:
+        return sum(not self.applies(d, s) for d, _ in self.departments for s, _ in self.specialties)
+
+    def first(self, limit: int | None) -> Coverage:
+        """The same coverage with only its first ``limit`` departments (all with None)."""
+        if limit is None or len(self.departments) <= limit:
+            return self
+        return replace(self, departments=self.departments[:limit])
 
 
 @dataclass
@@ -241,12 +278,14 @@ def net_promoter_score(scores: Counter) -> int | None:
 
 def compute(scope: Scope, *, comments: bool = False) -> Outcomes:
     """Every figure of ``scope`` (see the module's definitions). With ``comments``, the free
-    text of the answers too (when shown at all). Fifteen queries at most."""
+    text of the answers too (when shown at all). Sixteen queries at most."""
     events = list(scope.events.order_by("date", "pk").values_list("pk", "name", "date"))
     event_ids = [pk for pk, _, _ in events]
     rows = {pk: EventRow(event_id=pk, name=name, date=date) for pk, name, date in events}
     result = Outcomes(since=scope.since, until=scope.until)
     result.events = list(rows.values())
+    for event_id, closes in closing_dates([(pk, date) for pk, _, date in events]).items():
+        rows[event_id].survey_closes_on = closes
 
     # Who is eligible, and who was there.
     if scope.site_ids is None:
@@ -376,23 +415,31 @@ def _reach_rows(result: Outcomes, eligible: dict, came: set[int], site_ids: set[
 
 
 def _coverage(eligible: dict, site_ids: Iterable[int], until: datetime.date) -> Coverage:
-    departments = [
-        (pk, f"{name}, {site}")
-        for pk, name, site in Department.objects.filter(site_id__in=list(site_ids))
+    departments = list(
+        Department.objects.filter(site_id__in=list(site_ids))
         .order_by("name", "site__name")
-        .values_list("pk", "name", "site__name")
-    ]
+        .values_list("pk", "name", "site__name", "track")
+    )
     specialties = sorted(
         {
-            (person.specialty_id, person.specialty_name)
+            (person.specialty_id, person.specialty_name, person.track)
             for person in eligible.values()
             if person.specialty_id is not None
         },
         key=lambda item: item[1],
     )
     last_met = last_met_by_department_and_specialty(
-        departments=[pk for pk, _ in departments],
-        specialties=[pk for pk, _ in specialties],
+        departments=[pk for pk, *_ in departments],
+        specialties=[pk for pk, *_ in specialties],
         before=until + datetime.timedelta(days=1),
     )
-    return Coverage(departments=departments, specialties=specialties, last_met=last_met)
+    coverage = Coverage(
+        departments=[(pk, f"{name}, {site}") for pk, name, site, _ in departments],
+        specialties=[(pk, name) for pk, name, _ in specialties],
+        last_met=last_met,
+        department_tracks={pk: track for pk, _, _, track in departments},
+        specialty_tracks={pk: track for pk, _, track in specialties},
+    )
+    # Most gaps first; the sort is stable, so ties keep the departments' names in order.
+    coverage.departments.sort(key=lambda item: -coverage.gaps(item[0]))
+    return coverage

@@ -1,4 +1,5 @@
-"""The survey a clinician answers through their link, and the filters of the outcomes page."""
+"""The survey a clinician answers through their link, the close date an organizer chooses for
+an event's survey, and the filters of the outcomes page."""
 
 import datetime
 
@@ -6,6 +7,8 @@ from django import forms
 
 from clinicians.models import Region
 from series.models import Series
+
+from .survey import validate_close_date
 
 SCORES = [(score, str(score)) for score in range(11)]
 
@@ -73,6 +76,29 @@ class SurveyForm(forms.Form):
             del self.fields["contacts"]
         if not tables:
             del self.fields["useful_tables"]
+
+
+class SurveyCloseForm(forms.Form):
+    """The last day an event's survey takes answers (``survey.validate_close_date``)."""
+
+    closes_on = forms.DateField(
+        label="The survey closes at the end of",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        error_messages={
+            "required": "Choose the day the survey closes.",
+            "invalid": "Enter the day the survey closes as a date, e.g. 2026-12-06.",
+        },
+    )
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["closes_on"].widget.attrs["min"] = event.date.isoformat()
+
+    def clean_closes_on(self):
+        value = self.cleaned_data["closes_on"]
+        validate_close_date(self.event, value)
+        return value
 
 
 class OutcomesFilterForm(forms.Form):

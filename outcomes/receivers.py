@@ -9,18 +9,22 @@ from events.models import Attendance, Event
 from events.signals import demo_loaded
 from itineraries.signals import PageCard, personal_page_cards
 
-from .survey import survey_state
+from .survey import is_over, survey_state
 
 
 @receiver(personal_page_cards, sender=Attendance, dispatch_uid="outcomes.survey_card")
 def survey_card(sender, *, attendance, event, **kwargs) -> list[PageCard]:
-    if attendance is None or event is None or not survey_state(event).is_open:
+    if attendance is None or event is None or not is_over(event):
         return []
+    state = survey_state(event)
+    if not state.is_open:
+        return []
+    # No count of questions: anchors are not asked about tables (their table came to them).
     return [
         PageCard(
             title="How was the evening?",
-            text="Four questions, under two minutes: would you recommend it, whom you will "
-            "contact again, which tables helped most.",
+            text="Under two minutes: would you recommend it, whom you will contact again, "
+            f"what would help next time. Open until {state.closes_on:%A %-d %B}.",
             url=reverse("outcomes:survey", kwargs={"token": attendance.link_token}),
             link_text="Answer the survey",
         )

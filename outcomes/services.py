@@ -1,5 +1,6 @@
 """Writes of the outcomes app: a clinician's survey answer (saved or deleted through their
-personal link) and the reminders to those who have not answered."""
+personal link), the close date an organizer chooses for an event's survey, and the reminders
+to those who have not answered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -16,13 +18,15 @@ from events.models import Attendance, Event
 from outbox.models import Email
 from outbox.services import EmailDraft, opt_out_url, queue_emails
 
-from .models import SurveyAnswer
+from .models import SurveyAnswer, SurveySettings
 from .survey import (
     MAX_REMINDERS,
-    REMINDER_DAYS,
     SURVEY_OPEN_DAYS,
     check_in_used,
+    closing_dates,
+    reminder_due_on,
     survey_state,
+    validate_close_date,
     was_there,
 )
 
@@ -67,11 +71,34 @@ def delete_answer(*, attendance: Attendance) -> bool:
     return bool(deleted)
 
 
+def set_survey_close_date(*, event: Event, closes_on: datetime.date, by) -> SurveySettings:
+    """Make ``closes_on`` the last day ``event``'s survey takes answers (a later day reopens a
+    closed survey; an earlier one closes it sooner), in one transaction with its audit entry.
+    Raises ``ValidationError`` for a day before the event (``survey.validate_close_date``)."""
+    validate_close_date(event, closes_on)
+    with transaction.atomic():
+        before = survey_state(event).closes_on
+        settings, _ = SurveySettings.objects.update_or_create(
+            event=event, defaults={"closes_on": closes_on}
+        )
+        record_audit(
+            actor=by,
+            action="outcomes.survey_close_date",
+            target=f"event {event}",
+            message=f"{display_name(by)} set the survey of {event.name} to close on "
+            f"{closes_on:%-d %B %Y} (was {before:%-d %B %Y}).",
+            details={"event": event.pk, "closes_on": closes_on.isoformat()},
+        )
+    return settings
+
+
 def reminder_key(attendance_id: int, number: int) -> str:
     return f"outcomes:survey-reminder:{attendance_id}:{number}"
 
 
-def _reminder_draft(attendance: Attendance, *, number: int, base_url: str) -> EmailDraft:
+def _reminder_draft(
+    attendance: Attendance, *, number: int, base_url: str, closes: datetime.date
+) -> EmailDraft:
     from django.urls import reverse
 
     event = attendance.event
@@ -79,7 +106,7 @@ def _reminder_draft(attendance: Attendance, *, number: int, base_url: str) -> Em
     context = {
         "clinician": attendance.clinician,
         "event": event,
-        "closes_on": survey_state(event).closes_on,
+        "closes_on": closes,
         "link": base + reverse("outcomes:survey", kwargs={"token": attendance.link_token}),
         "opt_out": opt_out_url(attendance.clinician.email, base_url=base_url),
     }
@@ -108,7 +135,8 @@ def send_survey_reminders(
     survey is not open. Without ``by`` (the periodic task), a person's next reminder waits
     ``REMINDER_GAP`` after their last, so an event found late does not get two at once.
     Returns how many were queued; with ``by``, audited."""
-    if not survey_state(event).is_open:
+    state = survey_state(event, now=now)
+    if not state.is_open:
         return 0
     up_to = min(up_to, MAX_REMINDERS)
     used = check_in_used(event)
@@ -133,7 +161,11 @@ def send_survey_reminders(
         if by is None and last is not None and last > recent:
             continue
         if had < up_to:
-            drafts.append(_reminder_draft(attendance, number=had + 1, base_url=base_url))
+            drafts.append(
+                _reminder_draft(
+                    attendance, number=had + 1, base_url=base_url, closes=state.closes_on
+                )
+            )
     with transaction.atomic():
         queued = queue_emails(drafts)
         if by is not None:
@@ -150,16 +182,30 @@ def send_survey_reminders(
 
 def send_due_survey_reminders(*, base_url: str, today: datetime.date | None = None) -> int:
     """For every event whose survey is open, the reminders that are due by now (reminder n
-    on ``REMINDER_DAYS[n - 1]`` days after the event): what Celery beat runs. Idempotent.
+    on ``REMINDER_DAYS[n - 1]`` days after the event, at the latest the day before the
+    survey's close date, ``survey.reminder_due_on``): what Celery beat runs. Idempotent.
     Returns how many were queued."""
     now = timezone.now() if today is None else timezone.now() + (today - timezone.localdate())
     today = today or timezone.localdate()
-    events = Event.objects.filter(
-        date__gte=today - datetime.timedelta(days=SURVEY_OPEN_DAYS),
-        date__lte=today - datetime.timedelta(days=min(REMINDER_DAYS)),
-    ).order_by("date", "pk")
+    # Candidates: events up to today whose survey may still be open (the default window, or a
+    # close date the organizer chose); survey_state decides, in send_survey_reminders.
+    candidates = list(
+        Event.objects.filter(date__lte=today)
+        .filter(
+            Q(date__gte=today - datetime.timedelta(days=SURVEY_OPEN_DAYS))
+            | Q(survey_settings__closes_on__gte=today)
+        )
+        .order_by("date", "pk")
+    )
+    closes = closing_dates(candidates)
     total = 0
-    for event in events:
-        due = sum(today >= event.date + datetime.timedelta(days=d) for d in REMINDER_DAYS)
-        total += send_survey_reminders(event=event, base_url=base_url, up_to=due, now=now)
+    for event in candidates:
+        if closes[event.pk] < today:
+            continue
+        due = sum(
+            today >= reminder_due_on(event, n, closes=closes[event.pk])
+            for n in range(1, MAX_REMINDERS + 1)
+        )
+        if due:
+            total += send_survey_reminders(event=event, base_url=base_url, up_to=due, now=now)
     return total

@@ -12,5 +12,10 @@ urlpatterns = [
     path("outcomes/", views.OutcomesView.as_view(), name="page"),
     path("outcomes/report.pdf", views.OutcomesPdfView.as_view(), name="pdf"),
     path("outcomes/data/<slug:chart>.csv", views.OutcomesCsvView.as_view(), name="csv"),
+    path(
+        "outcomes/events/<int:event_pk>/survey/",
+        views.SurveySettingsView.as_view(),
+        name="survey_settings",
+    ),
     path("outcomes/events/<int:event_pk>/remind/", views.RemindView.as_view(), name="remind"),
 ]

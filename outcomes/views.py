@@ -9,13 +9,16 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from accounts.csv import safe_csv_row
 from accounts.http import personal_page
@@ -27,13 +30,28 @@ from series.permissions import series_for_user
 from . import charts, figures
 from .documents import render_report_pdf
 from .exports import CHARTS, chart_rows
-from .forms import OutcomesFilterForm, SurveyForm
+from .forms import OutcomesFilterForm, SurveyCloseForm, SurveyForm
 from .models import SurveyAnswer
-from .services import SurveyClosed, delete_answer, save_answer, send_survey_reminders
-from .survey import check_in_used, met_at, survey_state, tables_visited, was_there
+from .services import (
+    SurveyClosed,
+    delete_answer,
+    save_answer,
+    send_survey_reminders,
+    set_survey_close_date,
+)
+from .survey import (
+    SURVEY_OPEN_DAYS,
+    check_in_used,
+    default_closes_on,
+    met_at,
+    survey_state,
+    tables_visited,
+    was_there,
+)
 
 VIEW_OUTCOMES = "outcomes.view_surveyanswer"
 VIEW_COMMENTS = "outcomes.view_comments"
+CHANGE_SURVEY = "outcomes.change_surveysettings"
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -158,8 +176,11 @@ class OutcomesMixin(OrganizerMixin):
         return self.may_read_comments() and self.request.GET.get("comments") == "1"
 
 
-def chart_set(result: figures.Outcomes) -> dict:
-    """Every chart of the page and the report (its CSV file: the name with a hyphen)."""
+def chart_set(result: figures.Outcomes, *, all_departments: bool = False) -> dict:
+    """Every chart of the page and the report (its CSV file: the name with a hyphen). The
+    coverage heatmap has the ``charts.COVERAGE_ROWS`` departments with the most gaps unless
+    ``all_departments``."""
+    coverage = result.coverage.first(None if all_departments else charts.COVERAGE_ROWS)
     found = {
         "reach_role": charts.reach_bars(result.by_role, title="Reach by role"),
         "reach_site": charts.reach_bars(result.by_site, title="Reach by site"),
@@ -167,7 +188,7 @@ def chart_set(result: figures.Outcomes) -> dict:
         "attendance": charts.attendance_bars(result.events, title="Invited, said yes, were there"),
         "connections": charts.connections_columns(result.events, title="New connections"),
         "coverage": charts.coverage_heatmap(
-            result.coverage, since=result.since, title="Which departments met which specialty"
+            coverage, since=result.since, title="Which departments met which specialty"
         ),
     }
     if result.answers_shown:
@@ -182,16 +203,23 @@ class OutcomesView(OutcomesMixin, TemplateView):
         form, scope = self.get_scope()
         comments = self.may_read_comments()
         result = figures.compute(scope, comments=comments)
-        query = self.request.GET.urlencode()
+        query = self.request.GET.copy()
+        all_departments = query.pop("coverage", None) == ["all"]
+        # The heatmap's two views differ by ``coverage=all`` only; the filters stay.
         return super().get_context_data(
             form=form,
+            scope=scope,
             result=result,
-            charts=chart_set(result),
-            query=query,
+            charts=chart_set(result, all_departments=all_departments),
+            query=self.request.GET.urlencode(),
+            coverage_query=query.urlencode(),
+            all_departments=all_departments,
+            coverage_rows=charts.COVERAGE_ROWS,
             may_read_comments=comments,
             min_answers=figures.MIN_ANSWERS,
             hidden_notice=figures.HIDDEN_NOTICE,
             recommend_from=figures.RECOMMEND_FROM,
+            today=timezone.localdate(),
             **kwargs,
         )
 
@@ -252,4 +280,58 @@ class RemindView(PermissionRequiredMixin, EventScopedMixin, View):
                 "No reminder to send: everyone answered or had every reminder, "
                 "or the survey is not open.",
             )
-        return redirect("outcomes:page")
+        if request.POST.get("back") == "survey":
+            return redirect("outcomes:survey_settings", event_pk=self.event.pk)
+        # Back to the outcomes page with the filters it had (re-encoded: only a query string).
+        query = QueryDict(request.POST.get("query", "")).urlencode()
+        return redirect(reverse("outcomes:page") + (f"?{query}" if query else "") + "#oc-events")
+
+
+class SurveySettingsView(OrganizerMixin, EventScopedMixin, FormView):
+    """An event's survey for its organizer: whether it is open, how many answered, the day
+    it closes (which they may change: default ``SURVEY_OPEN_DAYS`` after the event, never
+    before it) and the reminders."""
+
+    permission_required = (VIEW_OUTCOMES, CHANGE_SURVEY)
+    event_for_update = True
+    template_name = "outcomes/survey_settings.html"
+    form_class = SurveyCloseForm
+
+    @cached_property
+    def state(self):
+        return survey_state(self.event)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.setdefault("initial", {})["closes_on"] = self.state.closes_on
+        return {**kwargs, "event": self.event}
+
+    def get_context_data(self, **kwargs):
+        attendances = list(Attendance.objects.filter(event=self.event).only("status").order_by())
+        used = any(a.status == Attendance.Status.CHECKED_IN for a in attendances)
+        kwargs.update(
+            state=self.state,
+            default_closes_on=default_closes_on(self.event),
+            open_days=SURVEY_OPEN_DAYS,
+            were_there=sum(was_there(a, checked_in_used=used) for a in attendances),
+            answers=SurveyAnswer.objects.filter(attendance__event=self.event).count(),
+            min_answers=figures.MIN_ANSWERS,
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            settings_ = set_survey_close_date(
+                event=self.event, closes_on=form.cleaned_data["closes_on"], by=self.request.user
+            )
+        except ValidationError as error:
+            form.add_error("closes_on", error)
+            return self.form_invalid(form)
+        state = survey_state(self.event)  # the new date's
+        words = {"open": "is open", "closed": "is closed", "opens": "opens after the event"}
+        messages.success(
+            self.request,
+            f"The survey now closes at the end of {settings_.closes_on:%A %-d %B %Y}; "
+            f"it {words[state.state]}.",
+        )
+        return redirect("outcomes:survey_settings", event_pk=self.event.pk)

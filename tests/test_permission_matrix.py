@@ -213,6 +213,7 @@ MATRIX = {
     "outcomes:pdf": (ORGANIZER_PAGE, {}),
     "outcomes:csv": (ORGANIZER_PAGE, {"chart": "chart_name"}),
     "outcomes:remind": (EVENT_POST, {"event_pk": "event"}),
+    "outcomes:survey_settings": (EVENT_PAGE, {"event_pk": "event"}),
     # dinners: the organizer's season pages (a season of region A), the question bank (admins
     # edit it), and the sign-up and host links (their pages post forms: same-origin referrer)
     "dinners:list": (ORGANIZER_PAGE, {}),

@@ -143,7 +143,8 @@ ROLES_BEFORE_EACH_APP_DECLARED_ITS_OWN = {
         "clinicians": ["view_*", "add_clinician", "change_clinician"],
         "outbox": ["view_email", "change_email"],
         "series": "*",
-        "outcomes": ["view_surveyanswer"],
+        # The close date of their events' surveys, too.
+        "outcomes": ["view_surveyanswer", "view_surveysettings", "change_surveysettings"],
         # Not the question bank's edits, nor the private "not with" wishes.
         "dinners": [
             "*_dinnerseason",

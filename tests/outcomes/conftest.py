@@ -127,6 +127,41 @@ def world(db):
     )
 
 
+@pytest.fixture
+def tracks(db):
+    """One site with an adult, a pediatric and an all-ages department, and an adult
+    (Cardiology), a pediatric (Neonatology) and an all-ages (Allergy) specialist. Internal
+    Medicine met Cardiology at an evening 30 days ago; nobody else met anyone."""
+    from clinicians.models import Track
+
+    region = make_region(name="East")
+    site = make_site(name="Milton", region=region)
+    im = make_department(name="Internal Medicine", site=site, track=Track.ADULT)
+    peds = make_department(name="Pediatrics", site=site, track=Track.PEDIATRIC)
+    family = make_department(name="Family Medicine", site=site, track=Track.ALL_AGES)
+    cardiology = make_specialty(name="Cardiology", track=Track.ADULT)
+    neonatology = make_specialty(name="Neonatology", track=Track.PEDIATRIC)
+    allergy = make_specialty(name="Allergy", track=Track.ALL_AGES)
+    ida = make_clinician(first_name="Ida", last_name="Moss", department=im)
+    make_clinician(first_name="Pat", last_name="Ng", department=peds)
+    make_clinician(first_name="Fay", last_name="Orr", department=family)
+    cara = make_specialist(first_name="Cara", last_name="Stone", specialty=cardiology, sites=[site])
+    make_specialist(first_name="Neil", last_name="Tate", specialty=neonatology, sites=[site])
+    make_specialist(first_name="Al", last_name="Underwood", specialty=allergy, sites=[site])
+    finished_evening(
+        region=region,
+        date=days_ago(30),
+        tables=[(cardiology, cara)],
+        groups=[("IM", [ida])],
+        statuses={ida: CHECKED_IN, cara: CHECKED_IN},
+        rounds=1,
+    )
+    return SimpleNamespace(
+        region=region, im=im, peds=peds, family=family,
+        cardiology=cardiology, neonatology=neonatology, allergy=allergy,
+    )  # fmt: skip
+
+
 def answer(event, clinician, recommend, *, comment="", contacts=(), tables=()):
     from outcomes.models import SurveyAnswer
 

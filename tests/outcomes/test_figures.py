@@ -131,13 +131,60 @@ def test_coverage_names_the_departments_that_never_met_a_specialty(world):
     result = figures.compute(figures.scope_for())
 
     coverage = result.coverage
+    # Most gaps first: Pediatrics (an adult-track department here) met neither; Internal
+    # Medicine met both at Spring.
     assert [name for _, name in coverage.departments] == [
-        "Internal Medicine, Quincy",
         "Pediatrics, Hingham",
+        "Internal Medicine, Quincy",
     ]
     assert [name for _, name in coverage.specialties] == ["Cardiology", "Neurology"]
     assert coverage.never() == 2
     assert coverage.last_met[(world.im.pk, world.cardiology.pk)] == days_ago(20)
+
+
+def test_coverage_marks_pairs_the_track_rule_keeps_apart_as_not_applicable(tracks):
+    coverage = figures.compute(figures.scope_for(region=tracks.region)).coverage
+
+    t = tracks
+    cells = {
+        (d, s): coverage.state(d, s)
+        for d in (t.im.pk, t.peds.pk, t.family.pk)
+        for s in (t.cardiology.pk, t.neonatology.pk, t.allergy.pk)
+    }
+    assert cells == {
+        (t.im.pk, t.cardiology.pk): ("met", days_ago(30)),
+        (t.im.pk, t.neonatology.pk): ("n/a", None),  # adult department, pediatric table
+        (t.im.pk, t.allergy.pk): ("never", None),
+        (t.peds.pk, t.cardiology.pk): ("n/a", None),  # pediatric department, adult table
+        (t.peds.pk, t.neonatology.pk): ("never", None),
+        (t.peds.pk, t.allergy.pk): ("never", None),
+        (t.family.pk, t.cardiology.pk): ("never", None),  # all ages: every table applies
+        (t.family.pk, t.neonatology.pk): ("never", None),
+        (t.family.pk, t.allergy.pk): ("never", None),
+    }
+    assert (coverage.never(), coverage.not_applicable()) == (6, 2)
+    # Most gaps first: Family Medicine 3, Pediatrics 2, Internal Medicine 1.
+    assert [(name, coverage.gaps(pk)) for pk, name in coverage.departments] == [
+        ("Family Medicine, Milton", 3),
+        ("Pediatrics, Milton", 2),
+        ("Internal Medicine, Milton", 1),
+    ]
+
+
+def test_coverage_first_keeps_the_departments_with_the_most_gaps(tracks):
+    coverage = figures.compute(figures.scope_for(region=tracks.region)).coverage
+
+    top = coverage.first(2)
+
+    assert [name for _, name in top.departments] == [
+        "Family Medicine, Milton",
+        "Pediatrics, Milton",
+    ]
+    assert (top.specialties, coverage.first(3), coverage.first(None)) == (
+        coverage.specialties,
+        coverage,
+        coverage,
+    )
 
 
 def test_net_promoter_score_and_recommend_share_on_plain_counts():

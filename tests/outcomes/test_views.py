@@ -1,6 +1,7 @@
 """The survey behind the personal link, and the outcomes page with its files."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -253,3 +254,129 @@ def test_pdf_report_has_comments_only_for_an_admin_who_asks(client, answered):
 
     assert ("HYPERLINK" in organizer_asks, "HYPERLINK" in admin_default) == (False, False)
     assert "HYPERLINK" in admin_asks
+
+
+def test_organizer_changes_the_close_date_and_the_survey_follows(client, world):
+    from outcomes.models import SurveySettings
+
+    spring = world.spring.event  # 20 days ago: closed after the default 14 days
+    client.force_login(make_organizer(world.north))
+    url = reverse("outcomes:survey_settings", kwargs={"event_pk": spring.pk})
+
+    page = client.get(url)
+    refused = client.post(url, {"closes_on": (spring.date - datetime.timedelta(days=2))})
+    saved = client.post(url, {"closes_on": days_ago(-3).isoformat()}, follow=True)
+    survey = client.get(link(spring, world.people.abe))
+
+    assert page.context["form"]["closes_on"].value() == days_ago(6)
+    assert 'id="survey-state"' in page.content.decode()
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {
+        "closes_on": [
+            f"The survey cannot close before the event: choose {spring.date:%-d %B %Y} "
+            "(the event's day) or later."
+        ]
+    }
+    assert list(SurveySettings.objects.values_list("event", "closes_on")) == [
+        (spring.pk, days_ago(-3))
+    ]
+    assert f"closes at the end of {days_ago(-3):%A %-d %B %Y}; it is open." in (
+        saved.content.decode()
+    )
+    assert 'id="survey-closed"' not in survey.content.decode()
+    assert f"Open until the end of {days_ago(-3):%A %-d %B}" in survey.content.decode()
+
+
+def test_outcomes_page_lists_each_events_close_date_with_a_link_to_change_it(client, world):
+    client.force_login(make_organizer(world.north))
+
+    page = client.get(reverse("outcomes:page")).content.decode()
+
+    spring = world.spring.event
+    assert f"closed {days_ago(6):%-d %b %Y}" in page
+    assert reverse("outcomes:survey_settings", kwargs={"event_pk": spring.pk}) in page
+
+
+def test_coverage_csv_marks_pairs_the_track_rule_keeps_apart(client, tracks):
+    client.force_login(make_organizer(tracks.region))
+
+    response = client.get(reverse("outcomes:csv", kwargs={"chart": "coverage"}))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["department", "track", "never met", "Allergy", "Cardiology", "Neonatology"],
+        ["Family Medicine, Milton", "all-ages", "3", "never", "never", "never"],
+        ["Pediatrics, Milton", "pediatric", "2", "never", "n/a", "never"],
+        ["Internal Medicine, Milton", "adult", "1", "never", days_ago(30).isoformat(), "n/a"],
+    ]
+
+
+@pytest.fixture
+def many_departments(db):
+    """Seventeen departments at one site and one pediatric specialist: sixteen adult
+    departments for which Neonatology does not apply, and Pediatrics, which never met it."""
+    from clinicians.models import Track
+    from tests.factories import (
+        make_department,
+        make_region,
+        make_site,
+        make_specialist,
+        make_specialty,
+    )
+
+    region = make_region(name="West")
+    site = make_site(name="Natick", region=region)
+    for number in range(1, 17):
+        make_department(name=f"Adult {number:02}", site=site)
+    make_department(name="Pediatrics", site=site, track=Track.PEDIATRIC)
+    neonatology = make_specialty(name="Neonatology", track=Track.PEDIATRIC)
+    make_specialist(first_name="Neil", last_name="Tate", specialty=neonatology, sites=[site])
+    return region
+
+
+def _heatmap_rows(response) -> list[str]:
+    """The department labels of the heatmap, top to bottom."""
+    import re
+
+    svg = str(response.context["charts"]["coverage"])
+    return re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+
+
+def test_coverage_heatmap_shows_the_departments_with_most_gaps_and_links_to_all(
+    client, many_departments
+):
+    client.force_login(make_organizer(many_departments))
+    region = f"region={many_departments.pk}"
+
+    top = client.get(reverse("outcomes:page") + "?" + region)
+    everything = client.get(reverse("outcomes:page") + f"?{region}&coverage=all")
+
+    assert _heatmap_rows(top) == ["Pediatrics, Natick"] + [
+        f"Adult {n:02}, Natick" for n in range(1, 15)
+    ]
+    assert f'href="?{region}&amp;coverage=all#oc-coverage">Show all 17 departments' in (
+        top.content.decode()
+    )
+    assert len(_heatmap_rows(everything)) == 17
+    page = everything.content.decode()
+    assert f'href="?{region}#oc-coverage">Show only the 15 with the most gaps' in page
+    # The filters keep the choice when they are applied again.
+    assert '<input type="hidden" name="coverage" value="all">' in page
+    assert "1 department–specialty pair could meet and never have; 16 never will" in page
+
+
+def test_remind_button_returns_to_the_page_with_its_filters_or_to_the_survey_page(
+    client, world, recent
+):
+    client.force_login(make_organizer(world.north))
+    url = reverse("outcomes:remind", kwargs={"event_pk": recent.event.pk})
+
+    filtered = client.post(url, {"query": f"region={world.north.pk}&since=2026-01-01"})
+    from_survey = client.post(url, {"back": "survey"})
+
+    assert filtered["Location"] == (
+        reverse("outcomes:page") + f"?region={world.north.pk}&since=2026-01-01#oc-events"
+    )
+    assert from_survey["Location"] == reverse(
+        "outcomes:survey_settings", kwargs={"event_pk": recent.event.pk}
+    )
