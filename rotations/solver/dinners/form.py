@@ -68,7 +68,7 @@ SWAP_GROUPS = 16
 PART_PEOPLE = 600
 PART_GROUPS = 32
 PART_ROUNDS = 6
-PART_GAIN = 10_000
+PART_GAIN = 20_000
 
 # The most a pair is worth: new colleagues of different departments, specialties and sites.
 FULL = NEW + MIX_DEPARTMENT + MIX_SPECIALTY + MIX_SITE
@@ -606,19 +606,32 @@ def _improve(
         volunteers[h] -= volunteer[i]
         volunteers[g] += volunteer[i]
 
+    # A person looked at after the groups last changed looks again only at the groups that
+    # changed since: a move or swap between two unchanged groups is worth what it was worth.
+    changes = 0
+    changed = [0] * len(groups)
+    looked = dict.fromkeys(placed, -1)
     checks = 0
     while True:
         improved = False
         order = list(placed)
         rng.shuffle(order)
         for p in order:
+            a = group_of[p]
+            since = looked[p]
+            looked[p] = changes
+            if changed[a] > since:
+                candidates = live
+            else:
+                candidates = [b for b in live if changed[b] > since]
+                if not candidates:
+                    continue
             checks += 1
             if checks % 16 == 0:
                 if should_stop is not None and should_stop():
                     return True
                 if time.monotonic() > deadline:
                     return False
-            a = group_of[p]
             row = gain[p]
             gain_a = row[a]
             mask = ix.mask[p]
@@ -626,7 +639,7 @@ def _improve(
             leave_a = VOLUNTEER if volunteer[p] and volunteers[a] == 1 else 0
             best_delta, best_move = 0, (-1, -1)
             if len(groups[a]) > min_size:
-                for b in live:
+                for b in candidates:
                     if b == a or len(groups[b]) >= max_size or not mask & common[b]:
                         continue
                     delta = row[b] - gain_a - leave_a
@@ -634,7 +647,7 @@ def _improve(
                         delta += VOLUNTEER
                     if delta > best_delta and state.fits(p, groups[b]):
                         best_delta, best_move = delta, (b, -1)
-            top = sorted(live, key=row.__getitem__, reverse=True)[: SWAP_GROUPS + 1]
+            top = sorted(candidates, key=row.__getitem__, reverse=True)[: SWAP_GROUPS + 1]
             met, d, s, t = met_value[p], department[p], specialty[p], site[p]
             for b in top:
                 if b == a:
@@ -670,6 +683,8 @@ def _improve(
                 move(p, b)
                 if q >= 0:
                     move(q, a)
+                changes += 1
+                changed[a] = changed[b] = changes
                 improved = True
         if not improved:
             return False
