@@ -10,12 +10,20 @@ exhaustively (a dynamic programme over subsets), so its groups are proved best. 
    then the next evening among the people left, until no evening has ``min_size`` of them.
 2. **Filling.** Each evening's people go into as few groups as the sizes allow (so groups are
    large and even): one volunteer host each first where there are enough, then each person
-   into the group with room where their pairs are worth the most, keeping "not with" apart.
-   A group left under ``min_size`` takes people from the larger ones or is dissolved.
+   into the group with room where their pairs lose the least against pairs of new colleagues
+   of different departments, specialties and sites, keeping "not with" apart. A large evening
+   is filled ``PART_GROUPS`` groups at a time, each from its share of the evening's people in
+   random order. A group left under ``min_size`` takes people from the larger ones or is
+   dissolved.
 3. **Improving.** Moves of one person to another group and swaps of two people between groups
    (across evenings too, when both suit the group's evening), whenever the value grows, until
    none does or the time is up. Each person's pair weight with each group is kept up to date
-   as people move, so a move or swap is valued in a few look-ups.
+   as people move, so a move or swap is valued in a few look-ups, and a person looks again
+   only at the groups that changed since they last looked. A region of more than
+   ``PART_PEOPLE`` sign-ups is improved in parts of ``PART_GROUPS`` groups (one evening's
+   groups together, then evenings mixed, in turn), each part until nothing improves, in
+   rounds of new parts until a round adds little: a move is valued against 32 groups, not
+   hundreds, and each part's people and groups are few.
 4. **Placing more** (before and after step 3): people still unplaced join a group with room
    they fit, or one where a member can move to another group with room, or form a new group
    on a common evening, topped up from groups above ``min_size``.
@@ -25,8 +33,7 @@ random starts, keeping the best.
 
 The random baseline is steps 1 and 2 with each person put into a random group with room
 instead of the best (then any group with room they fit), no steps 3 and 4: a random valid
-grouping of the same people by the same
-rules and nearly the same sizes.
+grouping of the same people by the same rules and nearly the same sizes.
 """
 
 from __future__ import annotations
@@ -773,9 +780,8 @@ def _gains(state: _State, people: Sequence[int]) -> dict[int, list[int]]:
         else:
             # A part of a large region: fewer people in the groups than this person met.
             for j, g in group_of.items():
-                value = met.get(j)
-                if value is not None:
-                    row[g] -= NEW - value
+                if j in met:
+                    row[g] -= NEW - met[j]
         gains[i] = row
     return gains
 

@@ -231,6 +231,16 @@ def test_form_groups_in_parts_is_deterministic_by_seed():
     assert first.value == again.value
 
 
+def test_form_groups_in_parts_stops_when_asked_and_stays_valid():
+    problem = dinner_season(11, people=700, region_size=700)
+
+    grouping = form_groups(problem, time_limit_s=60, should_stop=lambda: True)
+
+    assert grouping.stopped is True
+    assert grouping_violations(problem, grouping.groups) == []
+    assert grouping.members == 700
+
+
 def test_form_groups_is_deterministic_by_seed():
     problem = dinner_season(4, people=400)
 
