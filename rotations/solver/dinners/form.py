@@ -75,7 +75,7 @@ SWAP_GROUPS = 16
 PART_PEOPLE = 600
 PART_GROUPS = 32
 PART_ROUNDS = 6
-PART_GAIN = 20_000
+PART_GAIN = 100_000
 
 # The most a pair is worth: new colleagues of different departments, specialties and sites.
 FULL = NEW + MIX_DEPARTMENT + MIX_SPECIALTY + MIX_SITE
