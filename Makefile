@@ -68,7 +68,7 @@ bench: $(VENV)/.installed
 bench-series: $(VENV)/.installed
 	$(PY) -m benchmarks.series_bench
 
-# Dinner group formation on synthetic seasons of 100, 1,000 and 3,000 sign-ups.
+# Dinner group formation on synthetic seasons of 100, 1,000 and 3,000 sign-ups, and 3,000 in one region.
 bench-dinners: $(VENV)/.installed
 	$(PY) -m benchmarks.dinners_bench
 

@@ -10,12 +10,20 @@ exhaustively (a dynamic programme over subsets), so its groups are proved best. 
    then the next evening among the people left, until no evening has ``min_size`` of them.
 2. **Filling.** Each evening's people go into as few groups as the sizes allow (so groups are
    large and even): one volunteer host each first where there are enough, then each person
-   into the group with room where their pairs are worth the most, keeping "not with" apart.
-   A group left under ``min_size`` takes people from the larger ones or is dissolved.
+   into the group with room where their pairs lose the least against pairs of new colleagues
+   of different departments, specialties and sites, keeping "not with" apart. A large evening
+   is filled ``PART_GROUPS`` groups at a time, each from its share of the evening's people in
+   random order. A group left under ``min_size`` takes people from the larger ones or is
+   dissolved.
 3. **Improving.** Moves of one person to another group and swaps of two people between groups
    (across evenings too, when both suit the group's evening), whenever the value grows, until
    none does or the time is up. Each person's pair weight with each group is kept up to date
-   as people move, so a move or swap is valued in a few look-ups.
+   as people move, so a move or swap is valued in a few look-ups, and a person looks again
+   only at the groups that changed since they last looked. A region of more than
+   ``PART_PEOPLE`` sign-ups is improved in parts of ``PART_GROUPS`` groups (one evening's
+   groups together, then evenings mixed, in turn), each part until nothing improves, in
+   rounds of new parts until a round adds little: a move is valued against 32 groups, not
+   hundreds, and each part's people and groups are few.
 4. **Placing more** (before and after step 3): people still unplaced join a group with room
    they fit, or one where a member can move to another group with room, or form a new group
    on a common evening, topped up from groups above ``min_size``.
@@ -25,8 +33,7 @@ random starts, keeping the best.
 
 The random baseline is steps 1 and 2 with each person put into a random group with room
 instead of the best (then any group with room they fit), no steps 3 and 4: a random valid
-grouping of the same people by the same
-rules and nearly the same sizes.
+grouping of the same people by the same rules and nearly the same sizes.
 """
 
 from __future__ import annotations
@@ -62,6 +69,16 @@ RESTART_PEOPLE = 400
 # In a pass, a person tries moves to every group and swaps with the members of the few groups
 # where their pairs are worth most.
 SWAP_GROUPS = 16
+# A region of more than PART_PEOPLE sign-ups is improved PART_GROUPS groups at a time (a move
+# is valued against every group of the part), in at most PART_ROUNDS rounds of parts, until a
+# round adds less than 1 / PART_GAIN to the value.
+PART_PEOPLE = 600
+PART_GROUPS = 32
+PART_ROUNDS = 6
+PART_GAIN = 100_000
+
+# The most a pair is worth: new colleagues of different departments, specialties and sites.
+FULL = NEW + MIX_DEPARTMENT + MIX_SPECIALTY + MIX_SITE
 
 _HOST_RANK = {HostWish.YES: 0, HostWish.IF_NEEDED: 1, HostWish.NO: 2}
 
@@ -125,7 +142,8 @@ def form_groups(
                 state = _construct(ix, people, problem.min_size, problem.max_size, rng, best=True)
                 state.place_more(rng)
                 if not stopped:
-                    stopped = _improve(state, rng, region_deadline, should_stop)
+                    improve = _improve if len(people) <= PART_PEOPLE else _improve_in_parts
+                    stopped = improve(state, rng, region_deadline, should_stop)
                 state.place_more(rng)
                 formed = [group for group in state.groups if group]
                 count = sum(len(group) for group in formed)
@@ -177,16 +195,26 @@ def new_pairs_bound(ix: DinnerIndex) -> int:
     is in at most ``max_size - 1`` pairs, and only with people of their region who share an
     evening with them, never met them, and are not on their "not with" list."""
     most = ix.problem.max_size - 1
+    masks = ix.mask
     total = 0
     for people in ix.regions.values():
+        members = set(people)
         by_mask: dict[int, int] = {}
         for i in people:
-            by_mask[ix.mask[i]] = by_mask.get(ix.mask[i], 0) + 1
+            by_mask[masks[i]] = by_mask.get(masks[i], 0) + 1
+        # Everyone of the region sharing an evening with each evening mask, themselves too.
+        sharing = {
+            mask: sum(count for other, count in by_mask.items() if other & mask) for mask in by_mask
+        }
         for i in people:
-            mask = ix.mask[i]
-            partners = sum(count for other, count in by_mask.items() if other & mask) - 1
-            for j in set(ix.met_value[i]) | ix.not_with[i]:
-                if ix.mask[j] & mask and ix.problem.people[j].region == ix.problem.people[i].region:
+            mask = masks[i]
+            partners = sharing[mask] - 1
+            met = ix.met_value[i]
+            for j in met:
+                if masks[j] & mask and j in members:
+                    partners -= 1
+            for j in ix.not_with[i]:
+                if j not in met and masks[j] & mask and j in members:
                     partners -= 1
             total += min(most, max(0, partners))
     return total // 2
@@ -291,18 +319,30 @@ class _State:
     def remove(self, i: int) -> None:
         self.groups[self.group_of.pop(i)].remove(i)
 
-    def choose(self, i: int, options: Sequence[int], rng: random.Random, best: bool) -> int | None:
+    def choose(
+        self,
+        i: int,
+        options: Sequence[int],
+        rng: random.Random,
+        best: bool,
+        *,
+        by_loss: bool = False,
+    ) -> int | None:
         """The group of ``options`` that ``i`` joins: the one where their pairs are worth the
-        most (fewer members first among equals), or a random one."""
+        most (fewer members first among equals), or a random one. ``by_loss``: the one where
+        their pairs lose the least against pairs of new colleagues of other departments,
+        specialties and sites -- when the groups' sizes are set, so that the value of larger
+        groups (more pairs) does not count twice."""
         if not options:
             return None
         if not best:
             return options[rng.randrange(len(options))]
+        full = FULL if by_loss else 0
 
         def worth(g: int) -> tuple[int, int]:
             members = self.groups[g]
             bonus = VOLUNTEER if self.ix.volunteer[i] and not self.volunteers(members) else 0
-            return (self.gain(i, members) + bonus, -len(members))
+            return (self.gain(i, members) - full * len(members) + bonus, -len(members))
 
         return max(options, key=worth)
 
@@ -438,31 +478,50 @@ def _construct(
         targets = {g: len(pool) // count + (k < len(pool) % count) for k, g in enumerate(slots)}
         shuffled = list(pool)
         rng.shuffle(shuffled)
-        volunteers = [i for i in shuffled if ix.volunteer[i]]
-        others = [i for i in shuffled if not ix.volunteer[i]]
-        ordered = volunteers + others
-        seeds, rest = ordered[:count], ordered[count:]
-        # The most constrained first: people with "not with" wishes.
-        rest.sort(key=lambda i: -len(ix.not_with[i]))
-        for g, i in zip(slots, seeds, strict=False):
-            state.place(i, g)
-        for i in rest:
-            options = [
-                g
-                for g in slots
-                if len(state.groups[g]) < targets[g] and state.fits(i, state.groups[g])
-            ] or [
-                g
-                for g in slots
-                if len(state.groups[g]) < max_size and state.fits(i, state.groups[g])
-            ]
-            chosen = state.choose(i, options, rng, best)
-            if chosen is None:
-                state.unplaced.append(i)
-            else:
-                state.place(i, chosen)
+        # A large evening is filled PART_GROUPS groups at a time, each from its share of the
+        # evening's people (in random order, so a random grouping still for the baseline).
+        parts = max(1, round(count / PART_GROUPS))
+        start = 0
+        for k in range(parts):
+            chosen = slots[k * count // parts : (k + 1) * count // parts]
+            end = start + sum(targets[g] for g in chosen)
+            _fill(state, shuffled[start:end], chosen, targets, rng, best)
+            start = end
         _repair(state, slots, rng, best)
     return state
+
+
+def _fill(
+    state: _State,
+    people: Sequence[int],
+    slots: Sequence[int],
+    targets: dict[int, int],
+    rng: random.Random,
+    best: bool,
+) -> None:
+    """Step 2 for one evening's ``people`` (in random order) and empty groups ``slots``: one
+    volunteer host a group first, then the rest, those with "not with" wishes first, each into
+    the group with room where their pairs lose the least (or a random one), up to its target
+    size if they can, else up to ``max_size``; the unplaced wait."""
+    ix = state.ix
+    volunteers = [i for i in people if ix.volunteer[i]]
+    others = [i for i in people if not ix.volunteer[i]]
+    ordered = volunteers + others
+    seeds, rest = ordered[: len(slots)], ordered[len(slots) :]
+    # The most constrained first: people with "not with" wishes.
+    rest.sort(key=lambda i: -len(ix.not_with[i]))
+    for g, i in zip(slots, seeds, strict=False):
+        state.place(i, g)
+    groups = state.groups
+    for i in rest:
+        options = [
+            g for g in slots if len(groups[g]) < targets[g] and state.fits(i, groups[g])
+        ] or [g for g in slots if len(groups[g]) < state.max_size and state.fits(i, groups[g])]
+        chosen = state.choose(i, options, rng, best, by_loss=True)
+        if chosen is None:
+            state.unplaced.append(i)
+        else:
+            state.place(i, chosen)
 
 
 def _repair(state: _State, slots: Sequence[int], rng: random.Random, best: bool) -> None:
@@ -554,19 +613,32 @@ def _improve(
         volunteers[h] -= volunteer[i]
         volunteers[g] += volunteer[i]
 
+    # A person looked at after the groups last changed looks again only at the groups that
+    # changed since: a move or swap between two unchanged groups is worth what it was worth.
+    changes = 0
+    changed = [0] * len(groups)
+    looked = dict.fromkeys(placed, -1)
     checks = 0
     while True:
         improved = False
         order = list(placed)
         rng.shuffle(order)
         for p in order:
+            a = group_of[p]
+            since = looked[p]
+            looked[p] = changes
+            if changed[a] > since:
+                candidates = live
+            else:
+                candidates = [b for b in live if changed[b] > since]
+                if not candidates:
+                    continue
             checks += 1
             if checks % 16 == 0:
                 if should_stop is not None and should_stop():
                     return True
                 if time.monotonic() > deadline:
                     return False
-            a = group_of[p]
             row = gain[p]
             gain_a = row[a]
             mask = ix.mask[p]
@@ -574,7 +646,7 @@ def _improve(
             leave_a = VOLUNTEER if volunteer[p] and volunteers[a] == 1 else 0
             best_delta, best_move = 0, (-1, -1)
             if len(groups[a]) > min_size:
-                for b in live:
+                for b in candidates:
                     if b == a or len(groups[b]) >= max_size or not mask & common[b]:
                         continue
                     delta = row[b] - gain_a - leave_a
@@ -582,7 +654,7 @@ def _improve(
                         delta += VOLUNTEER
                     if delta > best_delta and state.fits(p, groups[b]):
                         best_delta, best_move = delta, (b, -1)
-            top = sorted(live, key=row.__getitem__, reverse=True)[: SWAP_GROUPS + 1]
+            top = sorted(candidates, key=row.__getitem__, reverse=True)[: SWAP_GROUPS + 1]
             met, d, s, t = met_value[p], department[p], specialty[p], site[p]
             for b in top:
                 if b == a:
@@ -618,9 +690,56 @@ def _improve(
                 move(p, b)
                 if q >= 0:
                     move(q, a)
+                changes += 1
+                changed[a] = changed[b] = changes
                 improved = True
         if not improved:
             return False
+
+
+def _improve_in_parts(
+    state: _State,
+    rng: random.Random,
+    deadline: float,
+    should_stop: Callable[[], bool] | None,
+) -> bool:
+    """Step 3 for a large region: ``_improve`` on parts of about ``PART_GROUPS`` groups at a
+    time, every part in turn, in rounds with other parts, until a round gains nothing, after
+    ``PART_ROUNDS`` rounds, or when the time is up. Even rounds take groups of one evening
+    together (people move between them), odd ones mix evenings (people who suit two can change
+    evening). A move within a part is a move within the region, so the rules hold throughout.
+    True when should_stop() ended it."""
+    groups, group_of, ix = state.groups, state.group_of, state.ix
+    for number in range(PART_ROUNDS):
+        live = [g for g, members in enumerate(groups) if members]
+        rng.shuffle(live)
+        if number % 2 == 0:
+            live.sort(key=lambda g: _first_evening(ix.common_mask(groups[g])))
+        parts = max(1, round(len(live) / PART_GROUPS))
+        gained = 0
+        for k in range(parts):
+            chosen = live[k * len(live) // parts : (k + 1) * len(live) // parts]
+            part = _State(ix, [], state.min_size, state.max_size)
+            part.groups = [groups[g] for g in chosen]
+            part.group_of = {i: n for n, members in enumerate(part.groups) for i in members}
+            before = sum(ix.block_value(members) for members in part.groups)
+            stopped = _improve(part, rng, deadline, should_stop)
+            gained += sum(ix.block_value(members) for members in part.groups) - before
+            for g, members in zip(chosen, part.groups, strict=True):
+                groups[g] = members
+                for i in members:
+                    group_of[i] = g
+            if stopped:
+                return True
+            if time.monotonic() > deadline:
+                return False
+        if gained * PART_GAIN <= sum(ix.block_value(groups[g]) for g in live):
+            break
+    return False
+
+
+def _first_evening(mask: int) -> int:
+    return mask & -mask
 
 
 def _gains(state: _State, people: Sequence[int]) -> dict[int, list[int]]:
@@ -628,7 +747,7 @@ def _gains(state: _State, people: Sequence[int]) -> dict[int, list[int]]:
     themselves): from the count of each department, specialty and site in the group, less
     what the connection ledger takes off for those they met."""
     ix = state.ix
-    full = NEW + MIX_DEPARTMENT + MIX_SPECIALTY + MIX_SITE
+    full = FULL
     counts = []
     for members in state.groups:
         departments: dict[int, int] = {}
@@ -653,9 +772,16 @@ def _gains(state: _State, people: Sequence[int]) -> dict[int, list[int]]:
         # Their own group counted them once, with every count equal.
         if i in group_of:
             row[group_of[i]] -= NEW
-        for j, value in ix.met_value[i].items():
-            if j in group_of:
-                row[group_of[j]] -= NEW - value
+        met = ix.met_value[i]
+        if len(met) <= len(group_of):
+            for j, value in met.items():
+                if j in group_of:
+                    row[group_of[j]] -= NEW - value
+        else:
+            # A part of a large region: fewer people in the groups than this person met.
+            for j, g in group_of.items():
+                if j in met:
+                    row[g] -= NEW - met[j]
         gains[i] = row
     return gains
 

@@ -174,15 +174,20 @@ class DinnerIndex:
         # met_value[i][j]: the new-colleague value of the pair when they met (absent: NEW).
         self.met_value: list[dict[int, int]] = [{} for _ in people]
         at, met_value = self.at, self.met_value
+        # The value of each weight, worked out once (a ledger uses a few weights many times).
+        values: dict[float, int] = {}
         for met in problem.met:
             weight = met.weight
             # Weight 0 is "never met"; a pair listed twice counts with its stronger weight.
             if weight <= 0:
                 continue
-            i, j = at[met.a], at[met.b]
+            i = at[met.a]
+            j = at[met.b]
             if i == j:
                 continue
-            value = 0 if weight >= 1 else round(NEW * (1 - weight))
+            value = values.get(weight)
+            if value is None:
+                value = values[weight] = 0 if weight >= 1 else round(NEW * (1 - weight))
             row = met_value[i]
             old = row.get(j)
             if old is None or value < old:

@@ -203,6 +203,44 @@ def test_form_groups_is_valid_and_beats_random_on_a_synthetic_season():
     assert grouping.new_pairs <= grouping.new_pairs_upper_bound
 
 
+def test_form_groups_keeps_the_rules_and_beats_random_in_one_large_region():
+    # 1,200 sign-ups in one region: formed and improved in parts of the region's groups.
+    problem = dinner_season(9, people=1_200, region_size=1_200)
+    assert len({p.region for p in problem.people}) == 1
+
+    grouping = form_groups(problem, time_limit_s=60, seed=2)
+
+    assert grouping_violations(problem, grouping.groups) == []
+    assert grouping.members == 1_200
+    assert all(g.host in g.members for g in grouping.groups)
+    assert grouping.value == grouping_value(problem, [g.members for g in grouping.groups])
+    assert grouping.new_pairs <= grouping.new_pairs_upper_bound
+    # Nearly every pair is new; a random grouping of the same people leaves a sixth met.
+    assert grouping.new_pairs >= 0.99 * grouping.pairs
+    assert grouping.new_pairs - grouping.random_new_pairs >= 0.1 * grouping.pairs
+    assert not grouping.stopped
+
+
+def test_form_groups_in_parts_is_deterministic_by_seed():
+    problem = dinner_season(10, people=700, region_size=700)
+
+    first = form_groups(problem, time_limit_s=60, seed=3)
+    again = form_groups(problem, time_limit_s=60, seed=3)
+
+    assert first.groups == again.groups
+    assert first.value == again.value
+
+
+def test_form_groups_in_parts_stops_when_asked_and_stays_valid():
+    problem = dinner_season(11, people=700, region_size=700)
+
+    grouping = form_groups(problem, time_limit_s=60, should_stop=lambda: True)
+
+    assert grouping.stopped is True
+    assert grouping_violations(problem, grouping.groups) == []
+    assert grouping.members == 700
+
+
 def test_form_groups_is_deterministic_by_seed():
     problem = dinner_season(4, people=400)
 
