@@ -3,11 +3,14 @@
 (function () {
   "use strict";
   var card = document.getElementById("run");
-  if (!card || card.dataset.active !== "true") return;
+  if (!card) return;
   var bar = card.querySelector("[data-run-bar]");
   var message = card.querySelector("[data-run-message]");
   var figures = card.querySelector("[data-run-figures]");
   var progress = card.querySelector('[role="progressbar"]');
+  // The server renders the value (no inline styles under the CSP): draw the bar's width.
+  bar.style.width = (progress.getAttribute("aria-valuenow") || 0) + "%";
+  if (card.dataset.active !== "true") return;
   var failures = 0;
 
   function show(status) {

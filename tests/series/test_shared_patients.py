@@ -155,6 +155,9 @@ def test_a_season_solved_seats_the_pairs_its_plan_brings_together(world, invite,
     series_plan.refresh_from_db()
     preparing.prepare_evenings(series=world.series, by=world.user)
     assert Anchor.objects.filter(clinician=lung, event=world.north_evening.event).exists()
+    client.force_login(make_organizer(username="org"))
+    page = client.get(world.series.get_absolute_url()).content.decode()
+    assert "then <strong>Solve every evening</strong>" in page
 
     current_app.conf.task_always_eager = True
     try:
@@ -185,10 +188,12 @@ def test_a_season_solved_seats_the_pairs_its_plan_brings_together(world, invite,
     assert TravelGroup.objects.filter(event=world.north_evening.event).count() >= 2
 
     # The series page and the command say both figures.
-    client.force_login(make_organizer(username="org"))
     page = client.get(world.series.get_absolute_url()).content.decode()
     assert "In the schedules of 2 of the 2 evenings" in page
     assert "<strong>5 of the 6 shared-patient pairs sit at the same table</strong>" in page
+    # Every evening has its schedule: the next step is publishing, not setting up again.
+    assert "Next: open each evening below to review its schedule and publish it" in page
+    assert "then <strong>Solve every evening</strong>" not in page
 
     out = io.StringIO()
     with mock.patch(
