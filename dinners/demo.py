@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinicians.models import Region
+from connections.models import Meeting
 
 from . import services
 from .models import Dinner, DinnerSeason, SignUp
@@ -45,7 +46,16 @@ def load_demo_dinners(*, seed: int, created_by=None) -> str:
         )
         season.regions.set(regions)
         people = list(eligible_clinicians(season).order_by("pk"))
-        joined = rng.sample(people, k=int(len(people) * 0.4))
+        # Those who met colleagues at last autumn's evening (the outcomes demo's ledger) are
+        # keener: half of them sign up, a third of the others. So some who sign up have met,
+        # and the season's figure shows the groups keeping them apart where a random
+        # grouping does not.
+        met = {
+            pk
+            for pair in Meeting.objects.values_list("clinician_a", "clinician_b").distinct()
+            for pk in pair
+        }
+        joined = [c for c in people if rng.random() < (0.5 if c.pk in met else 0.33)]
         sign_ups = SignUp.objects.bulk_create(
             SignUp(
                 season=season,
