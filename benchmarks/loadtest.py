@@ -518,6 +518,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     # One more than the cores, as gunicorn advises for a machine of its own.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn's threads a worker")
     args = parser.parse_args(argv)
     wrk = None if args.think or args.cpu else ensure_wrk()
     nginx = ensure_nginx() if args.proxy == "nginx" and not args.cpu else None
@@ -595,7 +596,7 @@ def main(argv: list[str] | None = None) -> None:
         [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{gunicorn_port}",
-            "--workers", str(args.workers), "--threads", "2",
+            "--workers", str(args.workers), "--threads", str(args.threads),
             # Clinicians' phones keep their connection while they read (browsers keep it for
             # a minute or more); gunicorn's default of 2 s closes it under a user who reads
             # 1-3 s, and every such request pays a new connection (wrk counts it an error).
@@ -609,7 +610,9 @@ def main(argv: list[str] | None = None) -> None:
         wait_until_up(f"{base_url}/healthz")
         warm_up(base_url, warm)
         in_front = "behind nginx" if proxy else "without a proxy"
-        print(f"gunicorn at {base_url} ({args.workers} workers x 2 threads, {in_front})")
+        print(
+            f"gunicorn at {base_url} ({args.workers} workers x {args.threads} threads, {in_front})"
+        )
         if wrk is None:
             results = run_locust(args, base_url=base_url, env=env, workdir=workdir)
             users = {}
