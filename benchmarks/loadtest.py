@@ -304,38 +304,72 @@ http {{
     scgi_temp_path {workdir}/nginx-scgi;
     keepalive_timeout 65;
     keepalive_requests 100000;
-    upstream rounds {{
-        server 127.0.0.1:{upstream_port};
-        keepalive 64;
-    }}
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+{upstreams}
     server {{
         listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://rounds;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-        }}
+{locations}
     }}
 }}
 """
+# The clinicians' personal pages (itinerary, survey, reply, dinner sign-up and host): with
+# --pools two, nginx sends them to a gunicorn of their own.
+PERSONAL_LINKS = r"^/(i|r|d|dh)/"
 
 
-def nginx_conf(*, workdir: Path, port: int, upstream_port: int) -> str:
+def nginx_conf(
+    *, workdir: Path, port: int, upstream_port: int, links_port: int | None = None
+) -> str:
     """nginx's configuration for the run: one worker on `port`, passing complete requests to
-    gunicorn on `upstream_port` over kept-alive connections; every file under `workdir`."""
+    gunicorn on `upstream_port` over kept-alive connections (with `links_port`, the personal
+    links to the gunicorn there); every file under `workdir`."""
     # As root, nginx's workers would run as nobody, who cannot write under `workdir`.
     user = "user root;" if os.geteuid() == 0 else ""
-    return NGINX_CONF.format(workdir=workdir, user=user, port=port, upstream_port=upstream_port)
+    pools = {"rounds": upstream_port}
+    locations = ["        location / { proxy_pass http://rounds; }"]
+    if links_port is not None:
+        pools["links"] = links_port
+        locations.insert(0, f"        location ~ {PERSONAL_LINKS} {{ proxy_pass http://links; }}")
+    upstreams = "\n".join(
+        f"    upstream {name} {{ server 127.0.0.1:{pool_port}; keepalive 64; }}"
+        for name, pool_port in pools.items()
+    )
+    return NGINX_CONF.format(
+        workdir=workdir, user=user, port=port, upstreams=upstreams, locations="\n".join(locations)
+    )
 
 
-def start_nginx(nginx: str, *, workdir: Path, port: int, upstream_port: int):
+def start_nginx(
+    nginx: str, *, workdir: Path, port: int, upstream_port: int, links_port: int | None = None
+):
     """nginx in front of gunicorn, in the foreground (the caller terminates it)."""
     conf = workdir / "nginx.conf"
-    conf.write_text(nginx_conf(workdir=workdir, port=port, upstream_port=upstream_port))
+    conf.write_text(
+        nginx_conf(workdir=workdir, port=port, upstream_port=upstream_port, links_port=links_port)
+    )
     return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf)])
+
+
+def start_gunicorn(*, port: int, workers: int, threads: int, env: dict):
+    """gunicorn with production settings on `port` (the caller terminates it)."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", str(threads),
+            # Clinicians' phones keep their connection while they read (browsers keep it for
+            # a minute or more); gunicorn's default of 2 s closes it under a user who reads
+            # 1-3 s, and every such request pays a new connection (wrk counts it an error).
+            "--keep-alive", str(KEEP_ALIVE_S),
+            "--log-level", "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )  # fmt: skip
 
 
 def parse_wrk(output: str) -> dict[str, float]:
@@ -519,7 +553,17 @@ def main(argv: list[str] | None = None) -> None:
     # One more than the cores, as gunicorn advises for a machine of its own.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=2, help="gunicorn's threads a worker")
+    parser.add_argument(
+        "--pools",
+        choices=("one", "two"),
+        default="one",
+        help="two: the personal links on a gunicorn of their own (--workers), the organizers' "
+        "pages on another (--organizer-workers), nginx routing between them",
+    )
+    parser.add_argument("--organizer-workers", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.pools == "two" and args.proxy != "nginx":
+        parser.error("--pools two needs nginx in front, to route the links (--proxy nginx)")
     wrk = None if args.think or args.cpu else ensure_wrk()
     nginx = ensure_nginx() if args.proxy == "nginx" and not args.cpu else None
 
@@ -584,28 +628,31 @@ def main(argv: list[str] | None = None) -> None:
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    gunicorn_port, proxy = port, None
+    gunicorn_port, links_port, proxy = port, None, None
     if nginx:
         # As in production: gunicorn's threaded workers give a new connection a thread until
         # its first request arrives (up to 5 s), and wrk opens every connection before its
         # user's first think time is over, so without a proxy the first requests of a run
         # queue behind idle connections. nginx passes gunicorn only complete requests.
         gunicorn_port = free_port()
-        proxy = start_nginx(nginx, workdir=workdir, port=port, upstream_port=gunicorn_port)
-    gunicorn = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{gunicorn_port}",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            # Clinicians' phones keep their connection while they read (browsers keep it for
-            # a minute or more); gunicorn's default of 2 s closes it under a user who reads
-            # 1-3 s, and every such request pays a new connection (wrk counts it an error).
-            "--keep-alive", str(KEEP_ALIVE_S),
-            "--log-level", "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )  # fmt: skip
+        links_port = free_port() if args.pools == "two" else None
+        proxy = start_nginx(
+            nginx, workdir=workdir, port=port, upstream_port=gunicorn_port, links_port=links_port
+        )
+    servers = [proxy] if proxy else []
+    if links_port is not None:
+        servers.append(
+            start_gunicorn(port=links_port, workers=args.workers, threads=args.threads, env=env)
+        )
+        servers.append(
+            start_gunicorn(
+                port=gunicorn_port, workers=args.organizer_workers, threads=args.threads, env=env
+            )
+        )
+    else:
+        servers.append(
+            start_gunicorn(port=gunicorn_port, workers=args.workers, threads=args.threads, env=env)
+        )
     try:
         wait_until_up(f"{base_url}/healthz")
         warm_up(base_url, warm)
@@ -627,9 +674,7 @@ def main(argv: list[str] | None = None) -> None:
                 cookie=cookie,
             )
     finally:
-        for server in (proxy, gunicorn):
-            if server is None:
-                continue
+        for server in servers:
             server.terminate()
             try:
                 server.wait(timeout=15)

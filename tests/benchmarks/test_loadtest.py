@@ -186,6 +186,14 @@ def test_nginx_conf_passes_requests_to_gunicorn_over_kept_alive_connections(tmp_
             assert str(tmp_path) in line
 
 
+def test_nginx_conf_with_two_pools_sends_personal_links_to_their_own(tmp_path):
+    conf = loadtest.nginx_conf(workdir=tmp_path, port=8001, upstream_port=8002, links_port=8003)
+
+    assert "upstream links { server 127.0.0.1:8003; keepalive 64; }" in conf
+    assert "location ~ ^/(i|r|d|dh)/ { proxy_pass http://links; }" in conf
+    assert "location / { proxy_pass http://rounds; }" in conf
+
+
 IDLE_CONNECTIONS = 4
 
 
