@@ -249,7 +249,8 @@ def read_summary(stats_csv: Path, name: str = "Aggregated") -> dict[str, str]:
 def ensure_tool(name: str, *, package: str, why: str) -> str:
     """The path of the program `name`, installed from the OS packages (Debian's `package`)
     when missing and we are root; otherwise exit saying `why` it is needed."""
-    found = shutil.which(name)
+    # Daemons such as nginx are installed under sbin, which a non-root PATH may leave out.
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
     if found:
         return found
     apt = shutil.which("apt-get")
@@ -280,9 +281,6 @@ def ensure_wrk() -> str:
 
 def ensure_nginx() -> str:
     """nginx, the proxy in front of gunicorn as in production (README, "Deploying")."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if found:
-        return found
     return ensure_tool(
         "nginx", package="nginx-light", why="the proxy in front of gunicorn, as in production"
     )

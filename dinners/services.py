@@ -54,6 +54,23 @@ def _audit(by, action: str, season: DinnerSeason, message: str, **details) -> No
     )
 
 
+def _weekdays_in_order(weekdays: Sequence[str]) -> list[str]:
+    """The chosen weekday codes in the week's order, each once."""
+    return [code for code in WEEKDAY_CODES if code in set(weekdays)]
+
+
+def _check_season(
+    *, weekdays: Sequence[str], min_size: int, max_size: int, regions: Iterable
+) -> None:
+    """What every season needs, new or changed: a weekday, sizes in order, a region."""
+    if not weekdays:
+        raise ValidationError("Choose at least one weekday evening for the dinners.")
+    if min_size > max_size:
+        raise ValidationError("The largest group cannot be smaller than the smallest.")
+    if not regions:
+        raise ValidationError("Choose at least one region taking part.")
+
+
 def create_season(
     *,
     name: str,
@@ -69,14 +86,9 @@ def create_season(
     by,
 ) -> DinnerSeason:
     """Create a season with its regions, in one transaction; audited."""
-    weekdays = [code for code in WEEKDAY_CODES if code in set(weekdays)]
-    if not weekdays:
-        raise ValidationError("Choose at least one weekday evening for the dinners.")
-    if min_size > max_size:
-        raise ValidationError("The largest group cannot be smaller than the smallest.")
+    weekdays = _weekdays_in_order(weekdays)
     regions = list(regions)
-    if not regions:
-        raise ValidationError("Choose at least one region taking part.")
+    _check_season(weekdays=weekdays, min_size=min_size, max_size=max_size, regions=regions)
     with transaction.atomic():
         season = DinnerSeason.objects.create(
             name=name,
@@ -163,7 +175,7 @@ def update_season(
     only the name and the budget per person may, and the budget only until a stipend is paid:
     changing the rest raises ``ValidationError`` naming what is fixed. Returns the season."""
     now = now or timezone.now()
-    weekdays = [code for code in WEEKDAY_CODES if code in set(weekdays)]
+    weekdays = _weekdays_in_order(weekdays)
     new = {
         "name": name,
         "starts_on": starts_on,
@@ -176,12 +188,7 @@ def update_season(
         "regions": set(regions),
         "sign_up_by": sign_up_by,
     }
-    if not weekdays:
-        raise ValidationError("Choose at least one weekday evening for the dinners.")
-    if min_size > max_size:
-        raise ValidationError("The largest group cannot be smaller than the smallest.")
-    if not new["regions"]:
-        raise ValidationError("Choose at least one region taking part.")
+    _check_season(weekdays=weekdays, min_size=min_size, max_size=max_size, regions=new["regions"])
     if starts_on < timezone.localdate(sign_up_by):
         raise ValidationError("The dinners start after the sign-up deadline.")
     with transaction.atomic():

@@ -76,7 +76,7 @@ def test_parse_wrk_reads_the_scripts_figures_line():
 
 
 def test_ensure_wrk_without_wrk_nor_root_says_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(loadtest.shutil, "which", lambda name: None)
+    monkeypatch.setattr(loadtest.shutil, "which", lambda name, path=None: None)
 
     with pytest.raises(SystemExit) as exit:
         loadtest.ensure_wrk()
